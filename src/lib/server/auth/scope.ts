@@ -1,0 +1,99 @@
+import { listValue } from '@duckdb/node-api';
+import { error } from '@sveltejs/kit';
+import type { Queryable } from '../db/index.ts';
+import type { UserRole } from '../../domain/roles.ts';
+
+/**
+ * Whose data a query may read. Every metric function takes one, so a route cannot forget it; it is
+ * derived from the signed-in user only (never from the URL), and URL filters can only narrow it.
+ */
+export interface Scope {
+	readonly role: UserRole;
+	/** Reps whose deals may be listed; null means every rep (executive, admin). */
+	readonly repIds: readonly number[] | null;
+	/** Teams whose aggregates may be shown; null means every team. */
+	readonly teamIds: readonly number[] | null;
+	/** For a rep: their own rep record; they see team totals, never teammates' deals. */
+	readonly ownRepId: number | null;
+}
+
+export interface ScopedUser {
+	role: UserRole;
+	repId: number | null;
+	teamIds: number[];
+}
+
+/** The widest scope a user may ever have. */
+export async function scopeForUser(db: Queryable, user: ScopedUser): Promise<Scope> {
+	if (user.role === 'admin' || user.role === 'executive') {
+		return { role: user.role, repIds: null, teamIds: null, ownRepId: null };
+	}
+	if (user.role === 'leader') {
+		const reps = await db.all<{ id: number }>(
+			'SELECT id FROM reps WHERE list_contains($teams::INTEGER[], team_id) ORDER BY id',
+			{ teams: listParam(user.teamIds) }
+		);
+		return { role: 'leader', repIds: reps.map((r) => r.id), teamIds: [...user.teamIds], ownRepId: null };
+	}
+	if (user.repId === null) return { role: 'rep', repIds: [], teamIds: [], ownRepId: null };
+	const rep = await db.one<{ team_id: number | null }>('SELECT team_id FROM reps WHERE id = $id', { id: user.repId });
+	return {
+		role: 'rep',
+		repIds: [user.repId],
+		teamIds: rep?.team_id != null ? [rep.team_id] : [],
+		ownRepId: user.repId
+	};
+}
+
+/**
+ * Narrows a scope to one team and/or one rep asked for in the URL. Asking for anything outside the
+ * scope is answered 404, exactly like asking for something that does not exist, so a URL reveals
+ * nothing about other people's data.
+ */
+export async function narrowScope(
+	db: Queryable,
+	scope: Scope,
+	filter: { team?: string | null; rep?: string | null }
+): Promise<Scope> {
+	let narrowed = scope;
+	if (filter.team) {
+		const team = await db.one<{ id: number }>('SELECT id FROM teams WHERE name = $name', { name: filter.team });
+		if (!team || (scope.teamIds !== null && !scope.teamIds.includes(team.id))) error(404, 'No such team');
+		const reps = await db.all<{ id: number }>('SELECT id FROM reps WHERE team_id = $team ORDER BY id', { team: team.id });
+		const teamReps = reps.map((r) => r.id);
+		narrowed = {
+			...narrowed,
+			teamIds: [team.id],
+			repIds: narrowed.repIds === null ? teamReps : narrowed.repIds.filter((id) => teamReps.includes(id))
+		};
+	}
+	if (filter.rep) {
+		const rep = await db.one<{ id: number; team_id: number | null }>(
+			'SELECT id, team_id FROM reps WHERE lower(email) = lower($email)',
+			{ email: filter.rep }
+		);
+		if (!rep || (narrowed.repIds !== null && !narrowed.repIds.includes(rep.id))) error(404, 'No such rep');
+		narrowed = { ...narrowed, repIds: [rep.id], teamIds: rep.team_id != null ? [rep.team_id] : [] };
+	}
+	return narrowed;
+}
+
+/**
+ * SQL condition limiting `column` (a rep id) to the scope, with its parameter. Usage:
+ * `const reps = scopeCondition(scope, 's.owner_id')` then `WHERE ${reps.sql}` and spread
+ * `reps.params` into the query's parameters.
+ */
+export function scopeCondition(scope: Scope, column: string, name = 'scope_reps') {
+	if (scope.repIds === null) return { sql: 'true', params: {} };
+	return { sql: `list_contains($${name}::INTEGER[], ${column})`, params: { [name]: listParam(scope.repIds) } };
+}
+
+/** Same for team-level aggregates (a rep sees their team's totals). */
+export function teamScopeCondition(scope: Scope, column: string, name = 'scope_teams') {
+	if (scope.teamIds === null) return { sql: 'true', params: {} };
+	return { sql: `list_contains($${name}::INTEGER[], ${column})`, params: { [name]: listParam(scope.teamIds) } };
+}
+
+function listParam(ids: readonly number[]) {
+	return listValue([...ids]);
+}

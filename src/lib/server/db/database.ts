@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
+import { databaseConfigFromEnv, type DatabaseConfig } from './config.ts';
+import { migrate } from './migrate.ts';
+
+export type SqlParams = Record<string, DuckDBValue>;
+export type Row = Record<string, unknown>;
+
+/**
+ * Turns DuckDB values into plain JSON-safe JavaScript: BIGINT becomes a number (our counts and ids
+ * stay far below 2^53), DATE a 'YYYY-MM-DD' string, TIMESTAMP an ISO string.
+ */
+function plain(value: unknown): unknown {
+	if (typeof value === 'bigint') return Number(value);
+	if (value instanceof Date) return value.toISOString();
+	if (Array.isArray(value)) return value.map(plain);
+	return value;
+}
+
+function toRows<T>(objects: Record<string, unknown>[], dateColumns: Set<string>): T[] {
+	return objects.map((object) => {
+		const row: Row = {};
+		for (const [key, value] of Object.entries(object)) {
+			row[key] = dateColumns.has(key) && value instanceof Date ? value.toISOString().slice(0, 10) : plain(value);
+		}
+		return row as T;
+	});
+}
+
+/** A read-only view of the database, the only thing metric functions receive. */
+export interface Queryable {
+	all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+	one<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+}
+
+async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+	const reader = await connection.runAndReadAll(sql, params);
+	const dateColumns = new Set<string>();
+	reader.columnNames().forEach((name, index) => {
+		if (reader.columnType(index).typeId === DuckDBTypeId.DATE) dateColumns.add(name);
+	});
+	return toRows<T>(reader.getRowObjectsJS() as Record<string, unknown>[], dateColumns);
+}
+
+function queryable(connection: DuckDBConnection): Queryable {
+	return {
+		all: (sql, params) => runOn(connection, sql, params),
+		one: async (sql, params) => (await runOn(connection, sql, params))[0]
+	};
+}
+
+/** Inside a write transaction: queries plus the raw connection for appenders. */
+export interface Transaction extends Queryable {
+	run(sql: string, params?: SqlParams): Promise<void>;
+	connection: DuckDBConnection;
+}
+
+/**
+ * One DuckDB instance per process (DuckDB locks its file per process, and two instances on one file in
+ * one process corrupt each other's view). Reads take a pooled connection; writes go through a single
+ * queue so two imports never interleave and readers only ever see committed transactions.
+ */
+export class Database {
+	private readonly idle: DuckDBConnection[] = [];
+	private writeQueue: Promise<unknown> = Promise.resolve();
+
+	private constructor(
+		readonly instance: DuckDBInstance,
+		readonly config: DatabaseConfig
+	) {}
+
+	static async open(config: DatabaseConfig = databaseConfigFromEnv()): Promise<Database> {
+		if (config.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.path)), { recursive: true });
+		const options: Record<string, string> = { memory_limit: config.memoryLimit };
+		if (config.threads) options.threads = String(config.threads);
+		let instance: DuckDBInstance;
+		try {
+			instance = await DuckDBInstance.create(config.path, options);
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			if (/lock/i.test(message)) {
+				throw new Error(
+					`The database ${config.path} is in use by another process (is the server running?). ` +
+						`Stop it, or point DATABASE_PATH at another file.`
+				);
+			}
+			throw error;
+		}
+		const database = new Database(instance, config);
+		await database.write((tx) => migrate(tx));
+		return database;
+	}
+
+	private async acquire(): Promise<DuckDBConnection> {
+		return this.idle.pop() ?? (await this.instance.connect());
+	}
+
+	private release(connection: DuckDBConnection) {
+		if (this.idle.length < 8) this.idle.push(connection);
+		else connection.closeSync();
+	}
+
+	/** Runs read queries on a pooled connection. */
+	async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+		const connection = await this.acquire();
+		try {
+			return await work(queryable(connection));
+		} finally {
+			this.release(connection);
+		}
+	}
+
+	all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+		return this.read((db) => db.all<T>(sql, params));
+	}
+
+	one<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+		return this.read((db) => db.one<T>(sql, params));
+	}
+
+	/** Runs `work` in one transaction, after every earlier write has finished; rolls back on any error. */
+	write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+		const next = this.writeQueue.then(async () => {
+			const connection = await this.instance.connect();
+			const tx: Transaction = {
+				...queryable(connection),
+				connection,
+				run: async (sql, params) => {
+					await connection.run(sql, params);
+				}
+			};
+			await connection.run('BEGIN TRANSACTION');
+			try {
+				const result = await work(tx);
+				await connection.run('COMMIT');
+				return result;
+			} catch (error) {
+				await connection.run('ROLLBACK').catch(() => {});
+				throw error;
+			} finally {
+				connection.closeSync();
+			}
+		});
+		this.writeQueue = next.catch(() => {});
+		return next;
+	}
+
+	close() {
+		for (const connection of this.idle.splice(0)) connection.closeSync();
+		this.instance.closeSync();
+	}
+}

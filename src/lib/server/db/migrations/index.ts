@@ -1,0 +1,11 @@
+import pipeline from './001_pipeline.ts';
+import auth from './002_auth.ts';
+
+/**
+ * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
+ * built from it. Add a new one; `migrate` applies whichever are newer than the database.
+ */
+export const migrations: { version: number; name: string; sql: string }[] = [
+	{ version: 1, name: 'pipeline', sql: pipeline },
+	{ version: 2, name: 'auth', sql: auth }
+];
