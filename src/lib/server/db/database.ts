@@ -45,8 +45,8 @@ async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlP
 
 function queryable(connection: DuckDBConnection): Queryable {
 	return {
-		all: (sql, params) => runOn(connection, sql, params),
-		one: async (sql, params) => (await runOn(connection, sql, params))[0]
+		all: <T>(sql: string, params?: SqlParams) => runOn<T>(connection, sql, params),
+		one: async <T>(sql: string, params?: SqlParams) => (await runOn<T>(connection, sql, params))[0]
 	};
 }
 
