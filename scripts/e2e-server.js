@@ -1,0 +1,21 @@
+// Seeds a fresh demo database for the browser tests, then serves the built app on it.
+import { spawnSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const port = process.env.PORT ?? '4173';
+const databasePath = path.resolve('.test-output', 'e2e.duckdb');
+fs.mkdirSync(path.dirname(databasePath), { recursive: true });
+for (const file of [databasePath, `${databasePath}.wal`]) fs.rmSync(file, { force: true });
+
+const env = { ...process.env, DATABASE_PATH: databasePath };
+// A fixed "until" keeps the demo company identical from run to run.
+const seed = spawnSync('npx', ['tsx', 'scripts/seed.ts', '--demo', '--until', '2026-11-23'], { env, stdio: 'inherit' });
+if (seed.status !== 0) process.exit(seed.status ?? 1);
+
+const server = spawn(process.execPath, ['build'], {
+	env: { ...env, PORT: port, ORIGIN: `http://localhost:${port}`, UV_THREADPOOL_SIZE: '16' },
+	stdio: 'inherit'
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 0));
