@@ -1,5 +1,7 @@
 import pipeline from './001_pipeline.ts';
 import auth from './002_auth.ts';
+import imports from './003_imports.ts';
+import preferences from './004_preferences.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -7,5 +9,7 @@ import auth from './002_auth.ts';
  */
 export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 1, name: 'pipeline', sql: pipeline },
-	{ version: 2, name: 'auth', sql: auth }
+	{ version: 2, name: 'auth', sql: auth },
+	{ version: 3, name: 'imports', sql: imports },
+	{ version: 4, name: 'preferences', sql: preferences }
 ];
