@@ -1,8 +1,51 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, RequestEvent } from '@sveltejs/kit';
+import { database } from '../db/index.ts';
+import {
+	deleteSessionTokenCookie,
+	sessionCookieName,
+	setSessionTokenCookie,
+	validateSessionToken
+} from './session.ts';
 
-// Placeholder until sessions land: nobody is signed in.
+/**
+ * Puts the signed-in user and their session on `event.locals` for every request, pages and API
+ * alike. Requests without a cookie never touch the database.
+ */
 export const handleSession: Handle = async ({ event, resolve }) => {
-	event.locals.user = null;
-	event.locals.session = null;
+	answerSignInPostsLikeABrowser(event);
+
+	const token = event.cookies.get(sessionCookieName);
+	if (!token) {
+		event.locals.user = null;
+		event.locals.session = null;
+		return resolve(event);
+	}
+
+	const { session, user } = await validateSessionToken(await database(), token);
+	// Re-setting the cookie carries a renewed expiry to the browser; a dead token is removed so the
+	// browser stops sending it.
+	if (session) setSessionTokenCookie(event, token, session.expiresAt);
+	else deleteSessionTokenCookie(event);
+
+	event.locals.user = user;
+	event.locals.session = session;
 	return resolve(event);
 };
+
+/**
+ * Scripts and API test clients (curl, Playwright's `request`) post the sign-in form with
+ * `Accept: *\/*`, and SvelteKit answers that with the JSON meant for `use:enhance`: status 200,
+ * the redirect inside. The sign-in contract is what a browser gets, a 303 with the cookie.
+ * `use:enhance` marks its own requests with `x-sveltekit-action`, and a client that asks for JSON
+ * by name still gets it; only the "anything will do" case is answered as a form post.
+ */
+function answerSignInPostsLikeABrowser(event: RequestEvent) {
+	const { request } = event;
+	if (request.method !== 'POST' || event.url.pathname !== '/login') return;
+	if (request.headers.get('x-sveltekit-action') === 'true') return;
+	const accept = request.headers.get('accept')?.trim();
+	if (accept && accept !== '*/*') return;
+	const headers = new Headers(request.headers);
+	headers.set('accept', 'text/html');
+	event.request = new Request(request, { headers });
+}

@@ -1,17 +1,187 @@
-// Placeholder types; the session implementation lands with the sign-in issue.
+import { sha256 } from '@oslojs/crypto/sha2';
+import { constantTimeEqual } from '@oslojs/crypto/subtle';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { blobValue } from '@duckdb/node-api';
+import type { Cookies } from '@sveltejs/kit';
+import type { Database } from '../db/index.ts';
 import type { UserRole } from '../../domain/roles.ts';
+import { sessionUserById } from './users.ts';
 
+/**
+ * Sessions after lucia-auth.com's guide (2025): the browser holds a token `<id>.<secret>`, the
+ * database holds the id and only the SHA-256 of the secret.
+ *
+ * - A leaked database file (a backup, a copied demo) signs nobody in: the secret is not in it, and
+ *   120 random bits cannot be recovered from their hash.
+ * - The id finds the row; looking it up by index is not constant-time, which is why it is not the
+ *   secret. The secret is compared in constant time, so response times reveal nothing about it.
+ * - A plain hash, not argon2, is right here: the secret is random with 120 bits of entropy, so there
+ *   is nothing to brute-force, and every request validates a session.
+ */
+
+/** The signed-in person as every route sees it (`event.locals.user`). */
 export interface SessionUser {
 	id: string;
 	email: string;
 	name: string;
 	role: UserRole;
+	/** The rep record this user is, for a rep (and for a leader who also sells). */
 	repId: number | null;
+	/** A leader's teams; for a rep, their rep's team; empty for admin and executive. */
 	teamIds: number[];
 }
 
 export interface Session {
 	id: string;
 	userId: string;
+	createdAt: Date;
 	expiresAt: Date;
+}
+
+export type SessionValidationResult = { session: Session; user: SessionUser } | { session: null; user: null };
+
+export const sessionCookieName = 'session';
+
+const dayMs = 24 * 60 * 60 * 1000;
+/** Sliding expiry: a session lives 30 days after it was last renewed... */
+export const sessionLifetimeMs = 30 * dayMs;
+/** ...and is renewed only when under 15 days remain, so an active user writes once a fortnight, not per request. */
+export const sessionRenewalThresholdMs = 15 * dayMs;
+
+/**
+ * 15 random bytes are 120 bits: enough that guessing one of a million live sessions at a million
+ * tries a second takes longer than the universe has existed. Base32 lowercase keeps the token
+ * cookie- and URL-safe without escaping.
+ */
+function generateSecureRandomString(): string {
+	return encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(15)));
+}
+
+function hashSecret(secret: string): Uint8Array {
+	return sha256(new TextEncoder().encode(secret));
+}
+
+/** A new `<id>.<secret>` token; nothing is stored until `createSession`. */
+export function generateSessionToken(): string {
+	return `${generateSecureRandomString()}.${generateSecureRandomString()}`;
+}
+
+function parseSessionToken(token: string): { id: string; secret: string } | null {
+	const parts = token.split('.');
+	if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+	return { id: parts[0], secret: parts[1] };
+}
+
+/** Stores a session for `token` (from `generateSessionToken`); the secret itself never reaches the database. */
+export async function createSession(db: Database, token: string, userId: string, now = new Date()): Promise<Session> {
+	const parts = parseSessionToken(token);
+	if (!parts) throw new Error('A session token must look like <id>.<secret>.');
+	const session: Session = {
+		id: parts.id,
+		userId,
+		createdAt: now,
+		expiresAt: new Date(now.getTime() + sessionLifetimeMs)
+	};
+	await db.write(async (tx) => {
+		// Expired sessions are otherwise only removed when presented; signing in is rare enough to
+		// afford sweeping the ones nobody will ever present again.
+		await tx.run('DELETE FROM sessions WHERE expires_at <= epoch_ms($now::BIGINT)', { now: now.getTime() });
+		await tx.run(
+			`INSERT INTO sessions (id, secret_hash, user_id, created_at, expires_at)
+			VALUES ($id, $secret_hash, $user_id, epoch_ms($created_at::BIGINT), epoch_ms($expires_at::BIGINT))`,
+			{
+				id: session.id,
+				secret_hash: blobValue(hashSecret(parts.secret)),
+				user_id: userId,
+				created_at: session.createdAt.getTime(),
+				expires_at: session.expiresAt.getTime()
+			}
+		);
+	});
+	return session;
+}
+
+/**
+ * The session and user for a token, or nulls. Expired sessions are deleted; sessions with under 15
+ * days left are extended to 30 (the caller re-sets the cookie with the new `expiresAt`).
+ */
+export async function validateSessionToken(db: Database, token: string, now = new Date()): Promise<SessionValidationResult> {
+	const none = { session: null, user: null } as const;
+	const parts = parseSessionToken(token);
+	if (!parts) return none;
+
+	const row = await db.one<{ id: string; secret_hash: Uint8Array; user_id: string; created_at: number; expires_at: number }>(
+		`SELECT id, secret_hash, user_id, epoch_ms(created_at) AS created_at, epoch_ms(expires_at) AS expires_at
+		FROM sessions WHERE id = $id`,
+		{ id: parts.id }
+	);
+	if (!row) return none;
+	// A wrong secret leaves the session alone: whoever guessed or saw an id must not be able to sign
+	// its owner out.
+	if (!constantTimeEqual(hashSecret(parts.secret), new Uint8Array(row.secret_hash))) return none;
+
+	const session: Session = {
+		id: row.id,
+		userId: row.user_id,
+		createdAt: new Date(row.created_at),
+		expiresAt: new Date(row.expires_at)
+	};
+	if (now.getTime() >= session.expiresAt.getTime()) {
+		await invalidateSession(db, session.id);
+		return none;
+	}
+
+	// Deactivated users' sessions are deleted when they are deactivated; checking `active` here as
+	// well means a missed deletion can never let someone back in.
+	const user = await db.read((q) => sessionUserById(q, session.userId));
+	if (!user) {
+		await invalidateSession(db, session.id);
+		return none;
+	}
+
+	if (now.getTime() >= session.expiresAt.getTime() - sessionRenewalThresholdMs) {
+		session.expiresAt = new Date(now.getTime() + sessionLifetimeMs);
+		await db.write((tx) =>
+			tx.run('UPDATE sessions SET expires_at = epoch_ms($expires_at::BIGINT) WHERE id = $id', {
+				id: session.id,
+				expires_at: session.expiresAt.getTime()
+			})
+		);
+	}
+	return { session, user };
+}
+
+/** Signs out one browser: the token stops working at once, wherever it was copied to. */
+export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
+	await db.write((tx) => tx.run('DELETE FROM sessions WHERE id = $id', { id: sessionId }));
+}
+
+/** Signs a user out everywhere. */
+export async function invalidateUserSessions(db: Database, userId: string): Promise<void> {
+	await db.write((tx) => tx.run('DELETE FROM sessions WHERE user_id = $user_id', { user_id: userId }));
+}
+
+/**
+ * HttpOnly: page scripts (and so any injected script) cannot read the token. SameSite=Lax: other
+ * sites cannot make the browser send it with their form posts, while following a link here still
+ * arrives signed in. Secure whenever the app is served over https (production sets ORIGIN to an https
+ * address), so it never travels over plain http there; a plain-http demo on a LAN still works.
+ */
+export function setSessionTokenCookie(event: { cookies: Cookies; url: URL }, token: string, expiresAt: Date): void {
+	event.cookies.set(sessionCookieName, token, {
+		path: '/',
+		httpOnly: true,
+		sameSite: 'lax',
+		secure: event.url.protocol === 'https:',
+		expires: expiresAt
+	});
+}
+
+export function deleteSessionTokenCookie(event: { cookies: Cookies; url: URL }): void {
+	event.cookies.delete(sessionCookieName, {
+		path: '/',
+		httpOnly: true,
+		sameSite: 'lax',
+		secure: event.url.protocol === 'https:'
+	});
 }
