@@ -31,7 +31,7 @@ test('switching to German translates the shell and formats numbers the German wa
 	await expect(page.getByRole('heading', { level: 1, name: 'Wochenstart-Überblick' })).toBeVisible();
 	await expect(page.getByRole('navigation', { name: 'Ansichten' }).getByRole('link', { name: 'Pipeline-Bewegung' })).toBeVisible();
 	// German currency: thousands with '.', the euro sign after the number.
-	await expect(page.locator('.metric .value').first()).toHaveText(/^\d{1,3}(\.\d{3})* €$/);
+	await expect(page.locator('.metric .value').first()).toHaveText(/^\d{1,3}(\.\d{3})*\s€$/);
 	await expectAccessible(page);
 	await page.screenshot({ path: '.test-output/shell-de.png', fullPage: true });
 });

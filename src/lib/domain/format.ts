@@ -3,10 +3,16 @@ import { getLocale } from '$lib/paraglide/runtime';
 /** Locale-aware formatting through Intl, so German users read 1.234,56 € and 24.11.2026. */
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
 
+/** English is formatted the British way (23 Nov 2026, €1,234): the product's figures are in euros. */
+function formatLocale(): string {
+	const locale = getLocale();
+	return locale === 'en' ? 'en-GB' : locale;
+}
+
 function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
 	const key = getLocale() + JSON.stringify(options);
 	let format = cache.get(key) as Intl.NumberFormat | undefined;
-	if (!format) cache.set(key, (format = new Intl.NumberFormat(getLocale(), options)));
+	if (!format) cache.set(key, (format = new Intl.NumberFormat(formatLocale(), options)));
 	return format;
 }
 
@@ -29,8 +35,31 @@ export function formatPercent(value: number, fractionDigits = 0): string {
 
 /** `iso` is a DuckDB DATE as 'YYYY-MM-DD'; formatted in UTC so the day never shifts. */
 export function formatDate(iso: string, style: 'medium' | 'short' = 'medium'): string {
-	const key = getLocale() + 'date' + style;
-	let format = cache.get(key) as Intl.DateTimeFormat | undefined;
-	if (!format) cache.set(key, (format = new Intl.DateTimeFormat(getLocale(), { dateStyle: style, timeZone: 'UTC' })));
-	return format.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+	return dateFormat(`date-${style}`, { dateStyle: style, timeZone: 'UTC' }).format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
 }
+
+/** 'YYYY-MM' as "Nov 2026" / "Nov. 2026". */
+export function formatMonth(month: string): string {
+	return dateFormat('month', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
+}
+
+/** 'YYYY-Qn' as "Q3 2026". */
+export function formatQuarter(quarter: string): string {
+	return `${quarter.slice(5)} ${quarter.slice(0, 4)}`;
+}
+
+/**
+ * A moment, in UTC and saying so: the server and every browser then print the same time, and
+ * people in different offices read the same history.
+ */
+export function formatDateTime(iso: string): string {
+	return dateFormat('datetime', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) + ' UTC';
+}
+
+function dateFormat(name: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+	const key = getLocale() + name;
+	let format = cache.get(key) as Intl.DateTimeFormat | undefined;
+	if (!format) cache.set(key, (format = new Intl.DateTimeFormat(formatLocale(), options)));
+	return format;
+}
+
