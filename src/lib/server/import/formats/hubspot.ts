@@ -1,0 +1,76 @@
+import { normaliseHeader } from '../fields.ts';
+import type { FormatModule } from '../format.ts';
+import { problem } from '../problems.ts';
+import type { StagedFile } from '../read.ts';
+import { hubspotStages } from '../stages.ts';
+import { dealRowSpecs, stageDatesToSnapshots, type StageDateColumn } from './stage-dates.ts';
+
+/**
+ * HubSpot's deals export with the "Date entered <stage> (<pipeline>)" properties: each is the
+ * moment the deal entered that stage, so together they are the deal's stage history.
+ */
+
+/** `Date entered "Contract Sent (Sales Pipeline)"` -> `Contract Sent`. */
+export function enteredStage(header: string): string | null {
+	const match = /^date entered\s+"?(.+?)"?\s*$/i.exec(header.trim());
+	if (!match) return null;
+	return match[1].replace(/\s*\([^()]*\)\s*$/, '').trim();
+}
+
+const headers: Record<string, string[]> = {
+	deal_id: ['Record ID', 'Deal ID', 'hs_object_id'],
+	deal_name: ['Deal Name', 'dealname'],
+	stage: ['Deal Stage', 'dealstage'],
+	close_date: ['Close Date', 'closedate'],
+	created_date: ['Create Date', 'createdate'],
+	owner: ['Deal owner', 'HubSpot Owner', 'Owner', 'hubspot_owner_id'],
+	deal_type: ['Deal Type', 'dealtype'],
+	account_id: ['Associated Company IDs', 'Associated Company ID', 'Company ID'],
+	account_name: ['Associated Company', 'Associated Company (Primary)', 'Company name'],
+	probability: ['Deal probability', 'hs_deal_stage_probability'],
+	forecast_category: ['Forecast category', 'hs_manual_forecast_category'],
+	currency: ['Currency', 'Deal currency code', 'deal_currency_code'],
+	source: ['Original Source Type', 'Original Source', 'Source'],
+	team: ['HubSpot Team', 'Team']
+};
+
+function hasStageDates(file: StagedFile) {
+	return file.columns.some((c) => enteredStage(c) !== null);
+}
+
+export const hubspot: FormatModule = {
+	format: 'hubspot',
+	stageAliases: hubspotStages,
+	mapFields: dealRowSpecs(false).map((s) => s.name),
+
+	detect(files) {
+		return files.some(hasStageDates) && files.every((f) => f.columns.some((c) => normaliseHeader(c) === 'record_id' || normaliseHeader(c) === 'deal_id'));
+	},
+
+	async run(context) {
+		const { checker, stages } = context;
+		const columns = new Map<StagedFile, StageDateColumn[]>();
+		for (const file of context.files) {
+			if (!hasStageDates(file)) {
+				checker.add(problem('error', 'hubspot_no_stages', { file: file.name, line: 1 }));
+				continue;
+			}
+			const dated: StageDateColumn[] = [];
+			for (const column of file.columns) {
+				const label = enteredStage(column);
+				if (label === null) continue;
+				const stage = stages.resolve(label);
+				if (stage) dated.push({ column, stage });
+				else checker.add(problem('error', 'unknown_stage', { file: file.name, line: 1, column, value: label }, { expected: stages.list }));
+			}
+			columns.set(file, dated);
+		}
+		if ((await checker.errorCount()) > 0) return;
+		await stageDatesToSnapshots(context, 'deals', dealRowSpecs(false), (file) => columns.get(file) ?? [], {
+			map: context.options.map,
+			headers,
+			// "Date exited ...", "Cumulative time in ..." and the like are HubSpot's own bookkeeping.
+			claimed: (column) => /^(pipeline|date exited|cumulative time in|latest time in|time in)\b/i.test(column.trim())
+		});
+	}
+};

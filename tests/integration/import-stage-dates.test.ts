@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/server/db/database.ts';
+import { importFiles } from '../../src/lib/server/import/index.ts';
+import { contentChecksums, fixture, snapshotTable, writeFile } from '../fixtures/import/helpers.ts';
+import { freshDatabase } from './helpers.ts';
+
+let db: Database;
+let dir: string;
+let cleanup: () => void;
+beforeEach(async () => {
+	({ db, dir, cleanup } = await freshDatabase());
+});
+afterEach(() => cleanup());
+
+/** Each deal's stage at each snapshot date, as one line per deal. */
+async function stagesByDeal(db: Database): Promise<Record<string, string[]>> {
+	const result: Record<string, string[]> = {};
+	for (const row of await snapshotTable(db)) (result[row.deal] ??= []).push(`${row.snapshot_date} ${row.stage}`);
+	return result;
+}
+
+describe('HubSpot deals export with "Date entered" columns', () => {
+	it('replays each deal through its stage dates into weekly snapshots', async () => {
+		const summary = await importFiles(db, [fixture('import', 'hubspot-deals.csv')]);
+		expect(summary).toMatchObject({
+			status: 'ok',
+			format: 'hubspot',
+			rows_read: 3,
+			snapshots: ['2026-01-05', '2026-01-12', '2026-01-19', '2026-01-26', '2026-02-02', '2026-02-09', '2026-02-16'],
+			rows_loaded: 20,
+			errors: [],
+			warnings: []
+		});
+		// HubSpot's default pipeline on our ladder: Appointment Scheduled = Qualified, Qualified To
+		// Buy = Discovery, Presentation Scheduled = Solution/Demo, Decision Maker Bought-In =
+		// Proposal, Contract Sent = Negotiation.
+		expect(await stagesByDeal(db)).toEqual({
+			'9001': [
+				'2026-01-05 Qualified',
+				'2026-01-12 Discovery',
+				'2026-01-19 Discovery',
+				'2026-01-26 Solution/Demo',
+				'2026-02-02 Solution/Demo',
+				'2026-02-09 Negotiation',
+				'2026-02-16 Negotiation'
+			],
+			'9002': [
+				'2026-01-05 Qualified',
+				'2026-01-12 Qualified',
+				'2026-01-19 Proposal',
+				'2026-01-26 Proposal',
+				'2026-02-02 Closed Won',
+				'2026-02-09 Closed Won',
+				'2026-02-16 Closed Won'
+			],
+			'9003': [
+				'2026-01-12 Qualified',
+				'2026-01-19 Discovery',
+				'2026-01-26 Discovery',
+				'2026-02-02 Discovery',
+				'2026-02-09 Discovery',
+				'2026-02-16 Closed Lost'
+			]
+		});
+		// The export knows only today's amount and probability: every week shows the amount, and
+		// the deal's own probability only in the stage it is in now.
+		const acme = (await snapshotTable(db)).filter((r) => r.deal === '9001');
+		expect(acme.map((r) => [r.amount, r.probability])).toEqual([
+			['50000.00', 0.1],
+			['50000.00', 0.2],
+			['50000.00', 0.2],
+			['50000.00', 0.4],
+			['50000.00', 0.4],
+			['50000.00', 0.9],
+			['50000.00', 0.9]
+		]);
+		expect(
+			await db.all(`SELECT d.crm_id, d.deal_type, a.crm_id AS account_id, a.name AS account FROM deals d JOIN accounts a ON a.id = d.account_id ORDER BY 1`)
+		).toEqual([
+			{ crm_id: '9001', deal_type: 'new_business', account_id: '501', account: 'Acme Corp' },
+			{ crm_id: '9002', deal_type: 'upsell', account_id: '502', account: 'Beta Ltd' },
+			{ crm_id: '9003', deal_type: 'new_business', account_id: '503', account: 'Gamma Inc' }
+		]);
+	});
+
+	it('refuses a stage column whose stage it cannot place, unless it is mapped', async () => {
+		const file = writeFile(
+			dir,
+			'custom.csv',
+			'Record ID,Amount,Close Date,Create Date,Deal owner,Deal Stage,"Date entered ""Verbal Commit (Enterprise)"""\n' +
+				'1,100,2026-03-31,2026-01-05,a@x.test,Verbal Commit,2026-01-20\n'
+		);
+		const refused = await importFiles(db, [file]);
+		expect(refused.errors).toEqual([
+			expect.objectContaining({ code: 'unknown_stage', line: 1, column: 'Date entered "Verbal Commit (Enterprise)"', value: 'Verbal Commit' })
+		]);
+		const mapped = await importFiles(db, [file], { stageMap: { 'Verbal Commit': 'Negotiation' } });
+		expect(mapped.status).toBe('ok');
+		expect(Object.values(await stagesByDeal(db))[0]).toEqual(['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Negotiation']);
+	});
+});
+
+describe('plain deal list with a column mapping', () => {
+	const map = {
+		'Opp ID': 'deal_id',
+		Rep: 'owner',
+		Customer: 'account_name',
+		Value: 'amount',
+		Opened: 'created_date',
+		'Demo held': 'entered:Solution/Demo',
+		'Proposal sent': 'entered:Proposal',
+		'Won on': 'entered:Closed Won',
+		'Lost on': 'entered:Closed Lost',
+		'Expected close': 'close_date',
+		Status: 'stage'
+	};
+
+	it('turns created, stage-reached and close dates into history, then weekly snapshots', async () => {
+		const summary = await importFiles(db, [fixture('import', 'deal-list.csv')], { map });
+		expect(summary).toMatchObject({ status: 'ok', format: 'deals', rows_loaded: 19, errors: [], warnings: [] });
+		expect(summary.preview.files[0].mapping).toMatchObject({ deal_id: 'Opp ID', owner: 'Rep', close_date: 'Expected close' });
+		// A new deal starts in the ladder's first stage on the day it was opened.
+		expect(await stagesByDeal(db)).toEqual({
+			'X-1': [
+				'2026-01-05 Lead',
+				'2026-01-12 Lead',
+				'2026-01-19 Solution/Demo',
+				'2026-01-26 Solution/Demo',
+				'2026-02-02 Proposal',
+				'2026-02-09 Proposal',
+				'2026-02-16 Closed Won'
+			],
+			'X-2': [
+				'2026-01-12 Lead',
+				'2026-01-19 Lead',
+				'2026-01-26 Solution/Demo',
+				'2026-02-02 Solution/Demo',
+				'2026-02-09 Solution/Demo',
+				'2026-02-16 Solution/Demo'
+			],
+			'X-3': ['2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Lead', '2026-02-02 Closed Lost', '2026-02-09 Closed Lost', '2026-02-16 Closed Lost']
+		});
+	});
+
+	it('needs no mapping when the columns carry the field names', async () => {
+		const file = writeFile(
+			dir,
+			'named.csv',
+			'deal_id,owner,amount,created_date,close_date,proposal_date,entered_closed_won\nD-1,a@x.test,100,2026-01-05,2026-01-20,2026-01-12,2026-01-20\n'
+		);
+		const summary = await importFiles(db, [file]);
+		expect(summary).toMatchObject({ status: 'ok', format: 'deals' });
+		expect(await stagesByDeal(db)).toEqual({ 'D-1': ['2026-01-05 Lead', '2026-01-12 Proposal', '2026-01-19 Proposal', '2026-01-26 Closed Won'] });
+	});
+
+	it('reports a mapping that names a column the file lacks, or a field that does not exist', async () => {
+		const before = await contentChecksums(db);
+		const summary = await importFiles(db, [fixture('import', 'deal-list.csv')], {
+			map: { ...map, 'Opp Id ': 'deal_id', Region: 'team', Status: 'status' }
+		});
+		expect(summary.status).toBe('error');
+		expect(summary.errors.map((e) => e.message)).toEqual([
+			'The mapping names column “Region”, which no file has; the files have: Opp ID, Rep, Customer, Value, Opened, Demo held, Proposal sent, Won on, Lost on, Expected close, Status.',
+			'“status” is not a field a column can be mapped to; expected one of deal_id, owner, amount, close_date, stage, probability, forecast_category, deal_name, account_id, account_name, owner_name, owner_role, team, deal_type, created_date, currency, source, entered:<stage>.'
+		]);
+		expect(await contentChecksums(db)).toEqual(before);
+	});
+});
