@@ -1,0 +1,140 @@
+/**
+ * The vocabulary of pipeline movement, shared by the server (which classifies deals) and the page
+ * (which draws the waterfall). Pure functions only: no database, no messages.
+ */
+
+/**
+ * The parts of the waterfall in the order the identity reads:
+ * start + new + pulled_in + increased - decreased - won - lost - pushed = end.
+ */
+export const movementParts = ['new', 'pulled_in', 'increased', 'decreased', 'won', 'lost', 'pushed'] as const;
+export type MovementPart = (typeof movementParts)[number];
+
+/** Whether a part adds to the pipeline (+1) or takes from it (-1). */
+export const partSign: Readonly<Record<MovementPart, 1 | -1>> = {
+	new: 1,
+	pulled_in: 1,
+	increased: 1,
+	decreased: -1,
+	won: -1,
+	lost: -1,
+	pushed: -1
+};
+
+export function isMovementPart(value: unknown): value is MovementPart {
+	return typeof value === 'string' && (movementParts as readonly string[]).includes(value);
+}
+
+/** A close-date window, both ends inclusive, as 'YYYY-MM-DD'. */
+export interface Period {
+	start: string;
+	end: string;
+}
+
+/** Quick picks for the target period, each relative to the snapshot being looked at (B). */
+export const periodPicks = ['this_quarter', 'next_quarter', 'next_6_months', 'next_12_months', 'next_18_months'] as const;
+export type PeriodPick = (typeof periodPicks)[number];
+
+export function isPeriodPick(value: unknown): value is PeriodPick {
+	return typeof value === 'string' && (periodPicks as readonly string[]).includes(value);
+}
+
+const isoPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written 'YYYY-MM-DD' (so '2026-02-30' is false). */
+export function isIsoDate(value: unknown): value is string {
+	if (typeof value !== 'string') return false;
+	const match = isoPattern.exec(value);
+	if (!match) return false;
+	const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+	return toIso(date) === value;
+}
+
+function parseIso(iso: string): Date {
+	if (!isIsoDate(iso)) throw new Error(`"${iso}" is not a date written YYYY-MM-DD`);
+	return new Date(`${iso}T00:00:00Z`);
+}
+
+function toIso(date: Date): string {
+	return date.toISOString().slice(0, 10);
+}
+
+/** The first day of the month `months` after the month of `date` (UTC). */
+function monthStart(date: Date, months = 0): Date {
+	return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1));
+}
+
+/** The last day of the month `months` after the month of `date` (UTC). */
+function monthEnd(date: Date, months = 0): Date {
+	return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months + 1, 0));
+}
+
+/**
+ * The close-date window a quick pick stands for, seen from `anchor` (the later snapshot). Quarters
+ * are calendar quarters. "Next N months" are N whole calendar months starting with the anchor's own
+ * month, so a deal due earlier this month and still open counts as due now rather than vanishing.
+ */
+export function periodFor(pick: PeriodPick, anchor: string): Period {
+	const day = parseIso(anchor);
+	const quarterStart = monthStart(day, -(day.getUTCMonth() % 3));
+	switch (pick) {
+		case 'this_quarter':
+			return { start: toIso(quarterStart), end: toIso(monthEnd(quarterStart, 2)) };
+		case 'next_quarter':
+			return { start: toIso(monthStart(quarterStart, 3)), end: toIso(monthEnd(quarterStart, 5)) };
+		case 'next_6_months':
+			return { start: toIso(monthStart(day)), end: toIso(monthEnd(day, 5)) };
+		case 'next_12_months':
+			return { start: toIso(monthStart(day)), end: toIso(monthEnd(day, 11)) };
+		case 'next_18_months':
+			return { start: toIso(monthStart(day)), end: toIso(monthEnd(day, 17)) };
+	}
+}
+
+/** `days` days before `iso`, as 'YYYY-MM-DD'. */
+export function daysBefore(iso: string, days: number): string {
+	const day = parseIso(iso);
+	return toIso(new Date(day.getTime() - days * 86_400_000));
+}
+
+/**
+ * How far back velocity and conversion look: long enough to hold several cycles of most stages,
+ * short enough to describe how the team sells now, and to keep the query to a quarter of the history.
+ */
+export const defaultWindowWeeks = 26;
+
+export type WaterfallKey = 'start' | MovementPart | 'end';
+
+export interface WaterfallBar {
+	key: WaterfallKey;
+	/** Floating bar from y1 to y2; for start and end bars y1 is 0. */
+	y1: number;
+	y2: number;
+	/** Signed change (for parts) or the total (for start and end). */
+	value: number;
+	kind: 'total' | 'up' | 'down';
+}
+
+/**
+ * The floating bars of the waterfall. Running totals are kept in whole cents so that the last part
+ * lands exactly on the end bar rather than a rounding error away from it.
+ */
+export function waterfallBars(start: number, parts: Readonly<Record<MovementPart, number>>, end: number): WaterfallBar[] {
+	const cents = (value: number) => Math.round(value * 100);
+	const bars: WaterfallBar[] = [{ key: 'start', y1: 0, y2: start, value: start, kind: 'total' }];
+	let running = cents(start);
+	for (const part of movementParts) {
+		const change = partSign[part] * cents(parts[part]);
+		const next = running + change;
+		bars.push({ key: part, y1: running / 100, y2: next / 100, value: change / 100, kind: change < 0 ? 'down' : 'up' });
+		running = next;
+	}
+	bars.push({ key: 'end', y1: 0, y2: end, value: end, kind: 'total' });
+	return bars;
+}
+
+/** start + new + pulled_in + increased - decreased - won - lost - pushed - end, in whole cents. */
+export function waterfallGapCents(start: number, parts: Readonly<Record<MovementPart, number>>, end: number): number {
+	const cents = (value: number) => Math.round(value * 100);
+	return movementParts.reduce((sum, part) => sum + partSign[part] * cents(parts[part]), cents(start)) - cents(end);
+}

@@ -1,0 +1,528 @@
+import type { Queryable, SqlParams } from '../db/index.ts';
+import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import type { DealType } from '../../domain/roles.ts';
+import { movementParts, type MovementPart, type Period } from '../../domain/movement.ts';
+
+/**
+ * Pipeline movement between two snapshots A and B: the waterfall from open pipeline at A to open
+ * pipeline at B, the stage-to-stage moves, and the deals whose close date slipped. Every query reads
+ * only the two snapshot dates (the table is stored in date order, so that is 2 of ~100 weeks).
+ */
+
+export interface MovementOptions {
+	/** Snapshot A, 'YYYY-MM-DD'. */
+	from: string;
+	/** Snapshot B, 'YYYY-MM-DD'. */
+	to: string;
+	/** Only deals whose close date falls in this window count as pipeline; null = the whole open pipeline. */
+	period?: Period | null;
+	dealType?: DealType | null;
+}
+
+/**
+ * One row per deal seen at A or B, with its two states and whether each counts as pipeline
+ * (`in_a`, `in_b`: open, with a close date in P). `a` and `b` are the amounts the waterfall counts.
+ *
+ * A deal belongs to the scope of its latest owner (at B, or at A when it is missing from B), for both
+ * snapshots: a deal handed from one rep to another between A and B moves with its history, so the
+ * new owner's waterfall shows it from A on and the old owner's never counts the hand-over as lost.
+ */
+function comparisonCtes(scope: Scope) {
+	const reps = scopeCondition(scope, 'c.owner_id');
+	const sql = /* sql */ `
+	ladder AS (
+		SELECT id, name, position, outcome,
+			-- A win is beyond every open stage; a loss is on no step of the ladder.
+			CASE outcome
+				WHEN 'open' THEN position
+				WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
+			END AS rank
+		FROM stages
+	),
+	open_at_a AS (
+		SELECT s.deal_id
+		FROM snapshots s
+		WHERE s.snapshot_date = $from::DATE
+			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
+			AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+	),
+	open_at_b AS (
+		SELECT s.deal_id
+		FROM snapshots s
+		WHERE s.snapshot_date = $to::DATE
+			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
+			AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+	),
+	-- Only deals that are pipeline at A or at B can move it; most rows of a snapshot are deals closed
+	-- long ago, and skipping them early is most of this query's speed.
+	pipeline_deals AS (
+		SELECT deal_id FROM open_at_a
+		UNION
+		SELECT deal_id FROM open_at_b
+	),
+	at_a AS (
+		SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
+		FROM snapshots s
+		JOIN ladder l ON l.id = s.stage_id
+		WHERE s.snapshot_date = $from::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
+	),
+	at_b AS (
+		SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
+		FROM snapshots s
+		JOIN ladder l ON l.id = s.stage_id
+		WHERE s.snapshot_date = $to::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
+	),
+	compared AS (
+		SELECT
+			coalesce(b.deal_id, a.deal_id) AS deal_id,
+			coalesce(b.owner_id, a.owner_id) AS owner_id,
+			a.deal_id IS NOT NULL AS present_a,
+			b.deal_id IS NOT NULL AS present_b,
+			a.stage_id AS stage_a, b.stage_id AS stage_b,
+			a.outcome AS outcome_a, b.outcome AS outcome_b,
+			a.rank AS rank_a, b.rank AS rank_b,
+			a.amount AS amount_a, b.amount AS amount_b,
+			a.close_date AS close_a, b.close_date AS close_b,
+			coalesce(a.outcome = 'open' AND ($period_start::DATE IS NULL OR a.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_a,
+			coalesce(b.outcome = 'open' AND ($period_start::DATE IS NULL OR b.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_b
+		FROM at_a a
+		FULL OUTER JOIN at_b b ON b.deal_id = a.deal_id
+	),
+	in_scope AS (
+		SELECT c.*,
+			CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
+			CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
+		FROM compared c
+		LEFT JOIN deals d ON d.id = c.deal_id
+		WHERE ${reps.sql}
+			AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
+	),
+	parts AS (
+		SELECT i.*,
+			-- Checked in this order, so every deal lands in at most one part. Deals counted at both A and
+			-- B are compared by amount even when a was 0, so a zero-amount deal that gains an amount
+			-- reads as an increase, not as pulled in. A deal missing from B without a recorded outcome
+			-- has left the pipeline and cannot be claimed as won, so it counts as lost.
+			CASE
+				WHEN i.in_a AND i.a > 0 AND i.outcome_b = 'won' THEN 'won'
+				WHEN i.in_a AND i.a > 0 AND (i.outcome_b = 'lost' OR NOT i.present_b) THEN 'lost'
+				WHEN i.in_a AND i.a > 0 AND NOT i.in_b THEN 'pushed'
+				WHEN NOT i.in_a AND i.in_b AND i.b > 0 AND NOT i.present_a THEN 'new'
+				WHEN NOT i.in_a AND i.in_b AND i.b > 0 THEN 'pulled_in'
+				WHEN i.in_a AND i.in_b AND i.b > i.a THEN 'increased'
+				WHEN i.in_a AND i.in_b AND i.b < i.a THEN 'decreased'
+			END AS part
+		FROM in_scope i
+	)`;
+	return { sql, params: reps.params };
+}
+
+function comparisonParams(options: MovementOptions): SqlParams {
+	return {
+		from: options.from,
+		to: options.to,
+		period_start: options.period?.start ?? null,
+		period_end: options.period?.end ?? null,
+		deal_type: options.dealType ?? null
+	};
+}
+
+export interface PipelineMovement {
+	from: string;
+	to: string;
+	/** Open pipeline at A (in P). */
+	start: number;
+	/** Open pipeline at B (in P), summed from B alone, not derived from start and parts. */
+	end: number;
+	/** Positive magnitudes: start + new + pulled_in + increased - decreased - won - lost - pushed = end. */
+	parts: Record<MovementPart, number>;
+	/** How many deals make up each part. */
+	counts: Record<MovementPart, number>;
+	startDeals: number;
+	endDeals: number;
+}
+
+/** The waterfall from open pipeline at A to open pipeline at B. Sums are exact DECIMALs, converted last. */
+export async function pipelineMovement(db: Queryable, scope: Scope, options: MovementOptions): Promise<PipelineMovement> {
+	const ctes = comparisonCtes(scope);
+	const row = await db.one<Record<string, number>>(
+		/* sql */ `
+		WITH ${ctes.sql}
+		SELECT
+			coalesce(sum(a), 0)::DOUBLE AS start_amount,
+			coalesce(sum(b), 0)::DOUBLE AS end_amount,
+			count(*) FILTER (WHERE in_a AND a > 0)::INTEGER AS start_deals,
+			count(*) FILTER (WHERE in_b AND b > 0)::INTEGER AS end_deals,
+			coalesce(sum(b) FILTER (WHERE part = 'new'), 0)::DOUBLE AS new,
+			coalesce(sum(b) FILTER (WHERE part = 'pulled_in'), 0)::DOUBLE AS pulled_in,
+			coalesce(sum(b - a) FILTER (WHERE part = 'increased'), 0)::DOUBLE AS increased,
+			coalesce(sum(a - b) FILTER (WHERE part = 'decreased'), 0)::DOUBLE AS decreased,
+			coalesce(sum(a) FILTER (WHERE part = 'won'), 0)::DOUBLE AS won,
+			coalesce(sum(a) FILTER (WHERE part = 'lost'), 0)::DOUBLE AS lost,
+			coalesce(sum(a) FILTER (WHERE part = 'pushed'), 0)::DOUBLE AS pushed,
+			${movementParts.map((part) => `count(*) FILTER (WHERE part = '${part}')::INTEGER AS ${part}_count`).join(',\n\t\t\t')}
+		FROM parts`,
+		{ ...comparisonParams(options), ...ctes.params }
+	);
+	const values = row ?? {};
+	const parts = Object.fromEntries(movementParts.map((part) => [part, values[part] ?? 0])) as Record<MovementPart, number>;
+	const counts = Object.fromEntries(movementParts.map((part) => [part, values[`${part}_count`] ?? 0])) as Record<MovementPart, number>;
+	return {
+		from: options.from,
+		to: options.to,
+		start: values.start_amount ?? 0,
+		end: values.end_amount ?? 0,
+		parts,
+		counts,
+		startDeals: values.start_deals ?? 0,
+		endDeals: values.end_deals ?? 0
+	};
+}
+
+export interface MovementDeal {
+	/** The CRM's id (deals.crm_id). */
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	part: MovementPart | null;
+	stage_from: string | null;
+	stage_to: string | null;
+	/** Amount in the CRM at A / at B; null where the deal is absent from that snapshot. */
+	amount_from: number | null;
+	amount_to: number | null;
+	/** What this deal adds to (or, negative, takes from) the pipeline between A and B. */
+	change: number;
+	close_from: string | null;
+	close_to: string | null;
+}
+
+export interface DealList<T> {
+	/** How many deals match, even when `limit` returned fewer. */
+	total: number;
+	deals: T[];
+}
+
+/**
+ * The deals behind the waterfall: those of one part, or of the start or end bar, or (no `part`)
+ * every deal in a part. Biggest change first.
+ */
+export async function movementDeals(
+	db: Queryable,
+	scope: Scope,
+	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null }
+): Promise<DealList<MovementDeal>> {
+	const ctes = comparisonCtes(scope);
+	const rows = await db.all<MovementDeal & { total: number }>(
+		/* sql */ `
+		WITH ${ctes.sql},
+		chosen AS (
+			SELECT * FROM parts
+			WHERE CASE $part::VARCHAR
+				WHEN 'start' THEN in_a AND a > 0
+				WHEN 'end' THEN in_b AND b > 0
+				ELSE part IS NOT NULL AND ($part::VARCHAR IS NULL OR part = $part::VARCHAR)
+			END
+		)
+		SELECT
+			coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
+			d.name AS deal_name,
+			r.name AS owner,
+			c.part,
+			sa.name AS stage_from,
+			sb.name AS stage_to,
+			c.amount_a::DOUBLE AS amount_from,
+			c.amount_b::DOUBLE AS amount_to,
+			(c.b - c.a)::DOUBLE AS change,
+			c.close_a AS close_from,
+			c.close_b AS close_to,
+			count(*) OVER ()::INTEGER AS total
+		FROM chosen c
+		LEFT JOIN deals d ON d.id = c.deal_id
+		LEFT JOIN reps r ON r.id = c.owner_id
+		LEFT JOIN stages sa ON sa.id = c.stage_a
+		LEFT JOIN stages sb ON sb.id = c.stage_b
+		ORDER BY CASE $part::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.b - c.a) END DESC, deal_id
+		LIMIT $limit`,
+		{ ...comparisonParams(options), ...ctes.params, part: options.part ?? null, limit: options.limit ?? null }
+	);
+	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+}
+
+export interface CreatedAndClosedDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	outcome: 'won' | 'lost';
+	amount: number;
+	close_date: string;
+}
+
+/**
+ * Deals that were not in snapshot A and are closed at B: created and closed between the two, so they
+ * never were open pipeline at either snapshot and the waterfall cannot show them. With a period, only
+ * those whose close date at B falls in it.
+ */
+export async function dealsCreatedAndClosed(
+	db: Queryable,
+	scope: Scope,
+	options: MovementOptions
+): Promise<CreatedAndClosedDeal[]> {
+	const reps = scopeCondition(scope, 's.owner_id');
+	return db.all<CreatedAndClosedDeal>(
+		/* sql */ `
+		WITH closed_at_b AS (
+			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome
+			FROM snapshots s
+			JOIN stages st ON st.id = s.stage_id AND st.outcome IN ('won', 'lost')
+			WHERE s.snapshot_date = $to::DATE
+				AND ${reps.sql}
+				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+		)
+		SELECT
+			coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
+			d.name AS deal_name,
+			r.name AS owner,
+			c.outcome,
+			c.amount::DOUBLE AS amount,
+			c.close_date
+		FROM closed_at_b c
+		LEFT JOIN deals d ON d.id = c.deal_id
+		LEFT JOIN reps r ON r.id = c.owner_id
+		WHERE c.deal_id NOT IN (SELECT deal_id FROM snapshots WHERE snapshot_date = $from::DATE)
+			AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
+		ORDER BY c.outcome DESC, c.amount DESC, deal_id`,
+		{ ...comparisonParams(options), ...reps.params }
+	);
+}
+
+export type MoveDirection = 'forward' | 'backward';
+
+export interface StageTransitionCell {
+	/** Stage at A; null for deals not in snapshot A. */
+	stage_from_id: number | null;
+	stage_from: string | null;
+	/** Stage at B; null for deals missing from snapshot B. */
+	stage_to_id: number | null;
+	stage_to: string | null;
+	/** Positions on the ladder, to lay the matrix out; null where the stage is. */
+	position_from: number | null;
+	position_to: number | null;
+	direction: MoveDirection | null;
+	deals: number;
+	amount_from: number;
+	amount_to: number;
+}
+
+export interface StageTransitions {
+	cells: StageTransitionCell[];
+	/** Deals whose stage at B is later than at A (a win counts as later than every open stage). */
+	movedForward: number;
+	/** Deals open at both snapshots whose stage at B is earlier than at A. */
+	movedBackward: number;
+}
+
+/**
+ * Direction of a deal's stage move between A and B, for deals open at A. Losing a deal is falling
+ * out of the funnel, not moving backward, so it is neither.
+ */
+const directionSql = /* sql */ `
+	CASE
+		WHEN outcome_a = 'open' AND rank_b > rank_a THEN 'forward'
+		WHEN outcome_a = 'open' AND outcome_b = 'open' AND rank_b < rank_a THEN 'backward'
+	END`;
+
+/**
+ * The stage-to-stage matrix from A to B over the deals that are pipeline (open, due in P) at A or at
+ * B, with counts and amounts, plus how many moved forward and backward.
+ */
+export async function stageTransitions(db: Queryable, scope: Scope, options: MovementOptions): Promise<StageTransitions> {
+	const ctes = comparisonCtes(scope);
+	const cells = await db.all<StageTransitionCell>(
+		/* sql */ `
+		WITH ${ctes.sql},
+		moves AS (
+			SELECT *, ${directionSql} AS direction
+			FROM parts
+			WHERE in_a OR in_b
+		)
+		SELECT
+			m.stage_a AS stage_from_id, sa.name AS stage_from, sa.position AS position_from,
+			m.stage_b AS stage_to_id, sb.name AS stage_to, sb.position AS position_to,
+			m.direction,
+			count(*)::INTEGER AS deals,
+			coalesce(sum(m.amount_a), 0)::DOUBLE AS amount_from,
+			coalesce(sum(m.amount_b), 0)::DOUBLE AS amount_to
+		FROM moves m
+		LEFT JOIN stages sa ON sa.id = m.stage_a
+		LEFT JOIN stages sb ON sb.id = m.stage_b
+		GROUP BY m.stage_a, sa.name, sa.position, m.stage_b, sb.name, sb.position, m.direction
+		ORDER BY sa.position NULLS FIRST, sb.position NULLS LAST`,
+		{ ...comparisonParams(options), ...ctes.params }
+	);
+	const count = (direction: MoveDirection) =>
+		cells.filter((cell) => cell.direction === direction).reduce((sum, cell) => sum + cell.deals, 0);
+	return { cells, movedForward: count('forward'), movedBackward: count('backward') };
+}
+
+export interface TransitionDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	stage_from: string | null;
+	stage_to: string | null;
+	direction: MoveDirection | null;
+	/** Steps up (positive) or down (negative) the ladder; null where either side is off the ladder. */
+	steps: number | null;
+	amount_from: number | null;
+	amount_to: number | null;
+	close_from: string | null;
+	close_to: string | null;
+}
+
+/** Which stage a transition starts or ends at: a stage id, or 'none' for absent from that snapshot. */
+export type StageKey = number | 'none';
+
+/**
+ * The deals behind the transition matrix: filtered by direction and/or one cell (stage at A, stage
+ * at B). Biggest leaps first, then biggest amounts, so the list reads best example first.
+ */
+export async function transitionDeals(
+	db: Queryable,
+	scope: Scope,
+	options: MovementOptions & { direction?: MoveDirection | null; stageFrom?: StageKey | null; stageTo?: StageKey | null; limit?: number | null }
+): Promise<DealList<TransitionDeal>> {
+	const ctes = comparisonCtes(scope);
+	const stageParam = (key: StageKey | null | undefined) => (key === undefined || key === null ? null : key === 'none' ? -1 : key);
+	const rows = await db.all<TransitionDeal & { total: number }>(
+		/* sql */ `
+		WITH ${ctes.sql},
+		moves AS (
+			SELECT *, ${directionSql} AS direction
+			FROM parts
+			WHERE in_a OR in_b
+		)
+		SELECT
+			coalesce(d.crm_id, m.deal_id::VARCHAR) AS deal_id,
+			d.name AS deal_name,
+			r.name AS owner,
+			sa.name AS stage_from,
+			sb.name AS stage_to,
+			m.direction,
+			(m.rank_b - m.rank_a)::INTEGER AS steps,
+			m.amount_a::DOUBLE AS amount_from,
+			m.amount_b::DOUBLE AS amount_to,
+			m.close_a AS close_from,
+			m.close_b AS close_to,
+			count(*) OVER ()::INTEGER AS total
+		FROM moves m
+		LEFT JOIN deals d ON d.id = m.deal_id
+		LEFT JOIN reps r ON r.id = m.owner_id
+		LEFT JOIN stages sa ON sa.id = m.stage_a
+		LEFT JOIN stages sb ON sb.id = m.stage_b
+		WHERE ($direction::VARCHAR IS NULL OR m.direction = $direction::VARCHAR)
+			AND ($stage_from::INTEGER IS NULL OR coalesce(m.stage_a, -1) = $stage_from::INTEGER)
+			AND ($stage_to::INTEGER IS NULL OR coalesce(m.stage_b, -1) = $stage_to::INTEGER)
+		ORDER BY abs(m.rank_b - m.rank_a) DESC NULLS LAST, coalesce(m.amount_b, m.amount_a) DESC, deal_id
+		LIMIT $limit`,
+		{
+			...comparisonParams(options),
+			...ctes.params,
+			direction: options.direction ?? null,
+			stage_from: stageParam(options.stageFrom),
+			stage_to: stageParam(options.stageTo),
+			limit: options.limit ?? null
+		}
+	);
+	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+}
+
+/** What went well: deals that moved forward between A and B, the biggest leaps first. */
+export function dealsMovedForward(db: Queryable, scope: Scope, options: MovementOptions & { limit?: number | null }) {
+	return transitionDeals(db, scope, { ...options, direction: 'forward' });
+}
+
+export interface SlippedDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	stage: string | null;
+	amount: number;
+	close_from: string;
+	close_to: string;
+	days_slipped: number;
+	/** Push count: how many times, in all snapshots up to B, the close date moved later. */
+	times_pushed: number;
+}
+
+/**
+ * Slipped: deals open at A (and due in P at A) and still open at B, whose close date moved later
+ * between A and B, with how often each has slipped over its whole history. Most often pushed first.
+ */
+export async function slippedDeals(
+	db: Queryable,
+	scope: Scope,
+	options: MovementOptions & { limit?: number | null }
+): Promise<DealList<SlippedDeal>> {
+	const ctes = comparisonCtes(scope);
+	const rows = await db.all<SlippedDeal & { total: number }>(
+		/* sql */ `
+		WITH ${ctes.sql},
+		slipped AS (
+			SELECT * FROM parts
+			WHERE in_a AND outcome_b = 'open' AND close_b > close_a
+		),
+		history AS (
+			SELECT s.deal_id, s.close_date,
+				lag(s.close_date) OVER (PARTITION BY s.deal_id ORDER BY s.snapshot_date) AS previous_close
+			FROM snapshots s
+			WHERE s.snapshot_date <= $to::DATE AND s.deal_id IN (SELECT deal_id FROM slipped)
+		),
+		pushes AS (
+			SELECT deal_id, count(*) FILTER (WHERE close_date > previous_close)::INTEGER AS times_pushed
+			FROM history
+			GROUP BY deal_id
+		)
+		SELECT
+			coalesce(d.crm_id, s.deal_id::VARCHAR) AS deal_id,
+			d.name AS deal_name,
+			r.name AS owner,
+			st.name AS stage,
+			s.amount_b::DOUBLE AS amount,
+			s.close_a AS close_from,
+			s.close_b AS close_to,
+			(s.close_b - s.close_a)::INTEGER AS days_slipped,
+			p.times_pushed,
+			count(*) OVER ()::INTEGER AS total
+		FROM slipped s
+		JOIN pushes p ON p.deal_id = s.deal_id
+		LEFT JOIN deals d ON d.id = s.deal_id
+		LEFT JOIN reps r ON r.id = s.owner_id
+		LEFT JOIN stages st ON st.id = s.stage_b
+		ORDER BY p.times_pushed DESC, s.amount_b DESC, deal_id
+		LIMIT $limit`,
+		{ ...comparisonParams(options), ...ctes.params, limit: options.limit ?? null }
+	);
+	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+}
+
+export interface MovementFilterOptions {
+	teams: { name: string }[];
+	reps: { email: string; name: string; team: string | null }[];
+}
+
+/** The teams and reps a user may pick from: only what their scope holds (a rep sees only themselves). */
+export async function movementFilterOptions(db: Queryable, scope: Scope): Promise<MovementFilterOptions> {
+	const reps = scopeCondition(scope, 'r.id');
+	const teams = teamScopeCondition(scope, 't.id');
+	return {
+		teams: await db.all<{ name: string }>(`SELECT t.name FROM teams t WHERE ${teams.sql} ORDER BY t.name`, teams.params),
+		reps: await db.all<{ email: string; name: string; team: string | null }>(
+			`SELECT r.email, r.name, t.name AS team
+			FROM reps r
+			LEFT JOIN teams t ON t.id = r.team_id
+			WHERE ${reps.sql}
+			ORDER BY t.name NULLS LAST, r.name`,
+			reps.params
+		)
+	};
+}

@@ -1,0 +1,63 @@
+import { json } from '@sveltejs/kit';
+import { requestScope, requireUser } from '$lib/server/auth/guards';
+import { database } from '$lib/server/db';
+import { movementDeals, pipelineMovement, stageTransitions } from '$lib/server/metrics/movement';
+import { parseMovementQuery } from '$lib/server/metrics/movement-query';
+import { snapshotDates } from '$lib/server/metrics/snapshots';
+import type { RequestHandler } from './$types';
+
+/**
+ * GET /api/v1/movement?from=A&to=B[&team=..][&rep=EMAIL][&period_start=..&period_end=..][&period=this_quarter][&deal_type=..]
+ *
+ * The Pipeline movement page's waterfall as JSON, from the same metric functions and the same scope:
+ * start + new + pulled_in + increased - decreased - won - lost - pushed = end, parts as positive
+ * magnitudes, and every deal in a part (deal_id is the CRM's id).
+ */
+export const GET: RequestHandler = async (event) => {
+	requireUser(event);
+	const db = await database();
+	const snapshots = await db.read((q) => snapshotDates(q));
+	if (snapshots.length < 2) {
+		return json(
+			{ message: `Pipeline movement compares two snapshots; ${snapshots.length} ${snapshots.length === 1 ? 'is' : 'are'} loaded.` },
+			{ status: 409 }
+		);
+	}
+	const parsed = parseMovementQuery(event.url.searchParams, snapshots);
+	if (!parsed.ok) return json({ message: parsed.message, issues: parsed.issues }, { status: 400 });
+	const { from, to, period, dealType } = parsed.query;
+
+	const scope = await requestScope(event);
+	const options = { from, to, period, dealType };
+	const [movement, moves, deals] = await Promise.all([
+		db.read((q) => pipelineMovement(q, scope, options)),
+		db.read((q) => stageTransitions(q, scope, options)),
+		db.read((q) => movementDeals(q, scope, options))
+	]);
+
+	return json({
+		from,
+		to,
+		period,
+		deal_type: dealType,
+		start: movement.start,
+		end: movement.end,
+		parts: movement.parts,
+		counts: movement.counts,
+		moved_forward: moves.movedForward,
+		moved_backward: moves.movedBackward,
+		deals: deals.deals.map((deal) => ({
+			deal_id: deal.deal_id,
+			part: deal.part,
+			stage_from: deal.stage_from,
+			stage_to: deal.stage_to,
+			amount_from: deal.amount_from,
+			amount_to: deal.amount_to,
+			change: deal.change,
+			deal_name: deal.deal_name,
+			owner: deal.owner,
+			close_from: deal.close_from,
+			close_to: deal.close_to
+		}))
+	});
+};
