@@ -1,0 +1,147 @@
+import type { Queryable } from '../db/index.ts';
+import type { IsoDate } from '../../domain/periods.ts';
+
+/**
+ * Facts about whole deal histories that every forecast question needs, computed once from all the
+ * snapshots and kept until the snapshots change:
+ *
+ * - `forecast_cache.won_deals(deal_id, won_on, close_date, amount, owner_id)`: when each deal was first
+ *   shown Closed Won, with that snapshot's close date, amount and owner. A deal counts as won in a
+ *   period when that close date falls in it: later snapshots may carry the deal on with edited dates
+ *   or amounts, and counting the first keeps every win in exactly one period. `won_on` says from
+ *   when on a forecast could know about the win.
+ * - `forecast_cache.stage_outcomes(owner_id, stage_id, decided_on, deals, won)`: decided deals by the
+ *   stages they were ever open in, what calibration learns from. A deal is decided at the first
+ *   snapshot after the last one showing it open: won if it had been shown won by then, lost otherwise
+ *   (shown lost, or gone from the snapshots while open, as pipeline movement counts it); it is
+ *   credited to the rep who held it last while open. A deal seen open again after a gap was not lost.
+ * - `forecast_cache.snapshot_dates(snapshot_date)`.
+ *
+ * These read every row of every snapshot, most of them deals closed long ago (about 3 million rows
+ * at ten times the demo), which would cost more than everything else on a page together. So they
+ * live in an in-memory database attached to the DuckDB instance, shared by all its connections and
+ * gone on restart, and are rebuilt when a cheap fingerprint of the snapshots and the stage ladder
+ * changes: row count, highest rowid (new rows always get a higher one, so replacing a snapshot with
+ * as many rows still shows), first and last snapshot date, and the stages' outcomes. A write that
+ * UPDATEs snapshot rows in place would not change it; imports replace rows instead, and
+ * `forgetForecastFacts` is there for anything that ever does.
+ *
+ * Every fact is independent of the as-of date: questions about the past filter by `won_on` and
+ * `decided_on`, so nothing after their as-of date leaks in.
+ */
+
+const fingerprintSql = /* sql */ `
+	SELECT concat_ws('|',
+		(SELECT count(*) FROM snapshots),
+		(SELECT max(rowid) FROM snapshots),
+		(SELECT min(snapshot_date) FROM snapshots),
+		(SELECT max(snapshot_date) FROM snapshots),
+		(SELECT string_agg(id || ':' || outcome, ',' ORDER BY id) FROM stages)
+	) AS fingerprint`;
+
+const buildSql = [
+	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.snapshot_dates AS
+		SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`,
+	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.won_deals AS
+		SELECT
+			s.deal_id,
+			min(s.snapshot_date) AS won_on,
+			arg_min(s.close_date, s.snapshot_date) AS close_date,
+			arg_min(s.amount, s.snapshot_date) AS amount,
+			arg_min(s.owner_id, s.snapshot_date) AS owner_id
+		FROM snapshots s
+		WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
+		GROUP BY s.deal_id`,
+	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.stage_outcomes AS
+		WITH
+		next_snapshot AS (
+			SELECT snapshot_date, lead(snapshot_date) OVER (ORDER BY snapshot_date) AS next_snapshot_date
+			FROM forecast_cache.snapshot_dates
+		),
+		open_histories AS (
+			-- Only the open rows: a small part of each snapshot.
+			SELECT
+				s.deal_id,
+				max(s.snapshot_date) AS last_open,
+				arg_max(s.owner_id, s.snapshot_date) AS owner_id,
+				list(DISTINCT s.stage_id) AS open_stages
+			FROM snapshots s
+			WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
+			GROUP BY s.deal_id
+		),
+		decided AS (
+			SELECT
+				h.owner_id,
+				h.open_stages,
+				n.next_snapshot_date AS decided_on,
+				coalesce(w.won_on <= n.next_snapshot_date, false) AS won
+			FROM open_histories h
+			JOIN next_snapshot n ON n.snapshot_date = h.last_open
+			LEFT JOIN forecast_cache.won_deals w ON w.deal_id = h.deal_id
+			WHERE n.next_snapshot_date IS NOT NULL
+		)
+		SELECT owner_id, stage_id, decided_on, count(*) AS deals, count(*) FILTER (WHERE won) AS won
+		FROM (SELECT owner_id, decided_on, won, unnest(open_stages) AS stage_id FROM decided)
+		GROUP BY ALL`,
+	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.fingerprint AS ${fingerprintSql}`
+];
+
+/** One rebuild at a time per database; everyone else waits for it instead of repeating it. */
+const rebuilding = new Map<string, Promise<void>>();
+
+async function storedFingerprint(db: Queryable): Promise<string | null> {
+	const table = await db.one<{ n: number }>(
+		`SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = 'forecast_cache' AND table_name = 'fingerprint'`
+	);
+	if (!table?.n) return null;
+	return (await db.one<{ fingerprint: string }>('SELECT fingerprint FROM forecast_cache.fingerprint'))?.fingerprint ?? null;
+}
+
+async function rebuild(db: Queryable): Promise<void> {
+	// One transaction: the facts and the fingerprint stored with them come from the same data.
+	await db.all('BEGIN TRANSACTION');
+	try {
+		for (const sql of buildSql) await db.all(sql);
+		await db.all('COMMIT');
+	} catch (error) {
+		await db.all('ROLLBACK').catch(() => {});
+		throw error;
+	}
+}
+
+/** Makes sure the `forecast_cache` tables describe the snapshots as they are now. */
+export async function forecastFacts(db: Queryable): Promise<void> {
+	await db.all(`ATTACH IF NOT EXISTS ':memory:' AS forecast_cache`);
+	const key = (await db.one<{ key: string }>(
+		`SELECT coalesce(path, database_name) AS key FROM duckdb_databases() WHERE database_name = current_database()`
+	))!.key;
+	for (;;) {
+		const current = (await db.one<{ fingerprint: string }>(fingerprintSql))!.fingerprint;
+		if ((await storedFingerprint(db)) === current) return;
+		const running = rebuilding.get(key);
+		if (running) {
+			// Someone is rebuilding already; once they are done, check again (the data may have moved on).
+			await running.catch(() => {});
+			continue;
+		}
+		const work = rebuild(db).finally(() => rebuilding.delete(key));
+		rebuilding.set(key, work);
+		await work;
+		return;
+	}
+}
+
+/** Drops the cached facts, so the next question rebuilds them. */
+export async function forgetForecastFacts(db: Queryable): Promise<void> {
+	await db.all(`ATTACH IF NOT EXISTS ':memory:' AS forecast_cache`);
+	await db.all('DROP TABLE IF EXISTS forecast_cache.fingerprint');
+}
+
+/** Snapshot dates loaded, newest first, from the cached facts. */
+export async function forecastSnapshotDates(db: Queryable): Promise<IsoDate[]> {
+	await forecastFacts(db);
+	const rows = await db.all<{ snapshot_date: IsoDate }>(
+		'SELECT snapshot_date FROM forecast_cache.snapshot_dates ORDER BY snapshot_date DESC'
+	);
+	return rows.map((r) => r.snapshot_date);
+}

@@ -1,0 +1,49 @@
+import { quarterOf } from '$lib/domain/periods';
+import { database } from '$lib/server/db';
+import { calibratedForecastByMonth, shrinkageDeals, stageWinRates } from '$lib/server/metrics/calibration';
+import { forecastByPeriod } from '$lib/server/metrics/forecast';
+import { backtestHorizons, forecastBacktest, forecastMovement, reliableTolerance } from '$lib/server/metrics/forecast-accuracy';
+import { forecastSelection } from './filters';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const selection = await forecastSelection(event);
+	const { scope, asOf, months, quarter } = selection;
+	const filters = {
+		dates: selection.dates,
+		asOf,
+		months,
+		quarters: selection.quarters,
+		quarter,
+		team: selection.team,
+		rep: selection.rep,
+		teams: selection.options.teams.map((t) => t.name),
+		reps: selection.options.reps,
+		// One rep in view: their team's rows would only repeat their own.
+		singleRep: scope.repIds !== null && scope.repIds.length === 1
+	};
+	if (asOf === null || quarter === null) return { filters, forecast: null };
+
+	const db = await database();
+	// Separate reads run on separate connections, so the questions are answered side by side.
+	const [period, movement, backtest, rates, calibrated] = await Promise.all([
+		db.read((q) => forecastByPeriod(q, scope, { asOf, months })),
+		db.read((q) => forecastMovement(q, scope, { quarter, asOf })),
+		db.read((q) => forecastBacktest(q, scope, { asOf })),
+		db.read((q) => stageWinRates(q, scope, { asOf })),
+		db.read((q) => calibratedForecastByMonth(q, scope, { asOf, months }))
+	]);
+	return {
+		filters,
+		forecast: {
+			currentQuarter: quarterOf(asOf),
+			months: period.months,
+			quarters: period.quarters,
+			movement,
+			backtest,
+			rates,
+			calibrated,
+			constants: { shrinkageDeals, reliableTolerance, horizons: [...backtestHorizons] }
+		}
+	};
+};
