@@ -1,0 +1,655 @@
+import type { Queryable, SqlParams } from '../db/index.ts';
+import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+
+/**
+ * Revenue mix: how much of what a scope wins, and of what it has open, comes from new customers and
+ * how much from existing ones; and the new-business-weighted revenue a leader reads strengths by.
+ *
+ * Definitions (domain notes):
+ * - A deal counts as **won in the period** when the first snapshot showing it Closed Won has a close
+ *   date inside [from, to]; its amount and owner are those of that snapshot.
+ * - **Pipeline** is the open deals at the latest snapshot on or before `to`: total = sum of amount,
+ *   weighted = sum of amount x probability.
+ * - **New-business-weighted revenue** = won new business x w + won existing, w chosen by the leader.
+ * - A deal is **new business** when its type says so; upsell, cross-sell and renewal are **existing**
+ *   customers. Where the type is missing it is derived (and flagged): new business when the account
+ *   had no won deal before the deal was created.
+ */
+
+/** The leader's new-business weight: 1 counts both alike; the slider stops at 3. */
+export const newBusinessWeightRange = { min: 1, max: 3, step: 0.1, fallback: 1 } as const;
+/** The key the weight is remembered under in user_preferences. */
+export const newBusinessWeightPreference = 'revenue.new_business_weight';
+
+export function isNewBusinessWeight(value: unknown): value is number {
+	return (
+		typeof value === 'number' &&
+		Number.isFinite(value) &&
+		value >= newBusinessWeightRange.min &&
+		value <= newBusinessWeightRange.max
+	);
+}
+
+/** How the over-time view groups a period. */
+export const periodBuckets = ['month', 'quarter'] as const;
+export type PeriodBucket = (typeof periodBuckets)[number];
+
+export type Segment = 'new_business' | 'existing';
+export const segments: readonly Segment[] = ['new_business', 'existing'];
+
+export interface RevenueMixPeriod {
+	/** First close date counted, inclusive ('YYYY-MM-DD'). */
+	from: string;
+	/** Last close date counted, inclusive; pipeline is read at the latest snapshot on or before it. */
+	to: string;
+}
+
+export interface WeightedPeriod extends RevenueMixPeriod {
+	newBusinessWeight: number;
+}
+
+export interface SegmentSplit {
+	new_business: number;
+	existing: number;
+}
+
+export interface PipelineSplit {
+	new_business: { total: number; weighted: number };
+	existing: { total: number; weighted: number };
+}
+
+/**
+ * When, for how much and by whom each deal was won: the first snapshot showing it Closed Won, so a
+ * deal edited after it was won (later snapshots still carry it) counts once, as first seen won.
+ *
+ * One pass over the Closed Won rows of every snapshot, grouped per deal with arg_min; materialised
+ * because the deal-type derivation reads it as well as the won totals. This scan of all snapshots is
+ * what each query pays for; a pre-aggregated `deal_outcomes` table (deal, won date, amount, owner),
+ * refreshed on import, would make it O(deals).
+ */
+export const firstWonCte = /* sql */ `
+	first_won AS MATERIALIZED (
+		SELECT
+			s.deal_id,
+			min(s.snapshot_date) AS won_snapshot,
+			arg_min(s.close_date, s.snapshot_date) AS won_date,
+			arg_min(s.amount, s.snapshot_date) AS amount,
+			arg_min(s.owner_id, s.snapshot_date) AS owner_id
+		FROM snapshots s
+		WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
+		GROUP BY s.deal_id
+	)`;
+
+/**
+ * The facts every revenue-mix question starts from, as named CTEs to put after `WITH`.
+ *
+ * `typed_deals` is the one place deal types are decided. An explicit type wins. Without one, the
+ * deal is existing business when its account already had a won deal before the deal was created:
+ * either one we can see (a first-won close date earlier than the creation date) or one from before
+ * our history (`customer_since` earlier). Deals missing both a type and a creation date are dated by
+ * their first snapshot. `segment_derived` lets the page say which numbers rest on the derivation.
+ * Decided over all deals regardless of scope, so a deal's type never depends on who is looking; the
+ * joins that derive it touch only untyped deals, so a CRM that types every deal pays nothing for it.
+ */
+const dealFactsCtes = /* sql */ `${firstWonCte},
+	untyped_deals AS (
+		SELECT id AS deal_id, account_id, created_date FROM deals WHERE deal_type IS NULL
+	),
+	account_first_win AS (
+		SELECT d.account_id, min(fw.won_date) AS first_won_date
+		FROM first_won fw
+		JOIN deals d ON d.id = fw.deal_id
+		WHERE d.account_id IN (SELECT account_id FROM untyped_deals)
+		GROUP BY d.account_id
+	),
+	undated_first_seen AS (
+		SELECT s.deal_id, min(s.snapshot_date) AS first_seen
+		FROM snapshots s
+		WHERE s.deal_id IN (SELECT deal_id FROM untyped_deals WHERE created_date IS NULL)
+		GROUP BY s.deal_id
+	),
+	derived_segments AS (
+		SELECT
+			u.deal_id,
+			CASE
+				WHEN a.customer_since < coalesce(u.created_date, f.first_seen)
+					OR afw.first_won_date < coalesce(u.created_date, f.first_seen) THEN 'existing'
+				ELSE 'new_business'
+			END AS segment
+		FROM untyped_deals u
+		LEFT JOIN accounts a ON a.id = u.account_id
+		LEFT JOIN account_first_win afw ON afw.account_id = u.account_id
+		LEFT JOIN undated_first_seen f ON f.deal_id = u.deal_id
+	),
+	typed_deals AS (
+		SELECT
+			d.id AS deal_id,
+			d.crm_id,
+			d.account_id,
+			d.deal_type,
+			d.source,
+			d.sourced_by,
+			CASE
+				WHEN d.deal_type = 'new_business' THEN 'new_business'
+				WHEN d.deal_type IS NOT NULL THEN 'existing'
+				ELSE ds.segment
+			END AS segment,
+			d.deal_type IS NULL AS segment_derived
+		FROM deals d
+		LEFT JOIN derived_segments ds ON ds.deal_id = d.id
+	)`;
+
+/*
+ * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
+ * with no account there is no earlier win, so it is new business, derived.
+ */
+const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')`;
+const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
+
+/** Deals won in [$from, $to] whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
+const wonInPeriodCte = (condition: string) => /* sql */ `
+	won_in_period AS (
+		SELECT
+			fw.deal_id,
+			fw.owner_id,
+			fw.won_date,
+			fw.amount,
+			${segmentOf('td')} AS segment,
+			${derivedOf('td')} AS segment_derived,
+			td.account_id,
+			td.source,
+			td.sourced_by
+		FROM first_won fw
+		LEFT JOIN typed_deals td ON td.deal_id = fw.deal_id
+		WHERE fw.won_date BETWEEN $from::DATE AND $to::DATE AND ${condition}
+	)`;
+
+/** Open deals at the latest snapshot on or before $to whose owner satisfies `condition` (`s`, `td`). */
+const openAtEndCtes = (condition: string) => /* sql */ `
+	pipeline_snapshot AS (
+		SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= $to::DATE
+	),
+	open_at_end AS (
+		SELECT
+			s.deal_id,
+			s.owner_id,
+			s.amount,
+			s.amount * s.probability AS weighted,
+			${segmentOf('td')} AS segment,
+			${derivedOf('td')} AS segment_derived,
+			td.source,
+			td.sourced_by
+		FROM snapshots s
+		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+		LEFT JOIN typed_deals td ON td.deal_id = s.deal_id
+		WHERE s.snapshot_date = (SELECT snapshot_date FROM pipeline_snapshot) AND ${condition}
+	)`;
+
+/** Sums per segment, as DOUBLE columns named `<prefix>_new_business` / `<prefix>_existing`. */
+const bySegment = (expression: string, prefix: string) =>
+	segments
+		.map((segment) => `coalesce(sum(${expression}) FILTER (WHERE segment = '${segment}'), 0)::DOUBLE AS ${prefix}_${segment}`)
+		.join(',\n\t\t\t');
+
+const period = (query: RevenueMixPeriod): SqlParams => ({ from: query.from, to: query.to });
+
+interface SplitColumns {
+	won_new_business: number;
+	won_existing: number;
+	pipeline_total_new_business: number;
+	pipeline_total_existing: number;
+	pipeline_weighted_new_business: number;
+	pipeline_weighted_existing: number;
+}
+
+function pipelineSplit(row: SplitColumns): PipelineSplit {
+	return {
+		new_business: { total: row.pipeline_total_new_business, weighted: row.pipeline_weighted_new_business },
+		existing: { total: row.pipeline_total_existing, weighted: row.pipeline_weighted_existing }
+	};
+}
+
+export interface RevenueMix {
+	from: string;
+	to: string;
+	/** The snapshot the pipeline is read at; null when none is on or before `to`. */
+	pipeline_as_of: string | null;
+	new_business_weight: number;
+	won: SegmentSplit;
+	won_deals: SegmentSplit;
+	/** won.new_business x weight + won.existing */
+	weighted_score: number;
+	pipeline: PipelineSplit;
+	/** How many of the counted deals had no type, so theirs was derived from the account's history. */
+	derived: { won_deals: number; open_deals: number };
+}
+
+/** Won revenue and open pipeline, split into new business and existing customers, for a scope. */
+export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RevenueMix> {
+	const wonReps = scopeCondition(scope, 'fw.owner_id');
+	const openReps = scopeCondition(scope, 's.owner_id');
+	const row = await db.one<
+		SplitColumns & {
+			pipeline_as_of: string | null;
+			won_deals_new_business: number;
+			won_deals_existing: number;
+			weighted_score: number;
+			derived_won: number;
+			derived_open: number;
+		}
+	>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(wonReps.sql)},
+		${openAtEndCtes(openReps.sql)},
+		won AS (
+			SELECT
+				${bySegment('amount', 'won')},
+				${bySegment('1', 'won_deals')},
+				count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_won
+			FROM won_in_period
+		),
+		open AS (
+			SELECT
+				${bySegment('amount', 'pipeline_total')},
+				${bySegment('weighted', 'pipeline_weighted')},
+				count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_open
+			FROM open_at_end
+		)
+		SELECT
+			(SELECT snapshot_date FROM pipeline_snapshot) AS pipeline_as_of,
+			won.*,
+			won.won_new_business * $weight + won.won_existing AS weighted_score,
+			open.*
+		FROM won, open`,
+		{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params }
+	);
+	if (!row) throw new Error('The revenue-mix aggregate returned no row.');
+	return {
+		from: query.from,
+		to: query.to,
+		pipeline_as_of: row.pipeline_as_of,
+		new_business_weight: query.newBusinessWeight,
+		won: { new_business: row.won_new_business, existing: row.won_existing },
+		won_deals: { new_business: row.won_deals_new_business, existing: row.won_deals_existing },
+		weighted_score: row.weighted_score,
+		pipeline: pipelineSplit(row),
+		derived: { won_deals: row.derived_won, open_deals: row.derived_open }
+	};
+}
+
+export interface RevenueMixBucketRow {
+	/** First day of the month or quarter. */
+	period_start: string;
+	segment: Segment;
+	won: number;
+	won_deals: number;
+	/** The snapshot inside the bucket the pipeline is read at (its last one up to `to`); null if none. */
+	pipeline_as_of: string | null;
+	pipeline_total: number | null;
+	pipeline_weighted: number | null;
+}
+
+/**
+ * Over time, as tidy rows (one per bucket and segment, every bucket present): won revenue by the
+ * month or quarter of its close date, and the open pipeline at the bucket's last snapshot.
+ */
+export async function revenueMixOverTime(
+	db: Queryable,
+	scope: Scope,
+	query: RevenueMixPeriod & { bucket: PeriodBucket }
+): Promise<RevenueMixBucketRow[]> {
+	const wonReps = scopeCondition(scope, 'fw.owner_id');
+	const openReps = scopeCondition(scope, 's.owner_id');
+	return db.all<RevenueMixBucketRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(wonReps.sql)},
+		buckets AS (
+			SELECT
+				b::DATE AS period_start,
+				least((b + to_months($months::INTEGER))::DATE - 1, $to::DATE) AS period_end
+			FROM generate_series(date_trunc($bucket, $from::DATE), $to::DATE, to_months($months::INTEGER)) g(b)
+		),
+		-- A bucket after the latest snapshot has no pipeline: repeating the last one would invent it.
+		bucket_snapshots AS (
+			SELECT b.period_start, max(d.snapshot_date) AS snapshot_date
+			FROM buckets b
+			JOIN (SELECT DISTINCT snapshot_date FROM snapshots WHERE snapshot_date <= $to::DATE) d
+				ON d.snapshot_date BETWEEN b.period_start AND b.period_end
+			GROUP BY b.period_start
+		),
+		open_by_bucket AS (
+			SELECT
+				bs.period_start,
+				${segmentOf('td')} AS segment,
+				sum(s.amount)::DOUBLE AS pipeline_total,
+				sum(s.amount * s.probability)::DOUBLE AS pipeline_weighted
+			FROM bucket_snapshots bs
+			JOIN snapshots s ON s.snapshot_date = bs.snapshot_date
+			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+			LEFT JOIN typed_deals td ON td.deal_id = s.deal_id
+			WHERE ${openReps.sql}
+			GROUP BY ALL
+		),
+		won_by_bucket AS (
+			SELECT
+				date_trunc($bucket, won_date)::DATE AS period_start,
+				segment,
+				sum(amount)::DOUBLE AS won,
+				count(*)::INTEGER AS won_deals
+			FROM won_in_period
+			GROUP BY ALL
+		)
+		SELECT
+			b.period_start,
+			seg.segment,
+			coalesce(w.won, 0) AS won,
+			coalesce(w.won_deals, 0) AS won_deals,
+			bs.snapshot_date AS pipeline_as_of,
+			CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_total, 0) END AS pipeline_total,
+			CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_weighted, 0) END AS pipeline_weighted
+		FROM buckets b
+		CROSS JOIN (VALUES ('new_business', 1), ('existing', 2)) seg(segment, position)
+		LEFT JOIN bucket_snapshots bs ON bs.period_start = b.period_start
+		LEFT JOIN won_by_bucket w ON w.period_start = b.period_start AND w.segment = seg.segment
+		LEFT JOIN open_by_bucket o ON o.period_start = b.period_start AND o.segment = seg.segment
+		ORDER BY b.period_start, seg.position`,
+		{ ...period(query), bucket: query.bucket, months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
+	);
+}
+
+export interface RevenueMixByMonth {
+	/** 'YYYY-MM' */
+	month: string;
+	won: SegmentSplit;
+	weighted_score: number;
+	pipeline_as_of: string | null;
+	pipeline: PipelineSplit | null;
+}
+
+/** The API's nested shape of `revenueMixOverTime` rows (by month), with the weighted score per month. */
+export function nestByMonth(rows: RevenueMixBucketRow[], newBusinessWeight: number): RevenueMixByMonth[] {
+	const months = new Map<string, RevenueMixBucketRow[]>();
+	for (const row of rows) months.set(row.period_start, [...(months.get(row.period_start) ?? []), row]);
+	return [...months].map(([start, parts]) => {
+		const part = (segment: Segment) => parts.find((p) => p.segment === segment)!;
+		const [newBusiness, existing] = [part('new_business'), part('existing')];
+		const asOf = newBusiness.pipeline_as_of;
+		return {
+			month: start.slice(0, 7),
+			won: { new_business: newBusiness.won, existing: existing.won },
+			weighted_score: newBusiness.won * newBusinessWeight + existing.won,
+			pipeline_as_of: asOf,
+			pipeline:
+				asOf === null
+					? null
+					: {
+							new_business: { total: newBusiness.pipeline_total ?? 0, weighted: newBusiness.pipeline_weighted ?? 0 },
+							existing: { total: existing.pipeline_total ?? 0, weighted: existing.pipeline_weighted ?? 0 }
+						}
+		};
+	});
+}
+
+export interface RepRevenueMixRow extends SplitColumns {
+	rep_id: number;
+	name: string;
+	email: string | null;
+	role: string | null;
+	team: string | null;
+	weighted_score: number;
+}
+
+/**
+ * Per rep in the scope: the same split, ordered by new-business-weighted revenue. Every active rep
+ * in the scope has a row, with zeros if need be: the weight changes the order strengths are read in,
+ * it never hides anyone.
+ */
+export async function revenueMixByRep(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RepRevenueMixRow[]> {
+	const wonReps = scopeCondition(scope, 'fw.owner_id');
+	const openReps = scopeCondition(scope, 's.owner_id');
+	const people = scopeCondition(scope, 'r.id');
+	return db.all<RepRevenueMixRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(wonReps.sql)},
+		${openAtEndCtes(openReps.sql)},
+		people AS (
+			SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${people.sql}
+			UNION SELECT owner_id FROM won_in_period
+			UNION SELECT owner_id FROM open_at_end
+		),
+		won_by_rep AS (
+			SELECT owner_id AS rep_id, ${bySegment('amount', 'won')}
+			FROM won_in_period
+			GROUP BY owner_id
+		),
+		open_by_rep AS (
+			SELECT owner_id AS rep_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+			FROM open_at_end
+			GROUP BY owner_id
+		)
+		SELECT
+			p.rep_id,
+			coalesce(r.name, 'Rep #' || p.rep_id) AS name,
+			r.email,
+			r.role,
+			t.name AS team,
+			coalesce(w.won_new_business, 0) AS won_new_business,
+			coalesce(w.won_existing, 0) AS won_existing,
+			coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+			coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
+			coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
+			coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
+			coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
+		FROM people p
+		LEFT JOIN reps r ON r.id = p.rep_id
+		LEFT JOIN teams t ON t.id = r.team_id
+		LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
+		LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
+		ORDER BY weighted_score DESC, name, p.rep_id`,
+		{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params, ...people.params }
+	);
+}
+
+export interface TeamRevenueMixRow extends SplitColumns {
+	team_id: number | null;
+	team: string | null;
+	weighted_score: number;
+}
+
+/**
+ * Team totals for the teams in the scope, over every rep whose team it is (so a rep sees their
+ * team's aggregate without seeing a teammate's row). Deals are placed by their owner's team.
+ */
+export async function revenueMixByTeam(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<TeamRevenueMixRow[]> {
+	const teams = teamScopeCondition(scope, 'r.team_id');
+	// Unrestricted, deals of owners with no rep record still count (under no team).
+	const inTeams = (column: string) => (scope.teamIds === null ? 'true' : `${column} IN (SELECT r.id FROM reps r WHERE ${teams.sql})`);
+	const listed = teamScopeCondition(scope, 't.id');
+	return db.all<TeamRevenueMixRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(inTeams('fw.owner_id'))},
+		${openAtEndCtes(inTeams('s.owner_id'))},
+		won_by_team AS (
+			SELECT r.team_id, ${bySegment('amount', 'won')}
+			FROM won_in_period w LEFT JOIN reps r ON r.id = w.owner_id
+			GROUP BY r.team_id
+		),
+		open_by_team AS (
+			SELECT r.team_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+			FROM open_at_end o LEFT JOIN reps r ON r.id = o.owner_id
+			GROUP BY r.team_id
+		),
+		team_ids AS (
+			SELECT t.id AS team_id FROM teams t WHERE ${listed.sql}
+			UNION SELECT team_id FROM won_by_team
+			UNION SELECT team_id FROM open_by_team
+		)
+		SELECT
+			ti.team_id,
+			t.name AS team,
+			coalesce(w.won_new_business, 0) AS won_new_business,
+			coalesce(w.won_existing, 0) AS won_existing,
+			coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+			coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
+			coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
+			coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
+			coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
+		FROM team_ids ti
+		LEFT JOIN teams t ON t.id = ti.team_id
+		LEFT JOIN won_by_team w ON w.team_id IS NOT DISTINCT FROM ti.team_id
+		LEFT JOIN open_by_team o ON o.team_id IS NOT DISTINCT FROM ti.team_id
+		ORDER BY t.name NULLS LAST`,
+		{ ...period(query), weight: query.newBusinessWeight, ...teams.params, ...listed.params }
+	);
+}
+
+export interface SourceRow {
+	/** inbound, sdr, bdr, partner, ...; 'unknown' when the CRM left it empty. */
+	source: string;
+	won: number;
+	won_deals: number;
+	pipeline_total: number;
+	pipeline_weighted: number;
+}
+
+/**
+ * Where new business came from: won new-business revenue and open new-business pipeline by source.
+ * The relay's early legs (SDR, BDR, partner) show here even though an AE owns and closes the deal.
+ */
+export async function newBusinessBySource(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<SourceRow[]> {
+	const wonReps = scopeCondition(scope, 'fw.owner_id');
+	const openReps = scopeCondition(scope, 's.owner_id');
+	return db.all<SourceRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(wonReps.sql)},
+		${openAtEndCtes(openReps.sql)},
+		won_by_source AS (
+			SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
+			FROM won_in_period WHERE segment = 'new_business'
+			GROUP BY ALL
+		),
+		open_by_source AS (
+			SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
+			FROM open_at_end WHERE segment = 'new_business'
+			GROUP BY ALL
+		)
+		SELECT
+			source,
+			coalesce(w.won, 0) AS won,
+			coalesce(w.won_deals, 0) AS won_deals,
+			coalesce(o.pipeline_total, 0) AS pipeline_total,
+			coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
+		FROM won_by_source w
+		FULL JOIN open_by_source o USING (source)
+		ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`,
+		{ ...period(query), ...wonReps.params, ...openReps.params }
+	);
+}
+
+export interface OpenerRow {
+	rep_id: number;
+	name: string;
+	role: string | null;
+	won: number;
+	won_deals: number;
+	pipeline_total: number;
+	pipeline_weighted: number;
+}
+
+/**
+ * The relay's credit to the people who opened new business: per SDR/BDR (the deal's `sourced_by`),
+ * the new business they opened that was won in the period or is open now. A deal counts when its
+ * owner or its opener is in the scope, so an SDR sees what they opened for any AE, and an AE team's
+ * leader sees who fed their team.
+ */
+export async function newBusinessByOpener(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<OpenerRow[]> {
+	const [wonOwner, openOwner, opener] = [
+		scopeCondition(scope, 'fw.owner_id'),
+		scopeCondition(scope, 's.owner_id'),
+		scopeCondition(scope, 'td.sourced_by')
+	];
+	return db.all<OpenerRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(`(${wonOwner.sql} OR ${opener.sql})`)},
+		${openAtEndCtes(`(${openOwner.sql} OR ${opener.sql})`)},
+		won_by_opener AS (
+			SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
+			FROM won_in_period WHERE segment = 'new_business' AND sourced_by IS NOT NULL
+			GROUP BY ALL
+		),
+		open_by_opener AS (
+			SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
+			FROM open_at_end WHERE segment = 'new_business' AND sourced_by IS NOT NULL
+			GROUP BY ALL
+		)
+		SELECT
+			rep_id,
+			coalesce(r.name, 'Rep #' || rep_id) AS name,
+			r.role,
+			coalesce(w.won, 0) AS won,
+			coalesce(w.won_deals, 0) AS won_deals,
+			coalesce(o.pipeline_total, 0) AS pipeline_total,
+			coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
+		FROM won_by_opener w
+		FULL JOIN open_by_opener o USING (rep_id)
+		LEFT JOIN reps r ON r.id = rep_id
+		ORDER BY won + pipeline_weighted DESC, name`,
+		{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params }
+	);
+}
+
+export interface DealSegmentRow {
+	deal_id: number;
+	crm_id: string | null;
+	/** 'won' when won in the period, 'open' when open at the pipeline snapshot. */
+	counted_as: 'won' | 'open';
+	deal_type: string | null;
+	segment: Segment;
+	derived: boolean;
+}
+
+/** Which segment each deal on the page is counted in, and whether that was derived. */
+export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<DealSegmentRow[]> {
+	const wonReps = scopeCondition(scope, 'fw.owner_id');
+	const openReps = scopeCondition(scope, 's.owner_id');
+	return db.all<DealSegmentRow>(
+		/* sql */ `
+		WITH ${dealFactsCtes},
+		${wonInPeriodCte(wonReps.sql)},
+		${openAtEndCtes(openReps.sql)},
+		counted AS (
+			SELECT deal_id, 'won' AS counted_as, segment, segment_derived FROM won_in_period
+			UNION ALL
+			SELECT deal_id, 'open', segment, segment_derived FROM open_at_end
+		)
+		SELECT c.deal_id, td.crm_id, c.counted_as, td.deal_type, c.segment, c.segment_derived AS derived
+		FROM counted c
+		LEFT JOIN typed_deals td USING (deal_id)
+		ORDER BY c.deal_id, c.counted_as`,
+		{ ...period(query), ...wonReps.params, ...openReps.params }
+	);
+}
+
+export interface FilterChoices {
+	teams: { id: number; name: string }[];
+	reps: { id: number; name: string; email: string; role: string; team_id: number | null; active: boolean }[];
+}
+
+/** The teams and reps a scope may narrow the page to (`?team=` by name, `?rep=` by e-mail). */
+export async function revenueMixFilters(db: Queryable, scope: Scope): Promise<FilterChoices> {
+	const teams = teamScopeCondition(scope, 't.id');
+	const reps = scopeCondition(scope, 'r.id');
+	return {
+		teams: await db.all(`SELECT t.id, t.name FROM teams t WHERE ${teams.sql} ORDER BY t.name`, teams.params),
+		reps: await db.all(
+			`SELECT r.id, r.name, r.email, r.role, r.team_id, r.active FROM reps r WHERE ${reps.sql} ORDER BY r.active DESC, r.name`,
+			reps.params
+		)
+	};
+}
