@@ -2,6 +2,7 @@ import pipeline from './001_pipeline.ts';
 import auth from './002_auth.ts';
 import imports from './003_imports.ts';
 import preferences from './004_preferences.ts';
+import coaching from './005_coaching.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -11,5 +12,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 1, name: 'pipeline', sql: pipeline },
 	{ version: 2, name: 'auth', sql: auth },
 	{ version: 3, name: 'imports', sql: imports },
-	{ version: 4, name: 'preferences', sql: preferences }
+	{ version: 4, name: 'preferences', sql: preferences },
+	{ version: 5, name: 'coaching', sql: coaching }
 ];

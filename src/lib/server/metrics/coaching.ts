@@ -1,0 +1,539 @@
+import { listValue } from '@duckdb/node-api';
+import { error } from '@sveltejs/kit';
+import type { Queryable } from '../db/index.ts';
+import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
+import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
+import { addDays, isIsoDate } from '../../domain/periods.ts';
+import { betaPrior, DEFAULT_PRIOR_STRENGTH, shrinkProportion } from '../../domain/shrinkage.ts';
+import type {
+	CelebrateItem,
+	CoachingAgenda,
+	CoachingNote,
+	CoachingRep,
+	CoachingSeat,
+	DealMovement,
+	DealRef,
+	EnergyItem,
+	FollowUpItem,
+	NextStep,
+	StrengthDeal,
+	StrengthItem
+} from '../../domain/coaching.ts';
+import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, type TransitionDeal } from './movement.ts';
+import { minimumSample, stageConversion, stalledDeals } from './stage-velocity.ts';
+import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
+import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+
+/**
+ * The weekly 1:1 agenda, generated from the data: what to celebrate, where energy is needed, the
+ * strength to use, and what became of last week's next steps. It composes the movement, velocity
+ * and strengths questions for one rep and two snapshot weeks; the only SQL of its own looks up the
+ * deals those questions name and the rep's open deals.
+ */
+
+/** How many items each part of the agenda holds: a 1:1 is half an hour, and the agenda prints on one page. */
+export const agendaLimits = { movedForward: 6, openedMovedOn: 6, keyAccountProgress: 4, stalled: 3, slipped: 3 } as const;
+
+/** How far back the strength is judged: a year holds enough closed deals to name one fairly. */
+const strengthMonths = 12;
+
+// ---------------------------------------------------------------------------------------------
+// Weeks
+
+export interface CoachingWeek {
+	/** The session week: a snapshot date. */
+	week: string;
+	/** The snapshot before it, which the week is compared with; null for the first snapshot. */
+	previous: string | null;
+	next: string | null;
+}
+
+function todayIso(): string {
+	return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * The session week for `requested` (any date: the snapshot on or before it), or by default "this
+ * week": the latest snapshot on or before `today`, compared with the one before it ("last week").
+ * Null when no snapshots are loaded. A requested date before every snapshot is a 404: there is no
+ * such week.
+ */
+export async function coachingWeek(q: Queryable, requested: string | null, today: string = todayIso()): Promise<CoachingWeek | null> {
+	if (requested !== null && !isIsoDate(requested)) {
+		error(400, `week must be a date written YYYY-MM-DD, e.g. ${today}; got "${requested}".`);
+	}
+	const row = await q.one<{ week: string | null; previous: string | null; next: string | null; first: string | null }>(
+		/* sql */ `
+		WITH dates AS (
+			SELECT DISTINCT snapshot_date AS day FROM snapshots
+		),
+		chosen AS (
+			SELECT coalesce(
+				(SELECT max(day) FROM dates WHERE day <= $target::DATE),
+				-- Data that starts after today (a demo seeded ahead) still has a first week to show.
+				CASE WHEN $strict THEN NULL ELSE (SELECT min(day) FROM dates) END
+			) AS week
+		)
+		SELECT week,
+			(SELECT max(day) FROM dates WHERE day < chosen.week) AS previous,
+			(SELECT min(day) FROM dates WHERE day > chosen.week) AS next,
+			(SELECT min(day) FROM dates) AS first
+		FROM chosen`,
+		{ target: requested ?? today, strict: requested !== null }
+	);
+	if (!row?.first) return null;
+	if (!row.week) error(404, `No snapshot on or before ${requested}: the first one is ${row.first}.`);
+	return { week: row.week, previous: row.previous, next: row.next };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deals
+
+interface StageInfo {
+	name: string;
+	position: number;
+	outcome: 'open' | 'won' | 'lost';
+}
+
+async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
+	const rows = await q.all<StageInfo>('SELECT name, position, outcome FROM stages');
+	return new Map(rows.map((row) => [row.name, row]));
+}
+
+/** Our deal records for CRM ids the metric questions return, with their account. */
+async function dealRefs(q: Queryable, crmIds: readonly string[]): Promise<Map<string, DealRef>> {
+	const unique = [...new Set(crmIds)];
+	if (unique.length === 0) return new Map();
+	const rows = await q.all<DealRef>(
+		/* sql */ `
+		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account
+		FROM deals d
+		LEFT JOIN accounts a ON a.id = d.account_id
+		WHERE list_contains($ids::VARCHAR[], d.crm_id)`,
+		{ ids: listValue(unique) }
+	);
+	return new Map(rows.map((row) => [row.crm_id, row]));
+}
+
+export interface OpenDeal extends DealRef {
+	stage: string;
+	position: number;
+	amount: number;
+	close_date: string;
+	deal_type: string | null;
+	forecast_category: string | null;
+}
+
+/** The rep's open deals at a snapshot, biggest first: what the next steps and deal notes can name. */
+export async function openDealsOf(q: Queryable, repId: number, week: string): Promise<OpenDeal[]> {
+	return q.all<OpenDeal>(
+		/* sql */ `
+		SELECT d.id, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name, a.name AS account,
+			coalesce(a.key_account, false) AS key_account,
+			st.name AS stage, st.position, s.amount::DOUBLE AS amount, s.close_date, d.deal_type, s.forecast_category
+		FROM snapshots s
+		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+		JOIN deals d ON d.id = s.deal_id
+		LEFT JOIN accounts a ON a.id = d.account_id
+		WHERE s.snapshot_date = $week::DATE AND s.owner_id = $rep
+		ORDER BY s.amount DESC, d.crm_id`,
+		{ week, rep: repId }
+	);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agenda
+
+/** The scope narrowed to one rep, with their team as the comparison (as `narrowScope` does). */
+function repScope(scope: Scope, repId: number, teamId: number | null): Scope {
+	return { role: scope.role, repIds: [repId], teamIds: teamId !== null ? [teamId] : [], ownRepId: scope.ownRepId };
+}
+
+/**
+ * Question: what should rep `repId` and their leader talk about in the 1:1 of `week`? Executives
+ * get a 403 (the follow-up carries the private next steps), a rep outside the scope a 404.
+ */
+export async function coachingAgenda(
+	q: Queryable,
+	scope: Scope,
+	{ repId, week }: { repId: number; week: string }
+): Promise<CoachingAgenda> {
+	if (scope.role === 'executive') error(403, 'Coaching is private between a rep and their leader.');
+	if (scope.repIds !== null && !scope.repIds.includes(repId)) error(404, 'No such rep');
+	const repRow = await q.one<CoachingRep & { team_id: number | null }>(
+		`SELECT r.id, r.email, r.name, r.role, t.name AS team, r.team_id
+		FROM reps r LEFT JOIN teams t ON t.id = r.team_id
+		WHERE r.id = $id`,
+		{ id: repId }
+	);
+	if (!repRow) error(404, 'No such rep');
+	const { team_id: teamId, ...rep } = repRow;
+	const only = repScope(scope, repId, teamId);
+	const previous =
+		(await q.one<{ previous: string | null }>('SELECT max(snapshot_date) AS previous FROM snapshots WHERE snapshot_date < $week::DATE', { week }))
+			?.previous ?? null;
+	const stages = await stageInfo(q);
+
+	const transitions = previous ? (await transitionDeals(q, only, { from: previous, to: week })).deals : [];
+	const stalled = (await stalledDeals(q, only, { at: week, limit: agendaLimits.stalled })).deals;
+	const slipped = previous ? (await slippedDeals(q, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : [];
+	const createdAndClosed = previous ? await dealsCreatedAndClosed(q, only, { from: previous, to: week }) : [];
+	const parts = previous ? (await movementDeals(q, only, { from: previous, to: week })).deals : [];
+
+	const steps = await followUpSteps(q, repId, week, previous);
+	const stepTransitions = await transitionsSince(q, only, week, previous, transitions, steps);
+
+	const refs = await dealRefs(q, [
+		...transitions.map((d) => d.deal_id),
+		...stalled.map((d) => d.deal_id),
+		...slipped.map((d) => d.deal_id),
+		...createdAndClosed.map((d) => d.deal_id),
+		...parts.map((d) => d.deal_id)
+	]);
+	const ref = (crmId: string, name: string | null): DealRef =>
+		refs.get(crmId) ?? { id: -1, crm_id: crmId, name, account: null, key_account: false };
+
+	// Celebrate: wins first, then every step forward (biggest leaps first), then small progress at key accounts.
+	const celebrate: CelebrateItem[] = [];
+	const forward = transitions.filter((d) => d.direction === 'forward');
+	for (const deal of forward.filter((d) => stages.get(d.stage_to ?? '')?.outcome === 'won')) {
+		celebrate.push({ kind: 'won', deal: ref(deal.deal_id, deal.deal_name), amount: deal.amount_to ?? deal.amount_from ?? 0 });
+	}
+	for (const deal of createdAndClosed.filter((d) => d.outcome === 'won')) {
+		celebrate.push({ kind: 'won', deal: ref(deal.deal_id, deal.deal_name), amount: deal.amount });
+	}
+	for (const deal of forward.filter((d) => stages.get(d.stage_to ?? '')?.outcome === 'open').slice(0, agendaLimits.movedForward)) {
+		celebrate.push({
+			kind: 'moved_forward',
+			deal: ref(deal.deal_id, deal.deal_name),
+			stage_from: deal.stage_from ?? '',
+			stage_to: deal.stage_to ?? '',
+			steps: deal.steps ?? 0,
+			amount: deal.amount_to ?? 0
+		});
+	}
+	if (previous) celebrate.push(...(await openedDealsMovedOn(q, repId, previous, week)));
+	const celebrated = new Set(forward.map((d) => d.deal_id));
+	const keyProgress = parts.filter(
+		(d) =>
+			(d.part === 'new' || d.part === 'increased' || d.part === 'pulled_in') &&
+			!celebrated.has(d.deal_id) &&
+			refs.get(d.deal_id)?.key_account
+	);
+	for (const deal of keyProgress.slice(0, agendaLimits.keyAccountProgress)) {
+		celebrate.push({
+			kind: 'key_account_progress',
+			deal: ref(deal.deal_id, deal.deal_name),
+			progress: deal.part as 'new' | 'increased' | 'pulled_in',
+			stage: deal.stage_to,
+			amount: deal.amount_to ?? 0,
+			change: deal.change,
+			close_date: deal.close_to
+		});
+	}
+
+	// Where energy is needed: deals that stand still, dates that moved out, and one stage to work on.
+	const energy: EnergyItem[] = [
+		...stalled.map(
+			(d): EnergyItem => ({
+				kind: 'stalled',
+				deal: ref(d.deal_id, d.deal_name),
+				stage: d.stage,
+				amount: d.amount,
+				days_in_stage: d.days_in_stage,
+				at_least: d.at_least,
+				typical_days: d.typical_days
+			})
+		),
+		...slipped.map(
+			(d): EnergyItem => ({
+				kind: 'slipped',
+				deal: ref(d.deal_id, d.deal_name),
+				stage: d.stage,
+				amount: d.amount,
+				close_from: d.close_from,
+				close_to: d.close_to,
+				days_slipped: d.days_slipped,
+				times_pushed: d.times_pushed
+			})
+		)
+	];
+	const focus = await conversionFocus(q, only, week);
+	if (focus) energy.push(focus);
+
+	const strength = await strengthToUse(q, only, repId, week, energy);
+
+	const follow_up: FollowUpItem[] = steps.map((step) => ({
+		step,
+		overdue: !step.done && step.due_date < week,
+		movement: step.deal ? dealMovement(stepTransitions.get(step.week)?.get(step.deal.crm_id) ?? null, step.week, week, stages) : null
+	}));
+
+	return { rep, week, previous_week: previous, celebrate, energy, strength, follow_up };
+}
+
+/**
+ * Deals the rep opened (`deals.sourced_by`: an SDR or BDR) that a colleague now owns and that moved
+ * forward between the two weeks. The movement questions follow a deal's owner, so an opener's agenda
+ * would otherwise never see the relay leg they ran pay off.
+ */
+async function openedDealsMovedOn(q: Queryable, repId: number, from: string, to: string): Promise<CelebrateItem[]> {
+	const rows = await q.all<DealRef & { stage_from: string; stage_to: string; won: boolean }>(
+		/* sql */ `
+		WITH ladder AS (
+			SELECT id, name, outcome,
+				CASE outcome
+					WHEN 'open' THEN position
+					WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
+				END AS rank
+			FROM stages
+		),
+		opened AS (
+			SELECT id FROM deals WHERE sourced_by = $rep
+		),
+		at_from AS (
+			SELECT s.deal_id, l.name, l.rank, l.outcome
+			FROM snapshots s JOIN ladder l ON l.id = s.stage_id
+			WHERE s.snapshot_date = $from::DATE AND s.deal_id IN (SELECT id FROM opened)
+		),
+		at_to AS (
+			SELECT s.deal_id, s.owner_id, s.amount, l.name, l.rank, l.outcome
+			FROM snapshots s JOIN ladder l ON l.id = s.stage_id
+			WHERE s.snapshot_date = $to::DATE AND s.deal_id IN (SELECT id FROM opened)
+		)
+		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account,
+			f.name AS stage_from, t.name AS stage_to, t.outcome = 'won' AS won
+		FROM at_to t
+		JOIN at_from f ON f.deal_id = t.deal_id
+		JOIN deals d ON d.id = t.deal_id
+		LEFT JOIN accounts a ON a.id = d.account_id
+		WHERE f.outcome = 'open' AND t.rank > f.rank AND t.owner_id <> $rep
+		ORDER BY t.outcome = 'won' DESC, t.rank - f.rank DESC, t.amount DESC, d.crm_id
+		LIMIT $limit`,
+		{ rep: repId, from, to, limit: agendaLimits.openedMovedOn }
+	);
+	return rows.map(({ stage_from, stage_to, won, ...deal }) => ({ kind: 'opened_moved_on', deal, stage_from, stage_to, won }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where energy is needed: the stage to work on
+
+/**
+ * The stage where the rep's conversion falls furthest below a reference: the team's over the same
+ * window, or the rep's own over the window before it (same length, so deals have had equally long to
+ * move on). Fair on small samples: the rep's rate is pulled toward the reference by
+ * DEFAULT_PRIOR_STRENGTH pseudo-deals, and a stage counts only when even the upper end of its 80%
+ * interval stays below the reference, i.e. when the data really says so. Null when no stage does.
+ */
+async function conversionFocus(q: Queryable, scope: Scope, week: string): Promise<EnergyItem | null> {
+	const recent = await stageConversion(q, scope, { at: week });
+	const earlier = await stageConversion(q, scope, { at: daysBefore(week, 7 * defaultWindowWeeks) });
+	let best: (EnergyItem & { kind: 'conversion' }) | null = null;
+	let bestGap = 0;
+	for (const stage of recent.stages) {
+		if (stage.entered < minimumSample || stage.conversion === null) continue;
+		const own = earlier.stages.find((s) => s.stage_id === stage.stage_id);
+		const references = [
+			{ reference: 'team' as const, rate: stage.team_entered >= minimumSample ? stage.team_conversion : null },
+			{ reference: 'own' as const, rate: own && own.entered >= minimumSample ? own.conversion : null }
+		];
+		for (const { reference, rate } of references) {
+			if (rate === null || rate <= 0) continue;
+			const shrunk = shrinkProportion({ successes: stage.converted, trials: stage.entered }, betaPrior(rate, DEFAULT_PRIOR_STRENGTH));
+			const gap = rate - shrunk.estimate;
+			if (shrunk.high < rate && gap > bestGap) {
+				bestGap = gap;
+				best = {
+					kind: 'conversion',
+					stage: stage.stage,
+					rate: stage.conversion,
+					estimate: shrunk.estimate,
+					entered: stage.entered,
+					converted: stage.converted,
+					reference,
+					reference_rate: rate,
+					from: recent.from,
+					to: recent.to
+				};
+			}
+		}
+	}
+	return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strength to use
+
+/** Where on the rep's open deals each relay leg does its work. */
+function strengthApplies(dimension: string, deal: OpenDeal): boolean {
+	switch (dimension) {
+		case 'opening':
+			return deal.position <= funnelPositions.qualified;
+		case 'advancing':
+			return deal.position >= funnelPositions.midFunnel && deal.position < funnelPositions.lateFunnel;
+		case 'closing':
+			return deal.position >= funnelPositions.lateFunnel;
+		case 'expanding':
+			return deal.deal_type === 'upsell' || deal.deal_type === 'cross_sell' || deal.deal_type === 'renewal';
+		case 'forecasting':
+			return deal.forecast_category === 'commit' || deal.forecast_category === 'best_case';
+		default:
+			return false;
+	}
+}
+
+/**
+ * The rep's top strength (from the strengths profile, compared with the same role on their team)
+ * and one open deal where it applies: preferably one that also needs energy this week, so the
+ * strength becomes the way forward; then key accounts; then the biggest. Null when no strength can
+ * be named fairly yet (too few outcomes, or no one to compare with).
+ */
+async function strengthToUse(q: Queryable, scope: Scope, repId: number, week: string, energy: EnergyItem[]): Promise<StrengthItem | null> {
+	const period = trailingPeriod(week, strengthMonths);
+	const { profiles } = await teamStrengths(q, scope, period);
+	const top = profiles.find((p) => p.rep.rep_id === repId)?.topStrength ?? null;
+	if (!top || top.index === null) return null;
+
+	const needsEnergy = new Map<number, 'stalled' | 'slipped'>();
+	for (const item of energy) {
+		if ((item.kind === 'stalled' || item.kind === 'slipped') && !needsEnergy.has(item.deal.id)) needsEnergy.set(item.deal.id, item.kind);
+	}
+	const candidates = (await openDealsOf(q, repId, week)).filter((deal) => strengthApplies(top.dimension, deal));
+	const rank = (deal: OpenDeal) => (needsEnergy.has(deal.id) ? 0 : deal.key_account ? 1 : 2);
+	const chosen = candidates.sort((a, b) => rank(a) - rank(b) || b.amount - a.amount)[0];
+	const deal: StrengthDeal | null = chosen
+		? {
+				id: chosen.id,
+				crm_id: chosen.crm_id,
+				name: chosen.name,
+				account: chosen.account,
+				key_account: chosen.key_account,
+				stage: chosen.stage,
+				amount: chosen.amount,
+				close_date: chosen.close_date,
+				reason: needsEnergy.get(chosen.id) ?? 'fits'
+			}
+		: null;
+	return { dimension: top.dimension, measure: top.key, index: top.index, n: top.n, from: period.from, to: period.to, deal };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Follow-up
+
+/**
+ * The steps to follow up in `week`: everything agreed in the previous session, and older steps
+ * still open or ticked off since then (so finishing a long-running step is seen and celebrated).
+ */
+function followUpSteps(q: Queryable, repId: number, week: string, previous: string | null): Promise<NextStep[]> {
+	return readNextSteps(
+		q,
+		`s.rep_id = $rep AND s.week < $week::DATE
+		AND (s.done_at IS NULL OR ($previous::DATE IS NOT NULL AND (s.week >= $previous::DATE OR s.done_at >= $previous::DATE::TIMESTAMP)))`,
+		{ rep: repId, week, previous }
+	);
+}
+
+/** Per week a followed-up step was agreed in, how each deal moved from then to `week`. */
+async function transitionsSince(
+	q: Queryable,
+	scope: Scope,
+	week: string,
+	previous: string | null,
+	previousTransitions: TransitionDeal[],
+	steps: NextStep[]
+): Promise<Map<string, Map<string, TransitionDeal>>> {
+	const byWeek = new Map<string, Map<string, TransitionDeal>>();
+	const weeks = new Set(steps.filter((s) => s.deal !== null).map((s) => s.week));
+	for (const since of weeks) {
+		const deals = since === previous ? previousTransitions : (await transitionDeals(q, scope, { from: since, to: week })).deals;
+		byWeek.set(since, new Map(deals.map((d) => [d.deal_id, d])));
+	}
+	return byWeek;
+}
+
+function dealMovement(move: TransitionDeal | null, from: string, to: string, stages: Map<string, StageInfo>): DealMovement {
+	if (!move) {
+		// Neither open then nor now in this rep's pipeline: closed earlier, or handed to someone else.
+		return { from, to, kind: 'gone', stage_from: null, stage_to: null, close_from: null, close_to: null, slipped: false };
+	}
+	const outcome = move.stage_to ? stages.get(move.stage_to)?.outcome : undefined;
+	const kind: DealMovement['kind'] =
+		move.stage_to === null
+			? 'gone'
+			: outcome === 'won'
+				? 'won'
+				: outcome === 'lost'
+					? 'lost'
+					: move.direction === 'forward'
+						? 'forward'
+						: move.direction === 'backward'
+							? 'backward'
+							: 'unchanged';
+	return {
+		from,
+		to,
+		kind,
+		stage_from: move.stage_from,
+		stage_to: move.stage_to,
+		close_from: move.close_from,
+		close_to: move.close_to,
+		slipped: outcome === 'open' && move.close_from !== null && move.close_to !== null && move.close_to > move.close_from
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole session
+
+export interface CoachingSession {
+	rep: CoachingRep;
+	seat: CoachingSeat;
+	weeks: CoachingWeek;
+	agenda: CoachingAgenda;
+	leaderNote: CoachingNote | null;
+	selfReview: CoachingNote | null;
+	dealNotes: CoachingNote[];
+	nextSteps: NextStep[];
+	/** The rep's open deals in the session week, for naming a deal in a step or note. */
+	openDeals: OpenDeal[];
+	/** A sensible due date for a new step: the next session. */
+	suggestedDueDate: string;
+}
+
+/**
+ * Everything on rep `repEmail`'s 1:1 page for `week`, as `user` may see it: executives 403, anyone
+ * outside the user's scope 404 (before anything is read). Null `weeks` when no data is loaded.
+ */
+export async function coachingSession(
+	q: Queryable,
+	user: CoachingUser,
+	{ repEmail, week, today }: { repEmail: string; week: string | null; today?: string }
+): Promise<CoachingSession | { rep: CoachingRep; weeks: null }> {
+	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
+	const scope = await narrowScope(q, await scopeForUser(q, { role: user.role, repId: user.repId, teamIds: [...user.teamIds] }), {
+		rep: repEmail
+	});
+	const repId = scope.repIds?.[0];
+	if (repId === undefined) error(404, 'No such rep');
+	const weeks = await coachingWeek(q, week, today);
+	if (!weeks) {
+		const rep = await q.one<CoachingRep>(
+			'SELECT r.id, r.email, r.name, r.role, t.name AS team FROM reps r LEFT JOIN teams t ON t.id = r.team_id WHERE r.id = $id',
+			{ id: repId }
+		);
+		return { rep: rep!, weeks: null };
+	}
+	const notes = await sessionNotes(q, user, { repId, week: weeks.week });
+	const agenda = await coachingAgenda(q, scope, { repId, week: weeks.week });
+	return {
+		rep: agenda.rep,
+		seat: notes.seat,
+		weeks,
+		agenda,
+		leaderNote: notes.leaderNote,
+		selfReview: notes.selfReview,
+		dealNotes: notes.dealNotes,
+		nextSteps: await agreedNextSteps(q, user, { repId, week: weeks.week }),
+		openDeals: await openDealsOf(q, repId, weeks.week),
+		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7)
+	};
+}
