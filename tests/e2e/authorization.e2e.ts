@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, request, test, type APIRequestContext } from '@playwright/test';
+import { demoPassword } from './helpers';
+
+/**
+ * Who may see what, for every route the app has. The route list is read from src/routes, so a new
+ * route without a rule here fails this test: access has to be decided, not forgotten.
+ *
+ * Outcomes: 'ok' = 200 with data; 'login' = redirected to sign-in; 'own' = redirected to the
+ * signed-in rep's own page; 401/403/404 = refused with that status and no data.
+ */
+type Persona = 'anonymous' | 'repA' | 'repB' | 'leaderOfA' | 'otherLeader' | 'executive' | 'admin';
+type Outcome = 'ok' | 'login' | 'own' | 401 | 403 | 404;
+interface Context {
+	repA: string;
+	team: string;
+}
+interface Rule {
+	url: (c: Context) => string;
+	access: Record<Persona, Outcome>;
+}
+
+const everyoneSignedIn = (anonymous: Outcome): Record<Persona, Outcome> => ({
+	anonymous,
+	repA: 'ok',
+	repB: 'ok',
+	leaderOfA: 'ok',
+	otherLeader: 'ok',
+	executive: 'ok',
+	admin: 'ok'
+});
+/** Data about rep A: A, A's leader, executives and admins; a teammate and another leader get 404. */
+const aboutRepA = (anonymous: Outcome): Record<Persona, Outcome> => ({
+	anonymous,
+	repA: 'ok',
+	repB: 404,
+	leaderOfA: 'ok',
+	otherLeader: 404,
+	executive: 'ok',
+	admin: 'ok'
+});
+/** Data about A's team as a whole: its members see team totals; another team's leader does not. */
+const aboutTeamOfA = (anonymous: Outcome): Record<Persona, Outcome> => ({
+	...everyoneSignedIn(anonymous),
+	otherLeader: 404
+});
+const adminOnly: Record<Persona, Outcome> = {
+	anonymous: 'login',
+	repA: 403,
+	repB: 403,
+	leaderOfA: 403,
+	otherLeader: 403,
+	executive: 403,
+	admin: 'ok'
+};
+const importers: Record<Persona, Outcome> = { ...adminOnly, leaderOfA: 'ok', otherLeader: 'ok' };
+const q = encodeURIComponent;
+
+/** One rule per route id (as SvelteKit names them); extra variants probe URL manipulation. */
+const rules: Record<string, Rule[]> = {
+	'/login': [{ url: () => '/login', access: everyoneSignedIn('ok') }],
+	'/(app)': [{ url: () => '/', access: everyoneSignedIn('login') }],
+	'/(app)/snapshots': [
+		{ url: () => '/snapshots', access: everyoneSignedIn('login') },
+		{ url: (c) => `/snapshots?rep=${q(c.repA)}`, access: aboutRepA('login') },
+		{ url: (c) => `/snapshots?team=${q(c.team)}`, access: aboutTeamOfA('login') }
+	],
+	'/(app)/pipeline': [
+		{ url: () => '/pipeline', access: everyoneSignedIn('login') },
+		{ url: (c) => `/pipeline?rep=${q(c.repA)}`, access: aboutRepA('login') }
+	],
+	'/(app)/forecast': [
+		{ url: () => '/forecast', access: everyoneSignedIn('login') },
+		{ url: (c) => `/forecast?rep=${q(c.repA)}`, access: aboutRepA('login') }
+	],
+	'/(app)/forecast/summary': [{ url: () => '/forecast/summary', access: everyoneSignedIn('login') }],
+	'/(app)/revenue': [
+		{ url: () => '/revenue', access: everyoneSignedIn('login') },
+		{ url: (c) => `/revenue?rep=${q(c.repA)}`, access: aboutRepA('login') }
+	],
+	'/(app)/team': [
+		{ url: () => '/team', access: everyoneSignedIn('login') },
+		{ url: (c) => `/team?team=${q(c.team)}`, access: aboutTeamOfA('login') }
+	],
+	'/(app)/team/[rep]': [{ url: (c) => `/team/${q(c.repA)}`, access: aboutRepA('login') }],
+	// A rep has one coaching page, their own; executives are told coaching is private (no text).
+	'/(app)/coaching': [{ url: () => '/coaching', access: { ...everyoneSignedIn('login'), repA: 'own', repB: 'own' } }],
+	'/(app)/coaching/[rep]': [{ url: (c) => `/coaching/${q(c.repA)}`, access: { ...aboutRepA('login'), executive: 403 } }],
+	'/(app)/coaching/[rep]/notes.md': [{ url: (c) => `/coaching/${q(c.repA)}/notes.md`, access: { ...aboutRepA('login'), executive: 403 } }],
+	'/(app)/imports': [{ url: () => '/imports', access: importers }],
+	'/(app)/admin/users': [{ url: () => '/admin/users', access: adminOnly }],
+	'/api/v1/snapshots': [{ url: () => '/api/v1/snapshots', access: everyoneSignedIn(401) }],
+	'/api/v1/movement': [
+		{ url: () => '/api/v1/movement', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/movement?rep=${q(c.repA)}`, access: aboutRepA(401) }
+	],
+	'/api/v1/forecast': [
+		{ url: () => '/api/v1/forecast', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/forecast?rep=${q(c.repA)}`, access: aboutRepA(401) }
+	],
+	'/api/v1/forecast/accuracy': [{ url: () => '/api/v1/forecast/accuracy', access: everyoneSignedIn(401) }],
+	'/api/v1/revenue-mix': [
+		{ url: () => '/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31&rep=${q(c.repA)}`, access: aboutRepA(401) }
+	],
+	'/api/v1/reps': [{ url: () => '/api/v1/reps', access: everyoneSignedIn(401) }],
+	'/api/v1/reps/[email]/strengths': [{ url: (c) => `/api/v1/reps/${q(c.repA)}/strengths`, access: aboutRepA(401) }],
+	'/api/v1/reps/[email]/coaching': [
+		{ url: (c) => `/api/v1/reps/${q(c.repA)}/coaching`, access: { ...aboutRepA(401), executive: 403 } }
+	]
+};
+
+/** Route ids of every page and endpoint on disk, as SvelteKit derives them from folder names. */
+function routeIds(): string[] {
+	const root = path.resolve('src/routes');
+	const ids: string[] = [];
+	const walk = (dir: string) => {
+		for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory()) walk(full);
+			else if (/^\+(page\.svelte|server\.ts)$/.test(entry.name)) {
+				const id = '/' + path.relative(root, dir).split(path.sep).join('/');
+				ids.push(id === '/' ? '/' : id.replace(/\/$/, ''));
+			}
+		}
+	};
+	walk(root);
+	// POST-only endpoints are covered by their own tests (sign-out).
+	return [...new Set(ids)].filter((id) => id !== '/logout').sort();
+}
+
+const accounts: Record<Exclude<Persona, 'anonymous' | 'repA' | 'repB'>, string> = {
+	leaderOfA: 'leader1@demo.test',
+	otherLeader: 'leader2@demo.test',
+	executive: 'exec@demo.test',
+	admin: 'admin@demo.test'
+};
+
+async function signedIn(baseURL: string, email: string | null): Promise<APIRequestContext> {
+	const context = await request.newContext({ baseURL, maxRedirects: 0 });
+	if (email) {
+		const response = await context.post('/login', {
+			form: { email, password: demoPassword },
+			headers: { origin: baseURL }
+		});
+		expect(response.status(), `sign-in of ${email}`).toBe(303);
+	}
+	return context;
+}
+
+test('every route has an access rule', () => {
+	const missing = routeIds().filter((id) => !(id in rules));
+	expect(missing, 'routes without a rule in tests/e2e/authorization.e2e.ts').toEqual([]);
+});
+
+test('each persona gets exactly the access its role allows, on every route', async ({ baseURL }) => {
+	test.setTimeout(180_000);
+	const base = baseURL!;
+	// Rep A and rep B: two AEs of leader1's team, found through the API as leader1 sees them.
+	const leader = await signedIn(base, accounts.leaderOfA);
+	const reps = (await (await leader.get('/api/v1/reps')).json()) as { reps: { email: string; role: string; team: string }[] };
+	const aes = reps.reps.filter((r) => r.role === 'AE');
+	expect(aes.length).toBeGreaterThanOrEqual(2);
+	const context: Context = { repA: aes[0].email, team: aes[0].team };
+	const repB = aes[1].email;
+
+	const personas: Record<Persona, APIRequestContext> = {
+		anonymous: await signedIn(base, null),
+		repA: await signedIn(base, aes[0].email),
+		repB: await signedIn(base, aes[1].email),
+		leaderOfA: leader,
+		otherLeader: await signedIn(base, accounts.otherLeader),
+		executive: await signedIn(base, accounts.executive),
+		admin: await signedIn(base, accounts.admin)
+	};
+
+	const failures: string[] = [];
+	for (const id of routeIds()) {
+		for (const rule of rules[id] ?? []) {
+			const url = rule.url(context);
+			for (const [persona, expected] of Object.entries(rule.access) as [Persona, Outcome][]) {
+				const response = await personas[persona].get(url);
+				const status = response.status();
+				const location = response.headers()['location'] ?? '';
+				const ownPage = persona === 'repA' || persona === 'repB' ? `/${q(persona === 'repA' ? context.repA : repB)}` : null;
+				const actual: Outcome | number =
+					status === 200
+						? 'ok'
+						: status === 303 || status === 302
+							? location.startsWith('/login')
+								? 'login'
+								: ownPage && location.endsWith(ownPage)
+									? 'own'
+									: status
+							: status;
+				if (actual !== expected) failures.push(`${persona} GET ${url}: expected ${expected}, got ${status} ${location}`);
+				if (actual !== 'ok' && status !== 303 && status !== 302) {
+					// A refusal carries no data: only an error message.
+					const body = await response.text();
+					if (body.includes(context.repA) && persona !== 'repA') failures.push(`${persona} GET ${url}: refusal leaks rep A`);
+				}
+			}
+		}
+	}
+	expect(failures).toEqual([]);
+});
