@@ -25,6 +25,21 @@ test('the shell lists the loaded snapshots and every view, newest snapshot first
 	await expectAccessible(page);
 });
 
+test("the Monday overview's week figures are the waterfall's, and lead to it", async ({ page }) => {
+	await signIn(page, 'leader1@demo.test');
+	const week = page.getByRole('region', { name: 'Since last week' });
+	await expect(week).toBeVisible();
+	const movement = await (await page.request.get('/api/v1/movement')).json();
+	const money = (value: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0, signDisplay: 'negative' }).format(value);
+	const figure = (label: string) => week.locator('.metric').filter({ hasText: label }).locator('.value');
+	await expect(figure('Net change in open pipeline')).toHaveText(money(movement.end - movement.start));
+	await expect(figure('Won')).toHaveText(money(movement.parts.won));
+	await expect(figure('New pipeline')).toHaveText(money(movement.parts.new));
+	await week.getByRole('link', { name: /See what moved/ }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Pipeline movement' })).toBeVisible();
+	await expect(page).toHaveURL(new RegExp(`from=${movement.from}&to=${movement.to}`));
+});
+
 test('switching to German translates the shell and formats numbers the German way', async ({ page }) => {
 	await signIn(page, 'exec@demo.test');
 	await page.getByLabel('Language').selectOption('de');
