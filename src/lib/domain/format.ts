@@ -21,7 +21,9 @@ export function formatMoney(value: number, currency = 'EUR', compact = false): s
 		style: 'currency',
 		currency,
 		maximumFractionDigits: compact ? 1 : 0,
-		notation: compact ? 'compact' : 'standard'
+		notation: compact ? 'compact' : 'standard',
+		// A part that rounds to nothing reads "€0", never "-€0".
+		signDisplay: 'negative'
 	}).format(value);
 }
 
