@@ -202,6 +202,11 @@ export interface DealList<T> {
 	deals: T[];
 }
 
+/** Rows of a limited deal query that carry `count(*) OVER () AS total`, as a DealList. */
+export function dealList<T>(rows: (T & { total: number })[]): DealList<T> {
+	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal as T) };
+}
+
 /**
  * The deals behind the waterfall: those of one part, or of the start or end bar, or (no `part`)
  * every deal in a part. Biggest change first.
@@ -245,7 +250,7 @@ export async function movementDeals(
 		LIMIT $limit`,
 		{ ...comparisonParams(options), ...ctes.params, part: options.part ?? null, limit: options.limit ?? null }
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
 
 export interface CreatedAndClosedDeal {
@@ -433,7 +438,7 @@ export async function transitionDeals(
 			limit: options.limit ?? null
 		}
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
 
 /** What went well: deals that moved forward between A and B, the biggest leaps first. */
@@ -502,7 +507,7 @@ export async function slippedDeals(
 		LIMIT $limit`,
 		{ ...comparisonParams(options), ...ctes.params, limit: options.limit ?? null }
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
 
 export interface MovementFilterOptions {

@@ -2,7 +2,7 @@ import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/movement.ts';
-import type { DealList } from './movement.ts';
+import { dealList, type DealList } from './movement.ts';
 
 /**
  * How deals travel through the stages over a rolling window ending at a snapshot: conversion and time
@@ -270,7 +270,7 @@ export async function stageCohortDeals(
 		LIMIT $limit`,
 		{ ...windowParams(options), ...reps.params, stage_id: options.stageId, limit: options.limit ?? null }
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
 
 /**
@@ -395,7 +395,7 @@ export async function stalledDeals(
 			limit: options.limit ?? null
 		}
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
 
 export interface AgingDeal {
@@ -497,5 +497,5 @@ export async function agingDeals(
 			limit: options.limit ?? null
 		}
 	);
-	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal) };
+	return dealList(rows);
 }
