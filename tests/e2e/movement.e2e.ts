@@ -92,6 +92,8 @@ async function expectWaterfallAddsUp(page: Page, from: string, to: string) {
 	// The chart draws the same nine bars, in the same order; pointing at one shows the list's figure.
 	const chartBars = waterfallBars(page);
 	await expect(chartBars).toHaveCount(barNames.length);
+	// A part that did not move is labelled €0, not "minus nothing".
+	for (const label of await waterfallChart(page).locator('svg text').allTextContents()) expect(label).not.toMatch(/^[-−]€0$/);
 	for (let i = 0; i < bars.length; i++) {
 		if (bars[i].amount === 0) continue; // a part that did not move has no height to point at
 		// A small change is a bar a fraction of a pixel high; Plot's pointer picks the bar nearest along x.
