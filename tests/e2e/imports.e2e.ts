@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, signIn } from './helpers';
 
@@ -28,6 +29,7 @@ async function chooseFile(page: Page, name: string, content: string) {
 test.describe.configure({ mode: 'serial' });
 
 test('a broken snapshot file is reported with line, column and value, and nothing is imported', async ({ page }) => {
+	test.setTimeout(120_000);
 	await signIn(page, 'admin@demo.test');
 	await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Imports' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Imports' })).toBeVisible();
@@ -83,7 +85,51 @@ test('the validation report is in German for German readers', async ({ page }) =
 	await expectAccessible(page);
 });
 
+test('a deal list is mapped column by column and checked again; the preview says which weeks it would replace', async ({ page }) => {
+	test.setTimeout(120_000);
+	await signIn(page, 'admin@demo.test');
+	await page.goto('/imports');
+	await chooseFile(page, 'deal-list.csv', fs.readFileSync('tests/fixtures/import/deal-list.csv', 'utf8'));
+	await page.getByRole('button', { name: 'Upload and check' }).click();
+
+	// Its own column names say nothing: the check asks for a mapping, and offers one picker per column.
+	await expect(page.getByRole('table', { name: /^Errors: 1/ })).toContainText('Could not tell the format from the columns.');
+	const mapper = page.getByRole('group', { name: 'Columns of the uploaded file' });
+	const choices: Record<string, string> = {
+		'Opp ID': 'deal_id',
+		Rep: 'owner',
+		Customer: 'account_name',
+		Value: 'amount',
+		Opened: 'created_date',
+		'Demo held': 'entered:Solution/Demo',
+		'Proposal sent': 'entered:Proposal',
+		'Won on': 'entered:Closed Won',
+		'Lost on': 'entered:Closed Lost',
+		'Expected close': 'close_date',
+		Status: 'stage'
+	};
+	for (const [column, field] of Object.entries(choices)) await mapper.getByLabel(column, { exact: true }).selectOption(field);
+	await expect(page.getByLabel('Column mapping for a deal list')).toHaveValue(
+		Object.entries(choices)
+			.map(([column, field]) => `${column}=${field}`)
+			.join(', ')
+	);
+	await page.getByRole('button', { name: 'Check again with these options' }).click();
+
+	await expect(page.getByTestId('check-summary')).toHaveText(/^Checked, no errors/);
+	await expect(page.getByTestId('detected-format')).toHaveText('Deal list: created, stage and close dates (with a column mapping)');
+	const used = page.getByRole('table', { name: 'Columns used from deal-list.csv' });
+	await expect(used.getByRole('row', { name: 'deal_id Opp ID' })).toBeVisible();
+	await expect(used.getByRole('row', { name: 'close_date Expected close' })).toBeVisible();
+	await expect(page.getByText('Weekly snapshots are taken on Monday.')).toBeVisible();
+	// The demo has every Monday of 2026 already: the preview warns before anything is replaced.
+	await expect(page.getByText(/^Already loaded, will be replaced: 5 Jan 2026, 12 Jan 2026/)).toBeVisible();
+	await expect(page.getByRole('button', { name: /^Import \d+ rows$/ })).toBeVisible();
+	await expectAccessible(page);
+});
+
 test('a good snapshot file is previewed, imported, logged and listed with the snapshots', async ({ page }) => {
+	test.setTimeout(120_000);
 	await signIn(page, 'admin@demo.test');
 	const { reps } = (await (await page.request.get('/api/v1/reps')).json()) as Reps;
 	const [first, second] = reps.filter((r) => r.role === 'AE');
