@@ -85,6 +85,22 @@ test('the validation report is in German for German readers', async ({ page }) =
 	await expectAccessible(page);
 });
 
+test('a file larger than one request body arrives whole, in chunks, with progress shown', async ({ page }) => {
+	test.setTimeout(120_000);
+	await signIn(page, 'leader1@demo.test');
+	await page.goto('/imports');
+	// About 1.3 MB: several chunks at the server's default 512 KB request body limit.
+	const rows = Array.from({ length: 20_000 }, (_, i) => `2024-11-18,BIG-${i + 1},big.owner@demo.test,Discovery,1000,2025-06-30`);
+	await chooseFile(page, 'large.csv', ['snapshot_date,deal_id,owner,stage,amount,close_date', ...rows].join('\n'));
+	await page.getByRole('button', { name: 'Upload and check' }).click();
+	await expect(page.getByRole('status').locator('progress')).toBeVisible();
+	await expect(page.getByTestId('check-summary')).toHaveText(
+		'Checked, no errors: 20,000 rows are ready to import. Nothing has been written yet.',
+		{ timeout: 60_000 }
+	);
+	await expect(page.getByRole('table', { name: 'First rows of large.csv' }).locator('tbody tr').first()).toContainText('BIG-1');
+});
+
 test('a deal list is mapped column by column and checked again; the preview says which weeks it would replace', async ({ page }) => {
 	test.setTimeout(120_000);
 	await signIn(page, 'admin@demo.test');
@@ -174,6 +190,7 @@ test('a good snapshot file is previewed, imported, logged and listed with the sn
 	]);
 	await expect(log.locator('tbody tr')).toHaveCount(1);
 	await expectAccessible(page);
+	await page.screenshot({ path: '.test-output/imports.png', fullPage: true });
 
 	await page.getByRole('link', { name: 'See the loaded snapshots' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Snapshots loaded' })).toBeVisible();
