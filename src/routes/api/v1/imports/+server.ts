@@ -11,6 +11,9 @@ import { answer, requireImporter, requireSameOrigin } from './respond';
  * POST /api/v1/imports {"files": [{"name": "deals.csv", "size": 123}, ...]}: starts an upload and
  * answers with the job and the chunk size to send its bytes in (PUT /api/v1/imports/<id>).
  */
+/** More than a Salesforce export's four files is a mistake, not an import. */
+const maxFiles = 20;
+
 export const GET: RequestHandler = async (event) => {
 	requireImporter(event);
 	const db = await database();
@@ -22,7 +25,8 @@ export const POST: RequestHandler = async (event) => {
 	requireSameOrigin(event);
 	const body = (await event.request.json().catch(() => null)) as { files?: unknown } | null;
 	if (!body || !Array.isArray(body.files)) error(400, 'Expected {"files": [{"name": ..., "size": ...}]}.');
-	const files = body.files.slice(0, 20).map((f: unknown) => {
+	if (body.files.length > maxFiles) error(400, `At most ${maxFiles} files at once.`);
+	const files = body.files.map((f: unknown) => {
 		const file = (f && typeof f === 'object' ? f : {}) as { name?: unknown; size?: unknown };
 		return { name: String(file.name ?? ''), size: Number(file.size) };
 	});
