@@ -55,6 +55,8 @@ const adminOnly: Record<Persona, Outcome> = {
 	admin: 'ok'
 };
 const importers: Record<Persona, Outcome> = { ...adminOnly, leaderOfA: 'ok', otherLeader: 'ok' };
+/** An upload belongs to whoever started it: for every other importer it does not exist. */
+const someoneElsesUpload: Record<Persona, Outcome> = { ...importers, anonymous: 401, leaderOfA: 404, otherLeader: 404, admin: 404 };
 const q = encodeURIComponent;
 
 /** One rule per route id (as SvelteKit names them); extra variants probe URL manipulation. */
@@ -105,6 +107,8 @@ const rules: Record<string, Rule[]> = {
 		{ url: (c) => `/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31&rep=${q(c.repA)}`, access: aboutRepA(401) }
 	],
 	'/api/v1/reps': [{ url: () => '/api/v1/reps', access: everyoneSignedIn(401) }],
+	'/api/v1/imports': [{ url: () => '/api/v1/imports', access: { ...importers, anonymous: 401 } }],
+	'/api/v1/imports/[upload]': [{ url: () => '/api/v1/imports/0123456789abcdef01234567', access: someoneElsesUpload }],
 	'/api/v1/reps/[email]/strengths': [{ url: (c) => `/api/v1/reps/${q(c.repA)}/strengths`, access: aboutRepA(401) }],
 	'/api/v1/reps/[email]/coaching': [
 		{ url: (c) => `/api/v1/reps/${q(c.repA)}/coaching`, access: { ...aboutRepA(401), executive: 403 } }

@@ -16,6 +16,8 @@ export interface ImportLogEntry {
 	snapshots_replaced: string[];
 	/** The first error's text, for a failed import. */
 	first_error: string | null;
+	/** The same error as code and parameters, so a page can say it in the reader's language. */
+	first_problem: { code: string; params: Record<string, string> } | null;
 }
 
 /** Writes the log entry inside `tx`; for a successful import, the import's own transaction. */
@@ -55,12 +57,17 @@ export async function writeLogEntry(
 
 /** The newest entries first. */
 export async function importLog(db: Queryable, limit = 50): Promise<ImportLogEntry[]> {
-	return db.all<ImportLogEntry>(
+	const rows = await db.all<Omit<ImportLogEntry, 'first_problem'> & { first_problem: string | null }>(
 		`SELECT id, strftime(started_at, '%Y-%m-%dT%H:%M:%SZ') AS started_at, strftime(finished_at, '%Y-%m-%dT%H:%M:%SZ') AS finished_at,
 			user_email, file_name, format, status, rows_read, rows_loaded, rows_rejected,
 			coalesce(snapshots_replaced, []) AS snapshots_replaced,
-			summary->>'$.errors[0].message' AS first_error
+			summary->>'$.errors[0].message' AS first_error,
+			json_object('code', summary->>'$.errors[0].code', 'params', summary->'$.errors[0].params')::VARCHAR AS first_problem
 		FROM imports ORDER BY id DESC LIMIT $limit`,
 		{ limit }
 	);
+	return rows.map((row) => {
+		const problem = row.first_problem ? (JSON.parse(row.first_problem) as { code: string | null; params: Record<string, string> | null }) : null;
+		return { ...row, first_problem: problem?.code ? { code: problem.code, params: problem.params ?? {} } : null };
+	});
 }

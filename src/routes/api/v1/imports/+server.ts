@@ -1,0 +1,34 @@
+import { error } from '@sveltejs/kit';
+import { database } from '$lib/server/db';
+import { importLog } from '$lib/server/import';
+import { chunkBytes, createUpload } from '$lib/server/import/uploads';
+import type { RequestHandler } from './$types';
+import { answer, requireImporter, requireSameOrigin } from './respond';
+
+/**
+ * GET /api/v1/imports: the import log, newest first, as {"imports": [...]}. Admins and leaders.
+ *
+ * POST /api/v1/imports {"files": [{"name": "deals.csv", "size": 123}, ...]}: starts an upload and
+ * answers with the job and the chunk size to send its bytes in (PUT /api/v1/imports/<id>).
+ */
+/** More than a Salesforce export's four files is a mistake, not an import. */
+const maxFiles = 20;
+
+export const GET: RequestHandler = async (event) => {
+	requireImporter(event);
+	const db = await database();
+	return answer(async () => ({ imports: await db.read((q) => importLog(q)) }));
+};
+
+export const POST: RequestHandler = async (event) => {
+	const user = requireImporter(event);
+	requireSameOrigin(event);
+	const body = (await event.request.json().catch(() => null)) as { files?: unknown } | null;
+	if (!body || !Array.isArray(body.files)) error(400, 'Expected {"files": [{"name": ..., "size": ...}]}.');
+	if (body.files.length > maxFiles) error(400, `At most ${maxFiles} files at once.`);
+	const files = body.files.map((f: unknown) => {
+		const file = (f && typeof f === 'object' ? f : {}) as { name?: unknown; size?: unknown };
+		return { name: String(file.name ?? ''), size: Number(file.size) };
+	});
+	return answer(() => ({ upload: createUpload(user, files), chunkBytes: chunkBytes() }), 201);
+};
