@@ -40,7 +40,8 @@ const usage = `Usage: npm run bench [-- --scale N] [--requests N] [--seconds S] 
   --users U      concurrent users (default 20)
   --seconds S    how long the concurrent users keep asking (default 30)
   --port P       the bench server's port (default 4176)
-  --skip LIST    sections to leave out, e.g. --skip browser,import`;
+  --skip LIST    sections to leave out, e.g. --skip browser,import
+  --out FILE     where to write the figures (default bench/results.json)`;
 
 interface PageFigures {
 	median_ms: number;
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
 				seconds: { type: 'string', default: '30' },
 				port: { type: 'string', default: '4176' },
 				skip: { type: 'string', default: '' },
+				out: { type: 'string', default: 'bench/results.json' },
 				help: { type: 'boolean', short: 'h', default: false }
 			}
 		}).values;
@@ -101,7 +103,7 @@ async function main(): Promise<number> {
 	const csv = path.join(os.tmpdir(), `pipeline-coach-bench-${process.pid}.csv`);
 	let csvRows = 0;
 	try {
-		for (const view of views) {
+		for (const view of runs('pages') ? views : []) {
 			const times = await series(requests, budget, () => view.direct(db));
 			sqlMedian[view.name] = median(times);
 			samples[view.name] = { sql: times.length, http: 0 };
@@ -120,7 +122,7 @@ async function main(): Promise<number> {
 	const server = await startServer(seeded.path, port, log);
 	const pages = {} as Record<ViewName, PageFigures>;
 	const pageData = {} as Record<ViewName, { median_ms: number; p95_ms: number }>;
-	let concurrency: { users: number; seconds: number; requests: number; errors: number; p95_ms: number } | null = null;
+	let concurrency: Concurrency | null = null;
 	let browser: Record<string, BrowserFigures> | null = null;
 	let serverRss = 0;
 	try {
@@ -154,7 +156,7 @@ async function main(): Promise<number> {
 			for (const view of views) {
 				const data = await sequential(view, `${view.page}/__data.json`, n);
 				pageData[view.name] = { median_ms: data.median_ms, p95_ms: data.p95_ms };
-				samples[view.name].page_data = data.n;
+				(samples[view.name] ??= { sql: 0, http: 0 }).page_data = data.n;
 				log(`  ${view.page.padEnd(12)} ${data.median_ms} ms median (${data.n} requests)`);
 			}
 		}
@@ -162,6 +164,7 @@ async function main(): Promise<number> {
 			log(`${users} concurrent users for ${seconds} s ...`);
 			concurrency = await concurrentUsers(server.origin, views, cookies, users, seconds);
 			log(`  ${concurrency.requests} requests, ${concurrency.errors} errors, p95 ${concurrency.p95_ms} ms`);
+			for (const message of concurrency.error_messages) log(`  error: ${message}`);
 		}
 		if (runs('browser')) {
 			log('First render in Chromium ...');
@@ -217,10 +220,10 @@ async function main(): Promise<number> {
 		import: imported && { rows: imported.rows, seconds: imported.seconds, rows_per_s: imported.rows_per_s, max_rss_mb: imported.max_rss_mb },
 		browser
 	};
-	fs.mkdirSync('bench', { recursive: true });
-	fs.writeFileSync('bench/results.json', `${JSON.stringify(results, null, '\t')}\n`);
+	fs.mkdirSync(path.dirname(values.out), { recursive: true });
+	fs.writeFileSync(values.out, `${JSON.stringify(results, null, '\t')}\n`);
 	console.log(table(results, cast.repEmail, imported));
-	log('Wrote bench/results.json.');
+	log(`Wrote ${values.out}.`);
 	return 0;
 }
 
@@ -244,9 +247,26 @@ async function series(n: number, budget: number, work: () => Promise<unknown>): 
  * `users` signed-in users, each asking for one view after another (each starting at a different
  * view, so all of them are asked at once) for `seconds`; a new request as soon as the last answered.
  */
-async function concurrentUsers(origin: string, views: View[], cookies: Record<View['user'], string>, users: number, seconds: number) {
+interface Concurrency {
+	users: number;
+	seconds: number;
+	requests: number;
+	errors: number;
+	p95_ms: number;
+	/** The first few distinct failures, so that an error count can be explained. */
+	error_messages: string[];
+}
+
+async function concurrentUsers(
+	origin: string,
+	views: View[],
+	cookies: Record<View['user'], string>,
+	users: number,
+	seconds: number
+): Promise<Concurrency> {
 	const times: number[] = [];
 	let errors = 0;
+	const messages = new Set<string>();
 	const until = performance.now() + seconds * 1000;
 	await Promise.all(
 		Array.from({ length: users }, async (_, user) => {
@@ -255,14 +275,16 @@ async function concurrentUsers(origin: string, views: View[], cookies: Record<Vi
 				const started = performance.now();
 				try {
 					await timedGet(origin, view.api, cookies[view.user]);
-				} catch {
+				} catch (error) {
 					errors++;
+					const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+					if (messages.size < 5) messages.add(`${view.api}: ${error instanceof Error ? error.message : error}${cause}`.slice(0, 300));
 				}
 				times.push(performance.now() - started);
 			}
 		})
 	);
-	return { users, seconds, requests: times.length, errors, p95_ms: ms(percentile(times, 95)) };
+	return { users, seconds, requests: times.length, errors, p95_ms: ms(percentile(times, 95)), error_messages: [...messages] };
 }
 
 function commit(): string | null {
@@ -288,7 +310,7 @@ function table(r: {
 	pages: Record<ViewName, PageFigures> | null;
 	samples: Record<ViewName, { sql: number; http: number; page_data?: number }>;
 	page_data: Record<ViewName, { median_ms: number; p95_ms: number }> | null;
-	concurrency: { users: number; seconds: number; requests: number; errors: number; p95_ms: number } | null;
+	concurrency: Concurrency | null;
 	server: { max_rss_mb: number };
 	browser: Record<string, BrowserFigures> | null;
 	date: string;
