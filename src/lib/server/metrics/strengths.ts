@@ -1,5 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
+import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { coverage } from './forecast.ts';
 import type { SalesRole } from '../../domain/roles.ts';
@@ -539,15 +540,20 @@ export async function repPeriodCounts(
 ): Promise<RepPeriodCounts[]> {
 	if (periods.length === 0) return [];
 	const peers = peerCondition(scope);
-	return db.all<RepPeriodCounts>(repPeriodCountsSql(peers.sql), {
-		...peers.params,
-		period_keys: listValue(periods.map((p) => p.key)),
-		period_starts: listValue(periods.map((p) => p.from)),
-		period_ends: listValue(periods.map((p) => p.to)),
-		qualified_rank: funnelPositions.qualified,
-		mid_rank: funnelPositions.midFunnel,
-		late_rank: funnelPositions.lateFunnel
-	});
+	const question = JSON.stringify({ repPeriodCounts: periods, reps: scope.repIds, teams: scope.teamIds });
+	const rows = await rememberedWhileDataUnchanged(db, question, () =>
+		db.all<RepPeriodCounts>(repPeriodCountsSql(peers.sql), {
+			...peers.params,
+			period_keys: listValue(periods.map((p) => p.key)),
+			period_starts: listValue(periods.map((p) => p.from)),
+			period_ends: listValue(periods.map((p) => p.to)),
+			qualified_rank: funnelPositions.qualified,
+			mid_rank: funnelPositions.midFunnel,
+			late_rank: funnelPositions.lateFunnel
+		})
+	);
+	// Every caller gets its own copy: the remembered rows are shared.
+	return structuredClone(rows);
 }
 
 // ---------------------------------------------------------------------------------------------

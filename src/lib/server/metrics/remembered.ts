@@ -1,0 +1,48 @@
+import type { Queryable } from '../db/index.ts';
+
+/**
+ * Answers to questions that read every deal's whole history (the strengths profiles, about a second
+ * at ten times the demo), kept in this process while the data they read stays as it is. A leader
+ * opening the team page, then a rep's detail, then the 1:1 asks the same question three times; the
+ * snapshots change only when someone imports.
+ *
+ * "As it is" is a fingerprint of what such questions read: the snapshots' and activities' row counts
+ * and highest rowids (new rows always get a higher one, so a replaced snapshot date shows even with
+ * as many rows), the snapshot dates, the stage ladder, the reps, and the latest import. The database
+ * file's path is part of the key, so two databases in one process never share an answer.
+ */
+const dataFingerprintSql = /* sql */ `
+	SELECT
+		(SELECT coalesce(path, database_name) FROM duckdb_databases() WHERE database_name = current_database()) AS database,
+		concat_ws('|',
+			(SELECT count(*) FROM snapshots),
+			(SELECT max(rowid) FROM snapshots),
+			(SELECT min(snapshot_date) FROM snapshots),
+			(SELECT max(snapshot_date) FROM snapshots),
+			(SELECT count(*) FROM activities),
+			(SELECT max(rowid) FROM activities),
+			(SELECT string_agg(id || ':' || outcome || ':' || position, ',' ORDER BY id) FROM stages),
+			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps),
+			(SELECT max(id) FROM imports)
+		) AS fingerprint`;
+
+const answers = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
+/** Enough for every scope and period of a busy morning; the oldest answer goes first. */
+const maxAnswers = 500;
+
+export async function rememberedWhileDataUnchanged<T>(db: Queryable, question: string, ask: () => Promise<T>): Promise<T> {
+	const { database, fingerprint } = (await db.one<{ database: string; fingerprint: string }>(dataFingerprintSql))!;
+	const key = `${database}\n${question}`;
+	const known = answers.get(key);
+	if (known && known.fingerprint === fingerprint) return known.answer as Promise<T>;
+
+	const answer = ask();
+	answers.delete(key);
+	answers.set(key, { fingerprint, answer });
+	if (answers.size > maxAnswers) answers.delete(answers.keys().next().value!);
+	// A failed question is asked again next time, not remembered.
+	answer.catch(() => {
+		if (answers.get(key)?.answer === answer) answers.delete(key);
+	});
+	return answer;
+}
