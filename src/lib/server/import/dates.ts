@@ -120,11 +120,13 @@ export async function readDates(
 		)
 		SELECT
 			min(record) AS numeric_record,
-			arg_min(col, record) AS numeric_col,
-			arg_min(v, record) AS numeric_value,
-			arg_min({'record': record, 'col': col, 'v': v}, record) FILTER (WHERE first_part > 12) AS day_first,
-			arg_min({'record': record, 'col': col, 'v': v}, record) FILTER (WHERE second_part > 12) AS month_first
-		FROM numeric_dates`
+			arg_min(col, place) AS numeric_col,
+			arg_min(v, place) AS numeric_value,
+			arg_min({'record': record, 'col': col, 'v': v}, place) FILTER (WHERE first_part > 12) AS day_first,
+			arg_min({'record': record, 'col': col, 'v': v}, place) FILTER (WHERE second_part > 12) AS month_first
+		-- The first line, and on it the first date column: two dates on one line must not make the
+		-- evidence (and so the preview) depend on which one DuckDB happens to meet first.
+		FROM (SELECT *, record::BIGINT * 10000 + col AS place FROM numeric_dates)`
 	);
 
 	let order: DateReading['order'] = null;
