@@ -24,12 +24,14 @@ export async function prepareReferenceData(staging: Staging, rows: string): Prom
 			lower(owner) AS key,
 			contains(min(owner), '@') AS is_email,
 			min(owner) AS owner,
+			-- The latest row wins, and among one snapshot's rows the last one in the file, so a
+			-- file that names one owner two ways reads the same on every run.
 			-- An owner given by name is that name; a separate owner_name could not be matched again.
 			CASE WHEN contains(min(owner), '@')
-				THEN coalesce(arg_max(owner_name, snapshot_date) FILTER (WHERE owner_name IS NOT NULL), min(owner))
+				THEN coalesce(arg_max(owner_name, (snapshot_date, file_no, record)) FILTER (WHERE owner_name IS NOT NULL), min(owner))
 				ELSE min(owner) END AS name,
-			arg_max(owner_role, snapshot_date) FILTER (WHERE owner_role IS NOT NULL) AS role,
-			arg_max(team, snapshot_date) FILTER (WHERE team IS NOT NULL) AS team
+			arg_max(owner_role, (snapshot_date, file_no, record)) FILTER (WHERE owner_role IS NOT NULL) AS role,
+			arg_max(team, (snapshot_date, file_no, record)) FILTER (WHERE team IS NOT NULL) AS team
 		FROM ${rows}
 		GROUP BY lower(owner)`);
 	await staging.run(`CREATE TABLE ${staging.table('teams_in')} AS
@@ -37,19 +39,19 @@ export async function prepareReferenceData(staging: Staging, rows: string): Prom
 	await staging.run(`CREATE TABLE ${staging.table('accounts_in')} AS
 		SELECT
 			coalesce(account_id, account_name) AS crm_id,
-			arg_max(account_name, snapshot_date) FILTER (WHERE account_name IS NOT NULL) AS name
+			arg_max(account_name, (snapshot_date, file_no, record)) FILTER (WHERE account_name IS NOT NULL) AS name
 		FROM ${rows}
 		WHERE coalesce(account_id, account_name) IS NOT NULL
 		GROUP BY 1`);
 	await staging.run(`CREATE TABLE ${staging.table('deals_in')} AS
 		SELECT
 			deal AS crm_id,
-			arg_max(deal_name, snapshot_date) FILTER (WHERE deal_name IS NOT NULL) AS name,
-			arg_max(coalesce(account_id, account_name), snapshot_date) FILTER (WHERE coalesce(account_id, account_name) IS NOT NULL) AS account,
-			arg_max(deal_type, snapshot_date) FILTER (WHERE deal_type IS NOT NULL) AS deal_type,
-			arg_max(source, snapshot_date) FILTER (WHERE source IS NOT NULL) AS source,
-			arg_max(created_date, snapshot_date) FILTER (WHERE created_date IS NOT NULL) AS created_date,
-			arg_max(currency, snapshot_date) FILTER (WHERE currency IS NOT NULL) AS currency
+			arg_max(deal_name, (snapshot_date, file_no, record)) FILTER (WHERE deal_name IS NOT NULL) AS name,
+			arg_max(coalesce(account_id, account_name), (snapshot_date, file_no, record)) FILTER (WHERE coalesce(account_id, account_name) IS NOT NULL) AS account,
+			arg_max(deal_type, (snapshot_date, file_no, record)) FILTER (WHERE deal_type IS NOT NULL) AS deal_type,
+			arg_max(source, (snapshot_date, file_no, record)) FILTER (WHERE source IS NOT NULL) AS source,
+			arg_max(created_date, (snapshot_date, file_no, record)) FILTER (WHERE created_date IS NOT NULL) AS created_date,
+			arg_max(currency, (snapshot_date, file_no, record)) FILTER (WHERE currency IS NOT NULL) AS currency
 		FROM ${rows}
 		GROUP BY deal`);
 }
