@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
+import { dataFingerprintSql } from './remembered.ts';
 
 /**
  * Facts about whole deal histories that every forecast question needs, computed once from all the
@@ -20,24 +21,14 @@ import type { IsoDate } from '../../domain/periods.ts';
  * These read every row of every snapshot, most of them deals closed long ago (about 3 million rows
  * at ten times the demo), which would cost more than everything else on a page together. So they
  * live in an in-memory database attached to the DuckDB instance, shared by all its connections and
- * gone on restart, and are rebuilt when a cheap fingerprint of the snapshots and the stage ladder
- * changes: row count, highest rowid (new rows always get a higher one, so replacing a snapshot with
- * as many rows still shows), first and last snapshot date, and the stages' outcomes. A write that
+ * gone on restart, and are rebuilt when the data's fingerprint changes (`dataFingerprintSql` in
+ * remembered.ts: row counts, highest rowids, snapshot dates, stages, reps, latest import). A write that
  * UPDATEs snapshot rows in place would not change it; imports replace rows instead, and
  * `forgetForecastFacts` is there for anything that ever does.
  *
  * Every fact is independent of the as-of date: questions about the past filter by `won_on` and
  * `decided_on`, so nothing after their as-of date leaks in.
  */
-
-const fingerprintSql = /* sql */ `
-	SELECT concat_ws('|',
-		(SELECT count(*) FROM snapshots),
-		(SELECT max(rowid) FROM snapshots),
-		(SELECT min(snapshot_date) FROM snapshots),
-		(SELECT max(snapshot_date) FROM snapshots),
-		(SELECT string_agg(id || ':' || outcome, ',' ORDER BY id) FROM stages)
-	) AS fingerprint`;
 
 const buildSql = [
 	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.snapshot_dates AS
@@ -83,7 +74,7 @@ const buildSql = [
 		SELECT owner_id, stage_id, decided_on, count(*) AS deals, count(*) FILTER (WHERE won) AS won
 		FROM (SELECT owner_id, decided_on, won, unnest(open_stages) AS stage_id FROM decided)
 		GROUP BY ALL`,
-	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.fingerprint AS ${fingerprintSql}`
+	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.fingerprint AS ${dataFingerprintSql}`
 ];
 
 /** One rebuild at a time per database; everyone else waits for it instead of repeating it. */
@@ -116,7 +107,7 @@ export async function forecastFacts(db: Queryable): Promise<void> {
 		`SELECT coalesce(path, database_name) AS key FROM duckdb_databases() WHERE database_name = current_database()`
 	))!.key;
 	for (;;) {
-		const current = (await db.one<{ fingerprint: string }>(fingerprintSql))!.fingerprint;
+		const current = (await db.one<{ fingerprint: string }>(dataFingerprintSql))!.fingerprint;
 		if ((await storedFingerprint(db)) === current) return;
 		const running = rebuilding.get(key);
 		if (running) {

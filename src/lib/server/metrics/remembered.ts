@@ -11,7 +11,7 @@ import type { Queryable } from '../db/index.ts';
  * as many rows), the snapshot dates, the stage ladder, the reps, and the latest import. The database
  * file's path is part of the key, so two databases in one process never share an answer.
  */
-const dataFingerprintSql = /* sql */ `
+export const dataFingerprintSql = /* sql */ `
 	SELECT
 		(SELECT coalesce(path, database_name) FROM duckdb_databases() WHERE database_name = current_database()) AS database,
 		concat_ws('|',

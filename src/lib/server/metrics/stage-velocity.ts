@@ -96,6 +96,16 @@ function windowParams(options: WindowOptions): SqlParams {
 	};
 }
 
+/** A window's parameters plus the close-date period and row limit of the deal lists. */
+function dealListParams(options: WindowOptions & { period?: Period | null; limit?: number | null }): SqlParams {
+	return {
+		...windowParams(options),
+		period_start: options.period?.start ?? null,
+		period_end: options.period?.end ?? null,
+		limit: options.limit ?? null
+	};
+}
+
 export interface StageConversionRow {
 	stage_id: number;
 	stage: string;
@@ -386,14 +396,7 @@ export async function stalledDeals(
 		WHERE j.days_in_stage > j.typical_days
 		ORDER BY j.days_in_stage / j.typical_days DESC, j.amount DESC, deal_id
 		LIMIT $limit`,
-		{
-			...windowParams(options),
-			...reps.params,
-			...teams.params,
-			period_start: options.period?.start ?? null,
-			period_end: options.period?.end ?? null,
-			limit: options.limit ?? null
-		}
+		{ ...dealListParams(options), ...reps.params, ...teams.params }
 	);
 	return dealList(rows);
 }
@@ -488,14 +491,7 @@ export async function agingDeals(
 		WHERE j.age_days > j.usual_cycle_days
 		ORDER BY j.age_days / j.usual_cycle_days DESC, j.amount DESC, deal_id
 		LIMIT $limit`,
-		{
-			...windowParams(options),
-			...reps.params,
-			...teams.params,
-			period_start: options.period?.start ?? null,
-			period_end: options.period?.end ?? null,
-			limit: options.limit ?? null
-		}
+		{ ...dealListParams(options), ...reps.params, ...teams.params }
 	);
 	return dealList(rows);
 }
