@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
@@ -32,6 +33,18 @@ function toRows<T>(objects: Record<string, unknown>[], dateColumns: Set<string>)
 export interface Queryable {
 	all<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
 	one<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+	/** The database this reads from, when it is one this process opened (see `DataOrigin`). */
+	readonly origin?: DataOrigin;
+}
+
+/**
+ * Which open database a query reads, and how many writes it has committed so far. This process holds
+ * DuckDB's lock on the file, so every change to the data is one of those writes: an answer worked out
+ * at one write count still describes the data while the count is the same.
+ */
+export interface DataOrigin {
+	readonly id: string;
+	readonly writes: number;
 }
 
 async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
@@ -43,10 +56,11 @@ async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlP
 	return toRows<T>(reader.getRowObjectsJS() as Record<string, unknown>[], dateColumns);
 }
 
-function queryable(connection: DuckDBConnection): Queryable {
+function queryable(connection: DuckDBConnection, origin?: DataOrigin): Queryable {
 	return {
 		all: <T>(sql: string, params?: SqlParams) => runOn<T>(connection, sql, params),
-		one: async <T>(sql: string, params?: SqlParams) => (await runOn<T>(connection, sql, params))[0]
+		one: async <T>(sql: string, params?: SqlParams) => (await runOn<T>(connection, sql, params))[0],
+		origin
 	};
 }
 
@@ -61,9 +75,12 @@ export interface Transaction extends Queryable {
  * one process corrupt each other's view). Reads take a pooled connection; writes go through a single
  * queue so two imports never interleave and readers only ever see committed transactions.
  */
-export class Database {
+export class Database implements DataOrigin {
 	private readonly idle: DuckDBConnection[] = [];
 	private writeQueue: Promise<unknown> = Promise.resolve();
+	readonly id = randomUUID();
+	/** Writes committed (or rolled back: counting those too costs one recomputed fingerprint). */
+	writes = 0;
 
 	private constructor(
 		readonly instance: DuckDBInstance,
@@ -105,7 +122,7 @@ export class Database {
 	async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
 		const connection = await this.acquire();
 		try {
-			return await work(queryable(connection));
+			return await work(queryable(connection, this));
 		} finally {
 			this.release(connection);
 		}
@@ -139,6 +156,7 @@ export class Database {
 				await connection.run('ROLLBACK').catch(() => {});
 				throw error;
 			} finally {
+				this.writes++;
 				connection.closeSync();
 			}
 		});

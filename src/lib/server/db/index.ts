@@ -1,7 +1,7 @@
 import { Database } from './database.ts';
 
 export { Database } from './database.ts';
-export type { Queryable, Transaction, Row, SqlParams } from './database.ts';
+export type { DataOrigin, Queryable, Transaction, Row, SqlParams } from './database.ts';
 
 // Cached on globalThis so Vite's dev reloads and every route share the single instance per process.
 const holder = globalThis as typeof globalThis & { __pipelineCoachDb?: Promise<Database> };

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
-import { dataFingerprintSql } from './remembered.ts';
+import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 
 /**
  * Facts about whole deal histories that every forecast question needs, computed once from all the
@@ -107,7 +107,7 @@ export async function forecastFacts(db: Queryable): Promise<void> {
 		`SELECT coalesce(path, database_name) AS key FROM duckdb_databases() WHERE database_name = current_database()`
 	))!.key;
 	for (;;) {
-		const current = (await db.one<{ fingerprint: string }>(dataFingerprintSql))!.fingerprint;
+		const current = (await dataFingerprint(db)).fingerprint;
 		if ((await storedFingerprint(db)) === current) return;
 		const running = rebuilding.get(key);
 		if (running) {

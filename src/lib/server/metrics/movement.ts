@@ -1,4 +1,5 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
+import { withFacts, type FactsDefinition } from './facts.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, type MovementPart, type Period } from '../../domain/movement.ts';
@@ -20,111 +21,152 @@ export interface MovementOptions {
 }
 
 /**
- * One row per deal seen at A or B, with its two states and whether each counts as pipeline
- * (`in_a`, `in_b`: open, with a close date in P). `a` and `b` are the amounts the waterfall counts.
+ * One row per deal that is pipeline at A or at B (`pairs`), with its two states, whether each counts
+ * as pipeline (`in_a`, `in_b`: open, with a close date in P), the amounts `a` and `b` the waterfall
+ * counts, and the part it falls in. None of this depends on who asks, so it is worked out once per
+ * snapshot pair and period (facts.ts) and every scope's question filters it.
  *
  * A deal belongs to the scope of its latest owner (at B, or at A when it is missing from B), for both
  * snapshots: a deal handed from one rep to another between A and B moves with its history, so the
  * new owner's waterfall shows it from A on and the old owner's never counts the hand-over as lost.
+ *
+ * Beside it: the deals closed at B that were not in A at all (`created_and_closed`), and how often the
+ * close date of each deal that slipped between A and B moved later in all snapshots up to B
+ * (`pushes`).
  */
-function comparisonCtes(scope: Scope) {
-	const reps = scopeCondition(scope, 'c.owner_id');
-	const sql = /* sql */ `
-	ladder AS (
-		SELECT id, name, position, outcome,
-			-- A win is beyond every open stage; a loss is on no step of the ladder.
-			CASE outcome
-				WHEN 'open' THEN position
-				WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-			END AS rank
-		FROM stages
-	),
-	open_at_a AS (
-		SELECT s.deal_id
-		FROM snapshots s
-		WHERE s.snapshot_date = $from::DATE
-			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
-			AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-	),
-	open_at_b AS (
-		SELECT s.deal_id
-		FROM snapshots s
-		WHERE s.snapshot_date = $to::DATE
-			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
-			AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-	),
-	-- Only deals that are pipeline at A or at B can move it; most rows of a snapshot are deals closed
-	-- long ago, and skipping them early is most of this query's speed.
-	pipeline_deals AS (
-		SELECT deal_id FROM open_at_a
-		UNION
-		SELECT deal_id FROM open_at_b
-	),
-	at_a AS (
-		SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
-		FROM snapshots s
-		JOIN ladder l ON l.id = s.stage_id
-		WHERE s.snapshot_date = $from::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
-	),
-	at_b AS (
-		SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
-		FROM snapshots s
-		JOIN ladder l ON l.id = s.stage_id
-		WHERE s.snapshot_date = $to::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
-	),
-	compared AS (
-		SELECT
-			coalesce(b.deal_id, a.deal_id) AS deal_id,
-			coalesce(b.owner_id, a.owner_id) AS owner_id,
-			a.deal_id IS NOT NULL AS present_a,
-			b.deal_id IS NOT NULL AS present_b,
-			a.stage_id AS stage_a, b.stage_id AS stage_b,
-			a.outcome AS outcome_a, b.outcome AS outcome_b,
-			a.rank AS rank_a, b.rank AS rank_b,
-			a.amount AS amount_a, b.amount AS amount_b,
-			a.close_date AS close_a, b.close_date AS close_b,
-			coalesce(a.outcome = 'open' AND ($period_start::DATE IS NULL OR a.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_a,
-			coalesce(b.outcome = 'open' AND ($period_start::DATE IS NULL OR b.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_b
-		FROM at_a a
-		FULL OUTER JOIN at_b b ON b.deal_id = a.deal_id
-	),
-	in_scope AS (
-		SELECT c.*,
-			CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
-			CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
-		FROM compared c
-		LEFT JOIN deals d ON d.id = c.deal_id
-		WHERE ${reps.sql}
-			AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
-	),
-	parts AS (
-		SELECT i.*,
-			-- Checked in this order, so every deal lands in at most one part. Deals counted at both A and
-			-- B are compared by amount even when a was 0, so a zero-amount deal that gains an amount
-			-- reads as an increase, not as pulled in. A deal missing from B without a recorded outcome
-			-- has left the pipeline and cannot be claimed as won, so it counts as lost.
-			CASE
-				WHEN i.in_a AND i.a > 0 AND i.outcome_b = 'won' THEN 'won'
-				WHEN i.in_a AND i.a > 0 AND (i.outcome_b = 'lost' OR NOT i.present_b) THEN 'lost'
-				WHEN i.in_a AND i.a > 0 AND NOT i.in_b THEN 'pushed'
-				WHEN NOT i.in_a AND i.in_b AND i.b > 0 AND NOT i.present_a THEN 'new'
-				WHEN NOT i.in_a AND i.in_b AND i.b > 0 THEN 'pulled_in'
-				WHEN i.in_a AND i.in_b AND i.b > i.a THEN 'increased'
-				WHEN i.in_a AND i.in_b AND i.b < i.a THEN 'decreased'
-			END AS part
-		FROM in_scope i
-	)`;
-	return { sql, params: reps.params };
-}
+const comparisonFacts = {
+	kind: 'comparison',
+	keep: 16,
+	tables: [
+		[
+			'pairs',
+			/* sql */ `
+			WITH
+			ladder AS (
+				SELECT id, outcome,
+					-- A win is beyond every open stage; a loss is on no step of the ladder.
+					CASE outcome
+						WHEN 'open' THEN position
+						WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
+					END AS rank
+				FROM stages
+			),
+			-- Only deals that are pipeline at A or at B can move it; most rows of a snapshot are deals
+			-- closed long ago, and skipping them early is most of this query's speed.
+			pipeline_deals AS (
+				SELECT s.deal_id
+				FROM snapshots s
+				WHERE s.snapshot_date IN ($from::DATE, $to::DATE)
+					AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
+					AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+			),
+			at_a AS (
+				SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
+				FROM snapshots s
+				JOIN ladder l ON l.id = s.stage_id
+				WHERE s.snapshot_date = $from::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
+			),
+			at_b AS (
+				SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank
+				FROM snapshots s
+				JOIN ladder l ON l.id = s.stage_id
+				WHERE s.snapshot_date = $to::DATE AND s.deal_id IN (SELECT deal_id FROM pipeline_deals)
+			),
+			compared AS (
+				SELECT
+					coalesce(b.deal_id, a.deal_id) AS deal_id,
+					coalesce(b.owner_id, a.owner_id) AS owner_id,
+					a.deal_id IS NOT NULL AS present_a,
+					b.deal_id IS NOT NULL AS present_b,
+					a.stage_id AS stage_a, b.stage_id AS stage_b,
+					a.outcome AS outcome_a, b.outcome AS outcome_b,
+					a.rank AS rank_a, b.rank AS rank_b,
+					a.amount AS amount_a, b.amount AS amount_b,
+					a.close_date AS close_a, b.close_date AS close_b,
+					coalesce(a.outcome = 'open' AND ($period_start::DATE IS NULL OR a.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_a,
+					coalesce(b.outcome = 'open' AND ($period_start::DATE IS NULL OR b.close_date BETWEEN $period_start::DATE AND $period_end::DATE), false) AS in_b
+				FROM at_a a
+				FULL OUTER JOIN at_b b ON b.deal_id = a.deal_id
+			),
+			amounts AS (
+				SELECT c.*, d.deal_type,
+					CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
+					CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
+				FROM compared c
+				LEFT JOIN deals d ON d.id = c.deal_id
+			)
+			SELECT i.*,
+				-- Checked in this order, so every deal lands in at most one part. Deals counted at both A and
+				-- B are compared by amount even when a was 0, so a zero-amount deal that gains an amount
+				-- reads as an increase, not as pulled in. A deal missing from B without a recorded outcome
+				-- has left the pipeline and cannot be claimed as won, so it counts as lost.
+				CASE
+					WHEN i.in_a AND i.a > 0 AND i.outcome_b = 'won' THEN 'won'
+					WHEN i.in_a AND i.a > 0 AND (i.outcome_b = 'lost' OR NOT i.present_b) THEN 'lost'
+					WHEN i.in_a AND i.a > 0 AND NOT i.in_b THEN 'pushed'
+					WHEN NOT i.in_a AND i.in_b AND i.b > 0 AND NOT i.present_a THEN 'new'
+					WHEN NOT i.in_a AND i.in_b AND i.b > 0 THEN 'pulled_in'
+					WHEN i.in_a AND i.in_b AND i.b > i.a THEN 'increased'
+					WHEN i.in_a AND i.in_b AND i.b < i.a THEN 'decreased'
+				END AS part
+			FROM amounts i
+			ORDER BY i.owner_id`
+		],
+		[
+			'created_and_closed',
+			/* sql */ `
+			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome, d.deal_type
+			FROM snapshots s
+			JOIN stages st ON st.id = s.stage_id AND st.outcome IN ('won', 'lost')
+			LEFT JOIN deals d ON d.id = s.deal_id
+			WHERE s.snapshot_date = $to::DATE
+				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+				AND s.deal_id NOT IN (SELECT deal_id FROM snapshots WHERE snapshot_date = $from::DATE)`
+		],
+		[
+			'pushes',
+			/* sql */ `
+			WITH history AS (
+				SELECT s.deal_id, s.close_date,
+					lag(s.close_date) OVER (PARTITION BY s.deal_id ORDER BY s.snapshot_date) AS previous_close
+				FROM snapshots s
+				WHERE s.snapshot_date <= $to::DATE
+					AND s.deal_id IN (SELECT deal_id FROM {pairs} WHERE in_a AND outcome_b = 'open' AND close_b > close_a)
+			)
+			SELECT deal_id, count(*) FILTER (WHERE close_date > previous_close)::INTEGER AS times_pushed
+			FROM history
+			GROUP BY deal_id`
+		]
+	]
+} as const satisfies FactsDefinition<string>;
 
-function comparisonParams(options: MovementOptions): SqlParams {
+type ComparisonTables = Record<(typeof comparisonFacts.tables)[number][0], string>;
+
+function comparisonFactParams(options: MovementOptions): SqlParams {
 	return {
 		from: options.from,
 		to: options.to,
 		period_start: options.period?.start ?? null,
-		period_end: options.period?.end ?? null,
-		deal_type: options.dealType ?? null
+		period_end: options.period?.end ?? null
 	};
+}
+
+/** Asks `question` of the comparison facts of A, B and P (the same for every scope). */
+function withComparison<R>(db: Queryable, options: MovementOptions, question: (tables: ComparisonTables) => Promise<R>): Promise<R> {
+	return withFacts(db, comparisonFacts, comparisonFactParams(options), question);
+}
+
+/** `parts`: the scope's deals of the comparison, of the chosen deal type. */
+function comparisonCtes(tables: ComparisonTables, scope: Scope, options: MovementOptions) {
+	const reps = scopeCondition(scope, 'p.owner_id');
+	const sql = /* sql */ `
+	parts AS (
+		SELECT p.*
+		FROM ${tables.pairs} p
+		WHERE ${reps.sql}
+			AND ($deal_type::VARCHAR IS NULL OR p.deal_type = $deal_type::VARCHAR)
+	)`;
+	return { sql, params: { ...reps.params, deal_type: options.dealType ?? null } };
 }
 
 export interface PipelineMovement {
@@ -144,26 +186,28 @@ export interface PipelineMovement {
 
 /** The waterfall from open pipeline at A to open pipeline at B. Sums are exact DECIMALs, converted last. */
 export async function pipelineMovement(db: Queryable, scope: Scope, options: MovementOptions): Promise<PipelineMovement> {
-	const ctes = comparisonCtes(scope);
-	const row = await db.one<Record<string, number>>(
-		/* sql */ `
-		WITH ${ctes.sql}
-		SELECT
-			coalesce(sum(a), 0)::DOUBLE AS start_amount,
-			coalesce(sum(b), 0)::DOUBLE AS end_amount,
-			count(*) FILTER (WHERE in_a AND a > 0)::INTEGER AS start_deals,
-			count(*) FILTER (WHERE in_b AND b > 0)::INTEGER AS end_deals,
-			coalesce(sum(b) FILTER (WHERE part = 'new'), 0)::DOUBLE AS new,
-			coalesce(sum(b) FILTER (WHERE part = 'pulled_in'), 0)::DOUBLE AS pulled_in,
-			coalesce(sum(b - a) FILTER (WHERE part = 'increased'), 0)::DOUBLE AS increased,
-			coalesce(sum(a - b) FILTER (WHERE part = 'decreased'), 0)::DOUBLE AS decreased,
-			coalesce(sum(a) FILTER (WHERE part = 'won'), 0)::DOUBLE AS won,
-			coalesce(sum(a) FILTER (WHERE part = 'lost'), 0)::DOUBLE AS lost,
-			coalesce(sum(a) FILTER (WHERE part = 'pushed'), 0)::DOUBLE AS pushed,
-			${movementParts.map((part) => `count(*) FILTER (WHERE part = '${part}')::INTEGER AS ${part}_count`).join(',\n\t\t\t')}
-		FROM parts`,
-		{ ...comparisonParams(options), ...ctes.params }
-	);
+	const row = await withComparison(db, options, (tables) => {
+		const ctes = comparisonCtes(tables, scope, options);
+		return db.one<Record<string, number>>(
+			/* sql */ `
+			WITH ${ctes.sql}
+			SELECT
+				coalesce(sum(a), 0)::DOUBLE AS start_amount,
+				coalesce(sum(b), 0)::DOUBLE AS end_amount,
+				count(*) FILTER (WHERE in_a AND a > 0)::INTEGER AS start_deals,
+				count(*) FILTER (WHERE in_b AND b > 0)::INTEGER AS end_deals,
+				coalesce(sum(b) FILTER (WHERE part = 'new'), 0)::DOUBLE AS new,
+				coalesce(sum(b) FILTER (WHERE part = 'pulled_in'), 0)::DOUBLE AS pulled_in,
+				coalesce(sum(b - a) FILTER (WHERE part = 'increased'), 0)::DOUBLE AS increased,
+				coalesce(sum(a - b) FILTER (WHERE part = 'decreased'), 0)::DOUBLE AS decreased,
+				coalesce(sum(a) FILTER (WHERE part = 'won'), 0)::DOUBLE AS won,
+				coalesce(sum(a) FILTER (WHERE part = 'lost'), 0)::DOUBLE AS lost,
+				coalesce(sum(a) FILTER (WHERE part = 'pushed'), 0)::DOUBLE AS pushed,
+				${movementParts.map((part) => `count(*) FILTER (WHERE part = '${part}')::INTEGER AS ${part}_count`).join(',\n\t\t\t')}
+			FROM parts`,
+				ctes.params
+		);
+	});
 	const values = row ?? {};
 	const parts = Object.fromEntries(movementParts.map((part) => [part, values[part] ?? 0])) as Record<MovementPart, number>;
 	const counts = Object.fromEntries(movementParts.map((part) => [part, values[`${part}_count`] ?? 0])) as Record<MovementPart, number>;
@@ -216,40 +260,42 @@ export async function movementDeals(
 	scope: Scope,
 	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null }
 ): Promise<DealList<MovementDeal>> {
-	const ctes = comparisonCtes(scope);
-	const rows = await db.all<MovementDeal & { total: number }>(
-		/* sql */ `
-		WITH ${ctes.sql},
-		chosen AS (
-			SELECT * FROM parts
-			WHERE CASE $part::VARCHAR
-				WHEN 'start' THEN in_a AND a > 0
-				WHEN 'end' THEN in_b AND b > 0
-				ELSE part IS NOT NULL AND ($part::VARCHAR IS NULL OR part = $part::VARCHAR)
-			END
-		)
-		SELECT
-			coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			c.part,
-			sa.name AS stage_from,
-			sb.name AS stage_to,
-			c.amount_a::DOUBLE AS amount_from,
-			c.amount_b::DOUBLE AS amount_to,
-			(c.b - c.a)::DOUBLE AS change,
-			c.close_a AS close_from,
-			c.close_b AS close_to,
-			count(*) OVER ()::INTEGER AS total
-		FROM chosen c
-		LEFT JOIN deals d ON d.id = c.deal_id
-		LEFT JOIN reps r ON r.id = c.owner_id
-		LEFT JOIN stages sa ON sa.id = c.stage_a
-		LEFT JOIN stages sb ON sb.id = c.stage_b
-		ORDER BY CASE $part::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.b - c.a) END DESC, deal_id
-		LIMIT $limit`,
-		{ ...comparisonParams(options), ...ctes.params, part: options.part ?? null, limit: options.limit ?? null }
-	);
+	const rows = await withComparison(db, options, (tables) => {
+		const ctes = comparisonCtes(tables, scope, options);
+		return db.all<MovementDeal & { total: number }>(
+			/* sql */ `
+			WITH ${ctes.sql},
+			chosen AS (
+				SELECT * FROM parts
+				WHERE CASE $part::VARCHAR
+					WHEN 'start' THEN in_a AND a > 0
+					WHEN 'end' THEN in_b AND b > 0
+					ELSE part IS NOT NULL AND ($part::VARCHAR IS NULL OR part = $part::VARCHAR)
+				END
+			)
+			SELECT
+				coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				c.part,
+				sa.name AS stage_from,
+				sb.name AS stage_to,
+				c.amount_a::DOUBLE AS amount_from,
+				c.amount_b::DOUBLE AS amount_to,
+				(c.b - c.a)::DOUBLE AS change,
+				c.close_a AS close_from,
+				c.close_b AS close_to,
+				count(*) OVER ()::INTEGER AS total
+			FROM chosen c
+			LEFT JOIN deals d ON d.id = c.deal_id
+			LEFT JOIN reps r ON r.id = c.owner_id
+			LEFT JOIN stages sa ON sa.id = c.stage_a
+			LEFT JOIN stages sb ON sb.id = c.stage_b
+			ORDER BY CASE $part::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.b - c.a) END DESC, deal_id
+			LIMIT $limit`,
+				{ ...ctes.params, part: options.part ?? null, limit: options.limit ?? null }
+		);
+	});
 	return dealList(rows);
 }
 
@@ -272,31 +318,25 @@ export async function dealsCreatedAndClosed(
 	scope: Scope,
 	options: MovementOptions
 ): Promise<CreatedAndClosedDeal[]> {
-	const reps = scopeCondition(scope, 's.owner_id');
-	return db.all<CreatedAndClosedDeal>(
-		/* sql */ `
-		WITH closed_at_b AS (
-			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome
-			FROM snapshots s
-			JOIN stages st ON st.id = s.stage_id AND st.outcome IN ('won', 'lost')
-			WHERE s.snapshot_date = $to::DATE
-				AND ${reps.sql}
-				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+	const reps = scopeCondition(scope, 'c.owner_id');
+	return withComparison(db, options, (tables) =>
+		db.all<CreatedAndClosedDeal>(
+			/* sql */ `
+			SELECT
+				coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				c.outcome,
+				c.amount::DOUBLE AS amount,
+				c.close_date
+			FROM ${tables.created_and_closed} c
+			LEFT JOIN deals d ON d.id = c.deal_id
+			LEFT JOIN reps r ON r.id = c.owner_id
+			WHERE ${reps.sql}
+				AND ($deal_type::VARCHAR IS NULL OR c.deal_type = $deal_type::VARCHAR)
+			ORDER BY c.outcome DESC, c.amount DESC, deal_id`,
+			{ ...reps.params, deal_type: options.dealType ?? null }
 		)
-		SELECT
-			coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			c.outcome,
-			c.amount::DOUBLE AS amount,
-			c.close_date
-		FROM closed_at_b c
-		LEFT JOIN deals d ON d.id = c.deal_id
-		LEFT JOIN reps r ON r.id = c.owner_id
-		WHERE c.deal_id NOT IN (SELECT deal_id FROM snapshots WHERE snapshot_date = $from::DATE)
-			AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
-		ORDER BY c.outcome DESC, c.amount DESC, deal_id`,
-		{ ...comparisonParams(options), ...reps.params }
 	);
 }
 
@@ -341,29 +381,31 @@ const directionSql = /* sql */ `
  * B, with counts and amounts, plus how many moved forward and backward.
  */
 export async function stageTransitions(db: Queryable, scope: Scope, options: MovementOptions): Promise<StageTransitions> {
-	const ctes = comparisonCtes(scope);
-	const cells = await db.all<StageTransitionCell>(
-		/* sql */ `
-		WITH ${ctes.sql},
-		moves AS (
-			SELECT *, ${directionSql} AS direction
-			FROM parts
-			WHERE in_a OR in_b
-		)
-		SELECT
-			m.stage_a AS stage_from_id, sa.name AS stage_from, sa.position AS position_from,
-			m.stage_b AS stage_to_id, sb.name AS stage_to, sb.position AS position_to,
-			m.direction,
-			count(*)::INTEGER AS deals,
-			coalesce(sum(m.amount_a), 0)::DOUBLE AS amount_from,
-			coalesce(sum(m.amount_b), 0)::DOUBLE AS amount_to
-		FROM moves m
-		LEFT JOIN stages sa ON sa.id = m.stage_a
-		LEFT JOIN stages sb ON sb.id = m.stage_b
-		GROUP BY m.stage_a, sa.name, sa.position, m.stage_b, sb.name, sb.position, m.direction
-		ORDER BY sa.position NULLS FIRST, sb.position NULLS LAST`,
-		{ ...comparisonParams(options), ...ctes.params }
-	);
+	const cells = await withComparison(db, options, (tables) => {
+		const ctes = comparisonCtes(tables, scope, options);
+		return db.all<StageTransitionCell>(
+			/* sql */ `
+			WITH ${ctes.sql},
+			moves AS (
+				SELECT *, ${directionSql} AS direction
+				FROM parts
+				WHERE in_a OR in_b
+			)
+			SELECT
+				m.stage_a AS stage_from_id, sa.name AS stage_from, sa.position AS position_from,
+				m.stage_b AS stage_to_id, sb.name AS stage_to, sb.position AS position_to,
+				m.direction,
+				count(*)::INTEGER AS deals,
+				coalesce(sum(m.amount_a), 0)::DOUBLE AS amount_from,
+				coalesce(sum(m.amount_b), 0)::DOUBLE AS amount_to
+			FROM moves m
+			LEFT JOIN stages sa ON sa.id = m.stage_a
+			LEFT JOIN stages sb ON sb.id = m.stage_b
+			GROUP BY m.stage_a, sa.name, sa.position, m.stage_b, sb.name, sb.position, m.direction
+			ORDER BY sa.position NULLS FIRST, sb.position NULLS LAST`,
+				ctes.params
+		);
+	});
 	const count = (direction: MoveDirection) =>
 		cells.filter((cell) => cell.direction === direction).reduce((sum, cell) => sum + cell.deals, 0);
 	return { cells, movedForward: count('forward'), movedBackward: count('backward') };
@@ -396,48 +438,49 @@ export async function transitionDeals(
 	scope: Scope,
 	options: MovementOptions & { direction?: MoveDirection | null; stageFrom?: StageKey | null; stageTo?: StageKey | null; limit?: number | null }
 ): Promise<DealList<TransitionDeal>> {
-	const ctes = comparisonCtes(scope);
 	const stageParam = (key: StageKey | null | undefined) => (key === undefined || key === null ? null : key === 'none' ? -1 : key);
-	const rows = await db.all<TransitionDeal & { total: number }>(
-		/* sql */ `
-		WITH ${ctes.sql},
-		moves AS (
-			SELECT *, ${directionSql} AS direction
-			FROM parts
-			WHERE in_a OR in_b
-		)
-		SELECT
-			coalesce(d.crm_id, m.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			sa.name AS stage_from,
-			sb.name AS stage_to,
-			m.direction,
-			(m.rank_b - m.rank_a)::INTEGER AS steps,
-			m.amount_a::DOUBLE AS amount_from,
-			m.amount_b::DOUBLE AS amount_to,
-			m.close_a AS close_from,
-			m.close_b AS close_to,
-			count(*) OVER ()::INTEGER AS total
-		FROM moves m
-		LEFT JOIN deals d ON d.id = m.deal_id
-		LEFT JOIN reps r ON r.id = m.owner_id
-		LEFT JOIN stages sa ON sa.id = m.stage_a
-		LEFT JOIN stages sb ON sb.id = m.stage_b
-		WHERE ($direction::VARCHAR IS NULL OR m.direction = $direction::VARCHAR)
-			AND ($stage_from::INTEGER IS NULL OR coalesce(m.stage_a, -1) = $stage_from::INTEGER)
-			AND ($stage_to::INTEGER IS NULL OR coalesce(m.stage_b, -1) = $stage_to::INTEGER)
-		ORDER BY abs(m.rank_b - m.rank_a) DESC NULLS LAST, coalesce(m.amount_b, m.amount_a) DESC, deal_id
-		LIMIT $limit`,
-		{
-			...comparisonParams(options),
-			...ctes.params,
-			direction: options.direction ?? null,
-			stage_from: stageParam(options.stageFrom),
-			stage_to: stageParam(options.stageTo),
-			limit: options.limit ?? null
-		}
-	);
+	const rows = await withComparison(db, options, (tables) => {
+		const ctes = comparisonCtes(tables, scope, options);
+		return db.all<TransitionDeal & { total: number }>(
+			/* sql */ `
+			WITH ${ctes.sql},
+			moves AS (
+				SELECT *, ${directionSql} AS direction
+				FROM parts
+				WHERE in_a OR in_b
+			)
+			SELECT
+				coalesce(d.crm_id, m.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				sa.name AS stage_from,
+				sb.name AS stage_to,
+				m.direction,
+				(m.rank_b - m.rank_a)::INTEGER AS steps,
+				m.amount_a::DOUBLE AS amount_from,
+				m.amount_b::DOUBLE AS amount_to,
+				m.close_a AS close_from,
+				m.close_b AS close_to,
+				count(*) OVER ()::INTEGER AS total
+			FROM moves m
+			LEFT JOIN deals d ON d.id = m.deal_id
+			LEFT JOIN reps r ON r.id = m.owner_id
+			LEFT JOIN stages sa ON sa.id = m.stage_a
+			LEFT JOIN stages sb ON sb.id = m.stage_b
+			WHERE ($direction::VARCHAR IS NULL OR m.direction = $direction::VARCHAR)
+				AND ($stage_from::INTEGER IS NULL OR coalesce(m.stage_a, -1) = $stage_from::INTEGER)
+				AND ($stage_to::INTEGER IS NULL OR coalesce(m.stage_b, -1) = $stage_to::INTEGER)
+			ORDER BY abs(m.rank_b - m.rank_a) DESC NULLS LAST, coalesce(m.amount_b, m.amount_a) DESC, deal_id
+			LIMIT $limit`,
+			{
+				...ctes.params,
+				direction: options.direction ?? null,
+				stage_from: stageParam(options.stageFrom),
+				stage_to: stageParam(options.stageTo),
+				limit: options.limit ?? null
+			}
+		);
+	});
 	return dealList(rows);
 }
 
@@ -468,45 +511,36 @@ export async function slippedDeals(
 	scope: Scope,
 	options: MovementOptions & { limit?: number | null }
 ): Promise<DealList<SlippedDeal>> {
-	const ctes = comparisonCtes(scope);
-	const rows = await db.all<SlippedDeal & { total: number }>(
-		/* sql */ `
-		WITH ${ctes.sql},
-		slipped AS (
-			SELECT * FROM parts
-			WHERE in_a AND outcome_b = 'open' AND close_b > close_a
-		),
-		history AS (
-			SELECT s.deal_id, s.close_date,
-				lag(s.close_date) OVER (PARTITION BY s.deal_id ORDER BY s.snapshot_date) AS previous_close
-			FROM snapshots s
-			WHERE s.snapshot_date <= $to::DATE AND s.deal_id IN (SELECT deal_id FROM slipped)
-		),
-		pushes AS (
-			SELECT deal_id, count(*) FILTER (WHERE close_date > previous_close)::INTEGER AS times_pushed
-			FROM history
-			GROUP BY deal_id
-		)
-		SELECT
-			coalesce(d.crm_id, s.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			st.name AS stage,
-			s.amount_b::DOUBLE AS amount,
-			s.close_a AS close_from,
-			s.close_b AS close_to,
-			(s.close_b - s.close_a)::INTEGER AS days_slipped,
-			p.times_pushed,
-			count(*) OVER ()::INTEGER AS total
-		FROM slipped s
-		JOIN pushes p ON p.deal_id = s.deal_id
-		LEFT JOIN deals d ON d.id = s.deal_id
-		LEFT JOIN reps r ON r.id = s.owner_id
-		LEFT JOIN stages st ON st.id = s.stage_b
-		ORDER BY p.times_pushed DESC, s.amount_b DESC, deal_id
-		LIMIT $limit`,
-		{ ...comparisonParams(options), ...ctes.params, limit: options.limit ?? null }
-	);
+	const rows = await withComparison(db, options, (tables) => {
+		const ctes = comparisonCtes(tables, scope, options);
+		return db.all<SlippedDeal & { total: number }>(
+			/* sql */ `
+			WITH ${ctes.sql},
+			slipped AS (
+				SELECT * FROM parts
+				WHERE in_a AND outcome_b = 'open' AND close_b > close_a
+			)
+			SELECT
+				coalesce(d.crm_id, s.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				st.name AS stage,
+				s.amount_b::DOUBLE AS amount,
+				s.close_a AS close_from,
+				s.close_b AS close_to,
+				(s.close_b - s.close_a)::INTEGER AS days_slipped,
+				p.times_pushed,
+				count(*) OVER ()::INTEGER AS total
+			FROM slipped s
+			JOIN ${tables.pushes} p ON p.deal_id = s.deal_id
+			LEFT JOIN deals d ON d.id = s.deal_id
+			LEFT JOIN reps r ON r.id = s.owner_id
+			LEFT JOIN stages st ON st.id = s.stage_b
+			ORDER BY p.times_pushed DESC, s.amount_b DESC, deal_id
+			LIMIT $limit`,
+				{ ...ctes.params, limit: options.limit ?? null }
+		);
+	});
 	return dealList(rows);
 }
 

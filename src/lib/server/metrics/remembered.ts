@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.ts';
+import type { DataOrigin, Queryable } from '../db/index.ts';
 
 /**
  * Answers to questions that read every deal's whole history (the strengths profiles, about a second
@@ -26,12 +26,38 @@ export const dataFingerprintSql = /* sql */ `
 			(SELECT max(id) FROM imports)
 		) AS fingerprint`;
 
+/**
+ * The fingerprint takes about 40 ms at forty times the demo (max(rowid) reads a column), too much to
+ * pay for every question of a page. It can only change with a write, so it is worked out once per
+ * write the database has committed.
+ */
+const fingerprints = new WeakMap<DataOrigin, { writes: number; known: Promise<{ database: string; fingerprint: string }> }>();
+
+export function dataFingerprint(db: Queryable): Promise<{ database: string; fingerprint: string }> {
+	const origin = db.origin;
+	const known = origin && fingerprints.get(origin);
+	if (origin && known && known.writes === origin.writes) return known.known;
+	// Read the count before asking: a write committing meanwhile leaves a stale count, never a stale answer.
+	const writes = origin?.writes ?? 0;
+	const asked = db.one<{ database: string; fingerprint: string }>(dataFingerprintSql).then((row) => ({
+		database: origin ? `${row!.database}#${origin.id}` : row!.database,
+		fingerprint: row!.fingerprint
+	}));
+	if (origin) {
+		fingerprints.set(origin, { writes, known: asked });
+		asked.catch(() => {
+			if (fingerprints.get(origin)?.known === asked) fingerprints.delete(origin);
+		});
+	}
+	return asked;
+}
+
 const answers = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
 /** Enough for every scope and period of a busy morning; the oldest answer goes first. */
 const maxAnswers = 500;
 
 export async function rememberedWhileDataUnchanged<T>(db: Queryable, question: string, ask: () => Promise<T>): Promise<T> {
-	const { database, fingerprint } = (await db.one<{ database: string; fingerprint: string }>(dataFingerprintSql))!;
+	const { database, fingerprint } = await dataFingerprint(db);
 	const key = `${database}\n${question}`;
 	const known = answers.get(key);
 	if (known && known.fingerprint === fingerprint) return known.answer as Promise<T>;

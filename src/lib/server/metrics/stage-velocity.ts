@@ -3,6 +3,7 @@ import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts
 import type { DealType } from '../../domain/roles.ts';
 import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/movement.ts';
 import { dealList, type DealList } from './movement.ts';
+import { withFacts, type FactsDefinition } from './facts.ts';
 
 /**
  * How deals travel through the stages over a rolling window ending at a snapshot: conversion and time
@@ -21,85 +22,185 @@ export interface WindowOptions {
 /** Smallest sample a team's median is trusted on; below it we fall back to the wider group. */
 export const minimumSample = 5;
 
+/** The stage ladder: a win is beyond every open stage; a loss is on no step of it. */
+const ladderSql = /* sql */ `
+	SELECT id AS stage_id, name, position, outcome,
+		CASE outcome
+			WHEN 'open' THEN position
+			WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
+		END AS rank
+	FROM stages`;
+
 /**
- * Stage entries inside the window `[window_start, at]`. The first snapshot in the window is the
- * baseline: a deal already at or past a stage there entered it before the window, so that entry is
- * not counted (we do not know when it happened).
+ * Stage entries inside the window `[window_start, at]`, the same for every scope, so worked out once
+ * per window and data version (facts.ts). The first snapshot in the window is the `baseline`: a deal
+ * already at or past a stage there entered it before the window, so that entry is not counted (we do
+ * not know when it happened).
  *
  * Most rows of a snapshot are deals closed long ago, so only open rows, and the won rows of deals
  * open at some point in the window, are read.
  *
  * `first_at_rank`: per deal and ladder step it stood on, its first and last snapshot there (and the
  * close date it had when it got there: for the won step, when the CRM says it closed).
+ * `deal_window`: per deal, its latest owner in the window and when it was first seen there.
  * `stints`: per deal and step, when it first stood at that step or beyond (`entered`: so a deal that
  * skips a stage has passed it, and a backward move does not undo a reached stage, as the domain
  * defines conversion) and when it first stood beyond it (`moved_on`, null while it has not).
+ * `stage_since`: per deal open at `at`, since when it has stood in its current stage without a break
+ * (another step, or lost and reopened, ends a stay), what the stalled list judges.
  */
-export const stageEntryCtes = /* sql */ `
-	ladder AS (
-		SELECT id AS stage_id, name, position, outcome,
-			-- A win is beyond every open stage; a loss is on no step of the ladder.
-			CASE outcome
-				WHEN 'open' THEN position
-				WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-			END AS rank
-		FROM stages
-	),
-	baseline AS (
-		SELECT min(snapshot_date) AS first_date
-		FROM snapshots
-		WHERE snapshot_date BETWEEN $window_start::DATE AND $at::DATE
-	),
-	window_open AS (
-		SELECT s.deal_id, s.snapshot_date, s.owner_id, s.stage_id, s.close_date
-		FROM snapshots s
-		WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
-			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
-	),
-	window_won AS (
-		SELECT s.deal_id, s.snapshot_date, s.owner_id, s.stage_id, s.close_date
-		FROM snapshots s
-		WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
-			AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
-			AND s.deal_id IN (SELECT deal_id FROM window_open)
-	),
-	first_at_rank AS (
-		SELECT r.deal_id, l.rank,
-			min(r.snapshot_date) AS first_date,
-			max(r.snapshot_date) AS last_date,
-			arg_max(r.owner_id, r.snapshot_date) AS owner_id,
-			arg_min(r.close_date, r.snapshot_date) AS first_close_date
-		FROM (SELECT * FROM window_open UNION ALL SELECT * FROM window_won) r
-		JOIN ladder l ON l.stage_id = r.stage_id
-		GROUP BY r.deal_id, l.rank
-	),
-	deal_window AS (
-		-- A deal belongs to its latest owner, as in the movement between two snapshots.
-		SELECT deal_id, arg_max(owner_id, last_date) AS owner_id, min(first_date) AS first_seen
-		FROM first_at_rank
-		GROUP BY deal_id
-	),
-	stints AS (
-		SELECT f.deal_id, steps.rank AS step,
-			min(f.first_date) AS entered,
-			min(f.first_date) FILTER (WHERE f.rank > steps.rank) AS moved_on
-		FROM first_at_rank f
-		JOIN (SELECT DISTINCT rank FROM ladder WHERE rank IS NOT NULL) steps ON steps.rank <= f.rank
-		GROUP BY f.deal_id, steps.rank
-	)`;
+const stageWindowFacts = {
+	kind: 'stage_window',
+	keep: 16,
+	tables: [
+		['baseline', `SELECT min(snapshot_date) AS first_date FROM snapshots WHERE snapshot_date BETWEEN $window_start::DATE AND $at::DATE`],
+		[
+			'first_at_rank',
+			/* sql */ `
+			WITH
+			ladder AS (${ladderSql}),
+			window_open AS (
+				SELECT s.deal_id, s.snapshot_date, s.owner_id, s.stage_id, s.close_date
+				FROM snapshots s
+				WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
+					AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'open')
+			),
+			window_won AS (
+				SELECT s.deal_id, s.snapshot_date, s.owner_id, s.stage_id, s.close_date
+				FROM snapshots s
+				WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
+					AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
+					AND s.deal_id IN (SELECT deal_id FROM window_open)
+			)
+			SELECT r.deal_id, l.rank,
+				min(r.snapshot_date) AS first_date,
+				max(r.snapshot_date) AS last_date,
+				arg_max(r.owner_id, r.snapshot_date) AS owner_id,
+				arg_min(r.close_date, r.snapshot_date) AS first_close_date
+			FROM (SELECT * FROM window_open UNION ALL SELECT * FROM window_won) r
+			JOIN ladder l ON l.stage_id = r.stage_id
+			GROUP BY r.deal_id, l.rank`
+		],
+		[
+			'deal_window',
+			/* sql */ `
+			-- A deal belongs to its latest owner, as in the movement between two snapshots.
+			SELECT deal_id, arg_max(owner_id, last_date) AS owner_id, min(first_date) AS first_seen
+			FROM {first_at_rank}
+			GROUP BY deal_id`
+		],
+		[
+			'stints',
+			/* sql */ `
+			SELECT f.deal_id, steps.rank AS step,
+				min(f.first_date) AS entered,
+				min(f.first_date) FILTER (WHERE f.rank > steps.rank) AS moved_on
+			FROM {first_at_rank} f
+			JOIN (SELECT DISTINCT rank FROM (${ladderSql}) WHERE rank IS NOT NULL) steps ON steps.rank <= f.rank
+			GROUP BY f.deal_id, steps.rank`
+		],
+		[
+			'stage_since',
+			/* sql */ `
+			WITH
+			current AS (
+				SELECT s.deal_id, s.stage_id, l.rank
+				FROM snapshots s
+				JOIN (${ladderSql}) l ON l.stage_id = s.stage_id AND l.outcome = 'open'
+				WHERE s.snapshot_date = $at::DATE
+			),
+			elsewhere AS (
+				-- When each deal last stood anywhere but its current stage: another step, or lost (reopened).
+				SELECT f.deal_id, f.last_date
+				FROM {first_at_rank} f
+				JOIN current c ON c.deal_id = f.deal_id AND f.rank <> c.rank
+				UNION ALL
+				SELECT s.deal_id, s.snapshot_date
+				FROM snapshots s
+				WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
+					AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'lost')
+					AND s.deal_id IN (SELECT deal_id FROM current)
+			),
+			last_elsewhere AS (
+				SELECT deal_id, max(last_date) AS last_date FROM elsewhere GROUP BY deal_id
+			)
+			SELECT c.deal_id, min(o.snapshot_date) AS since
+			FROM current c
+			JOIN snapshots o ON o.deal_id = c.deal_id AND o.stage_id = c.stage_id
+				AND o.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
+			LEFT JOIN last_elsewhere x ON x.deal_id = c.deal_id
+			WHERE x.last_date IS NULL OR o.snapshot_date > x.last_date
+			GROUP BY c.deal_id`
+		],
+		[
+			'open_deals',
+			/* sql */ `
+			SELECT s.deal_id, s.owner_id, r.team_id, d.deal_type, s.stage_id, l.rank, s.amount, s.close_date,
+				coalesce(d.created_date, w.first_seen) AS created, i.since
+			FROM snapshots s
+			JOIN (${ladderSql}) l ON l.stage_id = s.stage_id AND l.outcome = 'open'
+			LEFT JOIN {deal_window} w ON w.deal_id = s.deal_id
+			LEFT JOIN {stage_since} i ON i.deal_id = s.deal_id
+			LEFT JOIN reps r ON r.id = s.owner_id
+			LEFT JOIN deals d ON d.id = s.deal_id
+			WHERE s.snapshot_date = $at::DATE
+			ORDER BY s.owner_id`
+		],
+		[
+			'entries',
+			/* sql */ `
+			WITH first_step AS (SELECT min(rank) AS step FROM (${ladderSql}))
+			SELECT e.deal_id, e.step, e.entered, e.moved_on, w.owner_id, r.team_id, d.deal_type,
+				e.deal_id IN (
+					SELECT deal_id FROM {stints}
+					WHERE step = (SELECT step FROM first_step) AND entered > (SELECT first_date FROM {baseline})
+				) AS from_start
+			FROM {stints} e
+			JOIN {deal_window} w ON w.deal_id = e.deal_id
+			LEFT JOIN reps r ON r.id = w.owner_id
+			LEFT JOIN deals d ON d.id = e.deal_id
+			WHERE e.entered > (SELECT first_date FROM {baseline})
+			ORDER BY w.owner_id`
+		],
+		[
+			'won_cycles',
+			/* sql */ `
+			-- Deals won inside the window; the close date on the first won row is when the CRM says it
+			-- closed, never after that snapshot.
+			SELECT r.team_id, d.deal_type,
+				least(f.first_close_date, f.first_date) - coalesce(d.created_date, w.first_seen) AS days
+			FROM {first_at_rank} f
+			JOIN {deal_window} w ON w.deal_id = f.deal_id
+			LEFT JOIN deals d ON d.id = f.deal_id
+			LEFT JOIN reps r ON r.id = w.owner_id
+			WHERE f.rank = (SELECT max(rank) FROM (${ladderSql}))
+				AND f.first_date > (SELECT first_date FROM {baseline})`
+		]
+	]
+} as const satisfies FactsDefinition<string>;
 
-function windowParams(options: WindowOptions): SqlParams {
-	return {
-		at: options.at,
-		window_start: daysBefore(options.at, 7 * (options.windowWeeks ?? defaultWindowWeeks)),
-		deal_type: options.dealType ?? null
-	};
+type StageWindowTables = Record<(typeof stageWindowFacts.tables)[number][0], string>;
+
+/** Asks `question` of the window's stage-entry facts, which the CTEs of `stageEntryCtes` name. */
+function withStageWindow<R>(db: Queryable, options: WindowOptions, question: (tables: StageWindowTables) => Promise<R>): Promise<R> {
+	const window_start = daysBefore(options.at, 7 * (options.windowWeeks ?? defaultWindowWeeks));
+	return withFacts(db, stageWindowFacts, { at: options.at, window_start }, question);
 }
 
-/** A window's parameters plus the close-date period and row limit of the deal lists. */
+function stageEntryCtes(tables: StageWindowTables) {
+	return /* sql */ `
+	ladder AS (${ladderSql}),
+	baseline AS (SELECT first_date FROM ${tables.baseline}),
+	first_at_rank AS (SELECT * FROM ${tables.first_at_rank}),
+	deal_window AS (SELECT * FROM ${tables.deal_window}),
+	stints AS (SELECT * FROM ${tables.stints})`;
+}
+
+/** The deal lists' parameters: the snapshot they judge, deal type, close-date period and row limit. */
 function dealListParams(options: WindowOptions & { period?: Period | null; limit?: number | null }): SqlParams {
 	return {
-		...windowParams(options),
+		at: options.at,
+		deal_type: options.dealType ?? null,
 		period_start: options.period?.start ?? null,
 		period_end: options.period?.end ?? null,
 		limit: options.limit ?? null
@@ -143,74 +244,68 @@ export interface StageConversion {
  * window; rates of deals that entered recently are still maturing, which is why the sample is shown.
  */
 export async function stageConversion(db: Queryable, scope: Scope, options: WindowOptions): Promise<StageConversion> {
-	const reps = scopeCondition(scope, 'w.owner_id');
-	const teams = teamScopeCondition(scope, 'r.team_id');
-	const rows = await db.all<{
-		stage_id: number;
-		stage: string;
-		position: number;
-		baseline: string | null;
-		entered: number;
-		converted: number;
-		starters: number;
-		reached_from_start: number;
-		median_days: number | null;
-		days_sample: number;
-		team_entered: number;
-		team_converted: number;
-		team_starters: number;
-		team_reached_from_start: number;
-		team_median_days: number | null;
-		team_days_sample: number;
-	}>(
-		/* sql */ `
-		WITH ${stageEntryCtes},
-		population AS (
-			SELECT w.deal_id, ${reps.sql} AS in_scope, ${teams.sql} AS in_team
-			FROM deal_window w
-			LEFT JOIN reps r ON r.id = w.owner_id
-			LEFT JOIN deals d ON d.id = w.deal_id
-			WHERE $deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR
-		),
-		entries AS (
-			SELECT e.*, p.in_scope, p.in_team,
-				e.deal_id IN (
-					SELECT deal_id FROM stints
-					WHERE step = (SELECT min(rank) FROM ladder) AND entered > (SELECT first_date FROM baseline)
-				) AS from_start
-			FROM stints e
-			JOIN population p ON p.deal_id = e.deal_id
-			WHERE e.entered > (SELECT first_date FROM baseline) AND (p.in_scope OR p.in_team)
-		),
-		starters AS (
+	const reps = scopeCondition(scope, 'e.owner_id');
+	const teams = teamScopeCondition(scope, 'e.team_id');
+	const rows = await withStageWindow(db, options, (tables) =>
+		db.all<{
+			stage_id: number;
+			stage: string;
+			position: number;
+			baseline: string | null;
+			entered: number;
+			converted: number;
+			starters: number;
+			reached_from_start: number;
+			median_days: number | null;
+			days_sample: number;
+			team_entered: number;
+			team_converted: number;
+			team_starters: number;
+			team_reached_from_start: number;
+			team_median_days: number | null;
+			team_days_sample: number;
+		}>(
+			/* sql */ `
+			WITH
+			ladder AS (${ladderSql}),
+			entries AS (
+				SELECT * FROM (
+					SELECT e.*, ${reps.sql} AS in_scope, ${teams.sql} AS in_team
+					FROM ${tables.entries} e
+					WHERE $deal_type::VARCHAR IS NULL OR e.deal_type = $deal_type::VARCHAR
+				)
+				WHERE in_scope OR in_team
+			),
+			starters AS (
+				SELECT
+					count(*) FILTER (WHERE in_scope)::INTEGER AS starters,
+					count(*) FILTER (WHERE in_team)::INTEGER AS team_starters
+				FROM entries
+				WHERE step = (SELECT min(rank) FROM ladder)
+			)
 			SELECT
-				count(*) FILTER (WHERE in_scope)::INTEGER AS starters,
-				count(*) FILTER (WHERE in_team)::INTEGER AS team_starters
-			FROM entries
-			WHERE step = (SELECT min(rank) FROM ladder)
+				l.stage_id, l.name AS stage, l.position,
+				(SELECT first_date FROM ${tables.baseline}) AS baseline,
+				count(e.deal_id) FILTER (WHERE e.in_scope)::INTEGER AS entered,
+				count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on IS NOT NULL)::INTEGER AS converted,
+				any_value(st.starters) AS starters,
+				count(e.deal_id) FILTER (WHERE e.in_scope AND e.from_start)::INTEGER AS reached_from_start,
+				median(e.moved_on - e.entered) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::DOUBLE AS median_days,
+				count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::INTEGER AS days_sample,
+				count(e.deal_id) FILTER (WHERE e.in_team)::INTEGER AS team_entered,
+				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on IS NOT NULL)::INTEGER AS team_converted,
+				any_value(st.team_starters) AS team_starters,
+				count(e.deal_id) FILTER (WHERE e.in_team AND e.from_start)::INTEGER AS team_reached_from_start,
+				median(e.moved_on - e.entered) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::DOUBLE AS team_median_days,
+				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample
+			FROM ladder l
+			LEFT JOIN entries e ON e.step = l.rank
+			CROSS JOIN starters st
+			WHERE l.outcome = 'open'
+			GROUP BY l.stage_id, l.name, l.position
+			ORDER BY l.position`,
+			{ deal_type: options.dealType ?? null, ...reps.params, ...teams.params }
 		)
-		SELECT
-			l.stage_id, l.name AS stage, l.position,
-			(SELECT first_date FROM baseline) AS baseline,
-			count(e.deal_id) FILTER (WHERE e.in_scope)::INTEGER AS entered,
-			count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on IS NOT NULL)::INTEGER AS converted,
-			any_value(st.starters) AS starters,
-			count(e.deal_id) FILTER (WHERE e.in_scope AND e.from_start)::INTEGER AS reached_from_start,
-			median(e.moved_on - e.entered) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::DOUBLE AS median_days,
-			count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::INTEGER AS days_sample,
-			count(e.deal_id) FILTER (WHERE e.in_team)::INTEGER AS team_entered,
-			count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on IS NOT NULL)::INTEGER AS team_converted,
-			any_value(st.team_starters) AS team_starters,
-			count(e.deal_id) FILTER (WHERE e.in_team AND e.from_start)::INTEGER AS team_reached_from_start,
-			median(e.moved_on - e.entered) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::DOUBLE AS team_median_days,
-			count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample
-		FROM ladder l
-		LEFT JOIN entries e ON e.step = l.rank
-		CROSS JOIN starters st
-		WHERE l.outcome = 'open'
-		GROUP BY l.stage_id, l.name, l.position
-		ORDER BY l.position`,
-		{ ...windowParams(options), ...reps.params, ...teams.params }
 	);
 	const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 	return {
@@ -254,31 +349,33 @@ export async function stageCohortDeals(
 	options: WindowOptions & { stageId: number; limit?: number | null }
 ): Promise<DealList<CohortDeal>> {
 	const reps = scopeCondition(scope, 'w.owner_id');
-	const rows = await db.all<CohortDeal & { total: number }>(
-		/* sql */ `
-		WITH ${stageEntryCtes}
-		SELECT
-			coalesce(d.crm_id, e.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			e.entered,
-			e.moved_on,
-			(e.moved_on - e.entered)::INTEGER AS days,
-			now_stage.name AS stage_now,
-			count(*) OVER ()::INTEGER AS total
-		FROM stints e
-		JOIN ladder l ON l.rank = e.step AND l.stage_id = $stage_id
-		JOIN deal_window w ON w.deal_id = e.deal_id
-		LEFT JOIN deals d ON d.id = e.deal_id
-		LEFT JOIN reps r ON r.id = w.owner_id
-		LEFT JOIN snapshots now ON now.snapshot_date = $at::DATE AND now.deal_id = e.deal_id
-		LEFT JOIN stages now_stage ON now_stage.id = now.stage_id
-		WHERE e.entered > (SELECT first_date FROM baseline)
-			AND ${reps.sql}
-			AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
-		ORDER BY e.entered DESC, deal_id
-		LIMIT $limit`,
-		{ ...windowParams(options), ...reps.params, stage_id: options.stageId, limit: options.limit ?? null }
+	const rows = await withStageWindow(db, options, (tables) =>
+		db.all<CohortDeal & { total: number }>(
+			/* sql */ `
+			WITH ${stageEntryCtes(tables)}
+			SELECT
+				coalesce(d.crm_id, e.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				e.entered,
+				e.moved_on,
+				(e.moved_on - e.entered)::INTEGER AS days,
+				now_stage.name AS stage_now,
+				count(*) OVER ()::INTEGER AS total
+			FROM stints e
+			JOIN ladder l ON l.rank = e.step AND l.stage_id = $stage_id
+			JOIN deal_window w ON w.deal_id = e.deal_id
+			LEFT JOIN deals d ON d.id = e.deal_id
+			LEFT JOIN reps r ON r.id = w.owner_id
+			LEFT JOIN snapshots now ON now.snapshot_date = $at::DATE AND now.deal_id = e.deal_id
+			LEFT JOIN stages now_stage ON now_stage.id = now.stage_id
+			WHERE e.entered > (SELECT first_date FROM baseline)
+				AND ${reps.sql}
+				AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
+			ORDER BY e.entered DESC, deal_id
+			LIMIT $limit`,
+			{ at: options.at, deal_type: options.dealType ?? null, ...reps.params, stage_id: options.stageId, limit: options.limit ?? null }
+		)
 	);
 	return dealList(rows);
 }
@@ -287,14 +384,12 @@ export async function stageCohortDeals(
  * Typical days in each stage per team, over stays that began and ended inside the window, and the
  * same over every team the scope may see as a fallback for teams with too few stays to judge.
  */
-function typicalStageDaysCtes(teams: { sql: string }) {
+function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string }) {
 	return /* sql */ `
 	stays AS (
-		SELECT e.step, r.team_id, e.moved_on - e.entered AS days
-		FROM stints e
-		JOIN deal_window w ON w.deal_id = e.deal_id
-		LEFT JOIN reps r ON r.id = w.owner_id
-		WHERE e.entered > (SELECT first_date FROM baseline) AND e.moved_on > e.entered AND ${teams.sql}
+		SELECT e.step, e.team_id, e.moved_on - e.entered AS days
+		FROM ${tables.entries} e
+		WHERE e.moved_on > e.entered AND ${teams.sql}
 	),
 	typical_team AS (
 		SELECT step, team_id, median(days)::DOUBLE AS days
@@ -329,74 +424,48 @@ export async function stalledDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<StalledDeal>> {
-	const reps = scopeCondition(scope, 's.owner_id');
-	const teams = teamScopeCondition(scope, 'r.team_id');
-	const rows = await db.all<StalledDeal & { total: number }>(
-		/* sql */ `
-		WITH ${stageEntryCtes},
-		${typicalStageDaysCtes(teams)},
-		current AS (
-			SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, l.rank, r.team_id
-			FROM snapshots s
-			JOIN ladder l ON l.stage_id = s.stage_id AND l.outcome = 'open'
-			LEFT JOIN reps r ON r.id = s.owner_id
-			LEFT JOIN deals d ON d.id = s.deal_id
-			WHERE s.snapshot_date = $at::DATE
-				AND ${reps.sql}
-				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-				AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
-		),
-		elsewhere AS (
-			-- When each deal last stood anywhere but its current stage: another step, or lost (reopened).
-			SELECT f.deal_id, f.last_date
-			FROM first_at_rank f
-			JOIN current c ON c.deal_id = f.deal_id AND f.rank <> c.rank
-			UNION ALL
-			SELECT s.deal_id, s.snapshot_date
-			FROM snapshots s
-			WHERE s.snapshot_date BETWEEN $window_start::DATE AND $at::DATE
-				AND s.stage_id IN (SELECT id FROM stages WHERE outcome = 'lost')
-				AND s.deal_id IN (SELECT deal_id FROM current)
-		),
-		last_elsewhere AS (
-			SELECT deal_id, max(last_date) AS last_date FROM elsewhere GROUP BY deal_id
-		),
-		in_stage AS (
-			SELECT c.deal_id, min(o.snapshot_date) AS since
-			FROM current c
-			JOIN window_open o ON o.deal_id = c.deal_id AND o.stage_id = c.stage_id
-			LEFT JOIN last_elsewhere x ON x.deal_id = c.deal_id
-			WHERE x.last_date IS NULL OR o.snapshot_date > x.last_date
-			GROUP BY c.deal_id
-		),
-		judged AS (
-			SELECT c.*, i.since, ($at::DATE - i.since)::INTEGER AS days_in_stage,
-				coalesce(tt.days, ta.days) AS typical_days
-			FROM current c
-			JOIN in_stage i ON i.deal_id = c.deal_id
-			LEFT JOIN typical_team tt ON tt.step = c.rank AND tt.team_id IS NOT DISTINCT FROM c.team_id
-			LEFT JOIN typical_all ta ON ta.step = c.rank
+	const reps = scopeCondition(scope, 'o.owner_id');
+	const teams = teamScopeCondition(scope, 'e.team_id');
+	const rows = await withStageWindow(db, options, (tables) =>
+		db.all<StalledDeal & { total: number }>(
+			/* sql */ `
+			WITH
+			${typicalStageDaysCtes(tables, teams)},
+			current AS (
+				SELECT o.*
+				FROM ${tables.open_deals} o
+				WHERE ${reps.sql}
+					AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+					AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
+			),
+			judged AS (
+				SELECT c.*, ($at::DATE - c.since)::INTEGER AS days_in_stage,
+					coalesce(tt.days, ta.days) AS typical_days
+				FROM current c
+				LEFT JOIN typical_team tt ON tt.step = c.rank AND tt.team_id IS NOT DISTINCT FROM c.team_id
+				LEFT JOIN typical_all ta ON ta.step = c.rank
+			)
+			SELECT
+				coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				st.name AS stage,
+				j.amount::DOUBLE AS amount,
+				j.close_date,
+				j.since AS in_stage_since,
+				j.days_in_stage,
+				j.since = (SELECT first_date FROM ${tables.baseline}) AS at_least,
+				j.typical_days,
+				count(*) OVER ()::INTEGER AS total
+			FROM judged j
+			LEFT JOIN deals d ON d.id = j.deal_id
+			LEFT JOIN reps r ON r.id = j.owner_id
+			LEFT JOIN stages st ON st.id = j.stage_id
+			WHERE j.days_in_stage > j.typical_days
+			ORDER BY j.days_in_stage / j.typical_days DESC, j.amount DESC, deal_id
+			LIMIT $limit`,
+			{ ...dealListParams(options), ...reps.params, ...teams.params }
 		)
-		SELECT
-			coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			st.name AS stage,
-			j.amount::DOUBLE AS amount,
-			j.close_date,
-			j.since AS in_stage_since,
-			j.days_in_stage,
-			j.since = (SELECT first_date FROM baseline) AS at_least,
-			j.typical_days,
-			count(*) OVER ()::INTEGER AS total
-		FROM judged j
-		LEFT JOIN deals d ON d.id = j.deal_id
-		LEFT JOIN reps r ON r.id = j.owner_id
-		LEFT JOIN stages st ON st.id = j.stage_id
-		WHERE j.days_in_stage > j.typical_days
-		ORDER BY j.days_in_stage / j.typical_days DESC, j.amount DESC, deal_id
-		LIMIT $limit`,
-		{ ...dealListParams(options), ...reps.params, ...teams.params }
 	);
 	return dealList(rows);
 }
@@ -424,74 +493,60 @@ export async function agingDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<AgingDeal>> {
-	const reps = scopeCondition(scope, 's.owner_id');
-	const teams = teamScopeCondition(scope, 'r.team_id');
-	const rows = await db.all<AgingDeal & { total: number }>(
-		/* sql */ `
-		WITH ${stageEntryCtes},
-		cycles AS (
-			-- Deals won inside the window; the close date on the first won row is when the CRM says it
-			-- closed, never after that snapshot.
-			SELECT r.team_id, d.deal_type,
-				least(f.first_close_date, f.first_date) - coalesce(d.created_date, w.first_seen) AS days
-			FROM first_at_rank f
-			JOIN deal_window w ON w.deal_id = f.deal_id
-			LEFT JOIN deals d ON d.id = f.deal_id
-			LEFT JOIN reps r ON r.id = w.owner_id
-			WHERE f.rank = (SELECT max(rank) FROM ladder)
-				AND f.first_date > (SELECT first_date FROM baseline)
-				AND ${teams.sql}
-		),
-		usual_team_type AS (
-			SELECT team_id, deal_type, median(days)::DOUBLE AS days
-			FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample}
-		),
-		usual_team AS (
-			SELECT team_id, median(days)::DOUBLE AS days
-			FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample}
-		),
-		usual_all AS (
-			SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample}
-		),
-		current AS (
-			SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.close_date, r.team_id, d.deal_type,
-				coalesce(d.created_date, dw.first_seen) AS created
-			FROM snapshots s
-			JOIN ladder l ON l.stage_id = s.stage_id AND l.outcome = 'open'
-			LEFT JOIN deal_window dw ON dw.deal_id = s.deal_id
-			LEFT JOIN reps r ON r.id = s.owner_id
-			LEFT JOIN deals d ON d.id = s.deal_id
-			WHERE s.snapshot_date = $at::DATE
-				AND ${reps.sql}
-				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-				AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
-		),
-		judged AS (
-			SELECT c.*, ($at::DATE - c.created)::INTEGER AS age_days,
-				coalesce(utt.days, ut.days, (SELECT days FROM usual_all)) AS usual_cycle_days
-			FROM current c
-			LEFT JOIN usual_team_type utt ON utt.team_id IS NOT DISTINCT FROM c.team_id AND utt.deal_type IS NOT DISTINCT FROM c.deal_type
-			LEFT JOIN usual_team ut ON ut.team_id IS NOT DISTINCT FROM c.team_id
+	const reps = scopeCondition(scope, 'o.owner_id');
+	const teams = teamScopeCondition(scope, 'c.team_id');
+	const rows = await withStageWindow(db, options, (tables) =>
+		db.all<AgingDeal & { total: number }>(
+			/* sql */ `
+			WITH
+			cycles AS (
+				SELECT c.* FROM ${tables.won_cycles} c WHERE ${teams.sql}
+			),
+			usual_team_type AS (
+				SELECT team_id, deal_type, median(days)::DOUBLE AS days
+				FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample}
+			),
+			usual_team AS (
+				SELECT team_id, median(days)::DOUBLE AS days
+				FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample}
+			),
+			usual_all AS (
+				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample}
+			),
+			current AS (
+				SELECT o.*
+				FROM ${tables.open_deals} o
+				WHERE ${reps.sql}
+					AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+					AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
+			),
+			judged AS (
+				SELECT c.*, ($at::DATE - c.created)::INTEGER AS age_days,
+					coalesce(utt.days, ut.days, (SELECT days FROM usual_all)) AS usual_cycle_days
+				FROM current c
+				LEFT JOIN usual_team_type utt ON utt.team_id IS NOT DISTINCT FROM c.team_id AND utt.deal_type IS NOT DISTINCT FROM c.deal_type
+				LEFT JOIN usual_team ut ON ut.team_id IS NOT DISTINCT FROM c.team_id
+			)
+			SELECT
+				coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				r.name AS owner,
+				st.name AS stage,
+				j.amount::DOUBLE AS amount,
+				j.close_date,
+				j.created,
+				j.age_days,
+				j.usual_cycle_days,
+				count(*) OVER ()::INTEGER AS total
+			FROM judged j
+			LEFT JOIN deals d ON d.id = j.deal_id
+			LEFT JOIN reps r ON r.id = j.owner_id
+			LEFT JOIN stages st ON st.id = j.stage_id
+			WHERE j.age_days > j.usual_cycle_days
+			ORDER BY j.age_days / j.usual_cycle_days DESC, j.amount DESC, deal_id
+			LIMIT $limit`,
+			{ ...dealListParams(options), ...reps.params, ...teams.params }
 		)
-		SELECT
-			coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			r.name AS owner,
-			st.name AS stage,
-			j.amount::DOUBLE AS amount,
-			j.close_date,
-			j.created,
-			j.age_days,
-			j.usual_cycle_days,
-			count(*) OVER ()::INTEGER AS total
-		FROM judged j
-		LEFT JOIN deals d ON d.id = j.deal_id
-		LEFT JOIN reps r ON r.id = j.owner_id
-		LEFT JOIN stages st ON st.id = j.stage_id
-		WHERE j.age_days > j.usual_cycle_days
-		ORDER BY j.age_days / j.usual_cycle_days DESC, j.amount DESC, deal_id
-		LIMIT $limit`,
-		{ ...dealListParams(options), ...reps.params, ...teams.params }
 	);
 	return dealList(rows);
 }

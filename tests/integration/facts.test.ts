@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { withFacts, type FactsDefinition } from '../../src/lib/server/metrics/facts.ts';
+import { freshDatabase } from './helpers.ts';
+
+/** Scope-free facts are built once per key and data version, and never describe data that changed. */
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+
+async function databaseWithOneDeal() {
+	const fresh = await freshDatabase();
+	cleanups.push(fresh.cleanup);
+	await fresh.db.write(async (tx) => {
+		await tx.run(`INSERT INTO reps (id, email, name, role) VALUES (1, 'a@x.test', 'A', 'AE')`);
+		await tx.run(`INSERT INTO deals (id, crm_id) VALUES (1, 'D-1')`);
+		await tx.run(`INSERT INTO snapshots VALUES ('2026-01-05', 1, 1, 2, 1000, 0.2, '2026-03-31', 'pipeline')`);
+	});
+	return fresh.db;
+}
+
+/** Open amount per snapshot, and that doubled from the first table: a second table reads the first. */
+const openAmounts = {
+	kind: 'test_open',
+	keep: 2,
+	tables: [
+		['total', `SELECT sum(amount)::DOUBLE AS amount FROM snapshots WHERE snapshot_date = $at::DATE`],
+		['doubled', `SELECT amount * 2 AS amount FROM {total}`]
+	]
+} as const satisfies FactsDefinition<string>;
+
+describe('facts', () => {
+	it('are built once per key and read by later questions, a later table reading an earlier one', async () => {
+		const db = await databaseWithOneDeal();
+		const ask = (at: string) =>
+			db.read((q) =>
+				withFacts(q, openAmounts, { at }, async (t) => ({
+					names: t,
+					amount: (await q.one<{ amount: number }>(`SELECT amount FROM ${t.doubled}`))?.amount
+				}))
+			);
+		const first = await ask('2026-01-05');
+		expect(first.amount).toBe(2000);
+		const built = await db.all<{ name: string }>(`SELECT name FROM facts.registry WHERE kind = 'test_open'`);
+		expect(built).toHaveLength(1);
+		// Asked again: the same tables, not rebuilt (the registry row keeps its build time).
+		const before = await db.one<{ built_at: string }>(`SELECT built_at::VARCHAR AS built_at FROM facts.registry`);
+		expect((await ask('2026-01-05')).names).toEqual(first.names);
+		expect(await db.one(`SELECT built_at::VARCHAR AS built_at FROM facts.registry`)).toEqual(before);
+	});
+
+	it('are rebuilt once the data changes, so an import shows at once', async () => {
+		const db = await databaseWithOneDeal();
+		const amount = () =>
+			db.read((q) => withFacts(q, openAmounts, { at: '2026-01-05' }, async (t) => (await q.one<{ amount: number }>(`SELECT amount FROM ${t.total}`))?.amount));
+		expect(await amount()).toBe(1000);
+		// Replaced, as an import replaces a snapshot: as many rows as before, but new ones.
+		await db.write(async (tx) => {
+			await tx.run(`DELETE FROM snapshots`);
+			await tx.run(`INSERT INTO snapshots VALUES ('2026-01-05', 1, 1, 2, 1500, 0.2, '2026-03-31', 'pipeline')`);
+		});
+		expect(await amount()).toBe(1500);
+		await db.write(async (tx) => {
+			await tx.run(`INSERT INTO deals (id, crm_id) VALUES (2, 'D-2')`);
+			await tx.run(`INSERT INTO snapshots VALUES ('2026-01-05', 2, 1, 2, 250, 0.2, '2026-03-31', 'pipeline')`);
+		});
+		expect(await amount()).toBe(1750);
+	});
+
+	it('keep only the latest keys of a kind, and a question whose tables were dropped meanwhile is asked again', async () => {
+		const db = await databaseWithOneDeal();
+		const ask = (at: string) =>
+			db.read((q) => withFacts(q, openAmounts, { at }, async (t) => (await q.one<{ amount: number | null }>(`SELECT amount FROM ${t.total}`))?.amount));
+		await ask('2026-01-05');
+		await ask('2026-01-12');
+		await ask('2026-01-19');
+		const kept = await db.all<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = 'facts' AND table_name LIKE 'test_open%'`);
+		expect(kept[0].n).toBe(2 * openAmounts.tables.length);
+		expect(await db.all(`SELECT name FROM facts.registry WHERE kind = 'test_open'`)).toHaveLength(2);
+
+		// Another request drops the tables between finding and reading them: built again, answered.
+		let dropped = false;
+		const answer = await db.read((q) =>
+			withFacts(q, openAmounts, { at: '2026-01-05' }, async (t) => {
+				if (!dropped) {
+					dropped = true;
+					await q.all(`DROP TABLE ${t.total}`);
+					await q.all(`DELETE FROM facts.registry WHERE kind = 'test_open'`);
+				}
+				return (await q.one<{ amount: number }>(`SELECT amount FROM ${t.total}`))?.amount;
+			})
+		);
+		expect(answer).toBe(1000);
+	});
+
+	it('never share tables between two databases open in one process', async () => {
+		const [first, second] = [await databaseWithOneDeal(), await databaseWithOneDeal()];
+		// The same row counts and dates in both, so the fingerprints alone could not tell them apart.
+		await second.write(async (tx) => {
+			await tx.run(`DELETE FROM snapshots`);
+			await tx.run(`INSERT INTO snapshots VALUES ('2026-01-05', 1, 1, 2, 7, 0.2, '2026-03-31', 'pipeline')`);
+		});
+		await first.write(async (tx) => {
+			await tx.run(`DELETE FROM snapshots`);
+			await tx.run(`INSERT INTO snapshots VALUES ('2026-01-05', 1, 1, 2, 1000, 0.2, '2026-03-31', 'pipeline')`);
+		});
+		const amount = (db: typeof first) =>
+			db.read((q) => withFacts(q, openAmounts, { at: '2026-01-05' }, async (t) => (await q.one<{ amount: number }>(`SELECT amount FROM ${t.total}`))?.amount));
+		expect(await amount(first)).toBe(1000);
+		expect(await amount(second)).toBe(7);
+	});
+});
