@@ -144,23 +144,21 @@ export function findUserById(q: Queryable, id: string): Promise<UserSummary | un
  * What a session carries for an active user, or undefined. A rep's team is read from their rep
  * record each time, so moving a rep to another team takes effect on their next request.
  */
-export function sessionUserById(q: Queryable, id: string): Promise<SessionUser | undefined> {
-	return q.one<SessionUser>(
-		`SELECT
-			u.id, u.email, u.name, u.role, u.rep_id AS "repId",
-			CASE u.role
-				WHEN 'leader' THEN coalesce(
-					(SELECT list(ut.team_id ORDER BY ut.team_id) FROM user_teams ut WHERE ut.user_id = u.id),
-					[]::INTEGER[])
-				WHEN 'rep' THEN coalesce(
-					(SELECT list(r.team_id) FROM reps r WHERE r.id = u.rep_id AND r.team_id IS NOT NULL),
-					[]::INTEGER[])
-				ELSE []::INTEGER[]
-			END AS "teamIds"
-		FROM users u
-		WHERE u.id = $id AND u.active`,
+export async function sessionUserById(q: Queryable, id: string): Promise<SessionUser | undefined> {
+	// Two plain lookups: the same as one query with correlated subqueries, which DuckDB took 7 ms to
+	// plan, on every request.
+	const user = await q.one<Omit<SessionUser, 'teamIds'>>(
+		`SELECT u.id, u.email, u.name, u.role, u.rep_id AS "repId" FROM users u WHERE u.id = $id AND u.active`,
 		{ id }
 	);
+	if (!user) return undefined;
+	const teams =
+		user.role === 'leader'
+			? await q.all<{ team_id: number }>('SELECT team_id FROM user_teams WHERE user_id = $id ORDER BY team_id', { id })
+			: user.role === 'rep' && user.repId !== null
+				? await q.all<{ team_id: number }>('SELECT team_id FROM reps WHERE id = $rep AND team_id IS NOT NULL', { rep: user.repId })
+				: [];
+	return { ...user, teamIds: teams.map((team) => team.team_id) };
 }
 
 /** Teams and reps an admin can pick from when creating or editing users. */

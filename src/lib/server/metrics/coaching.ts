@@ -107,9 +107,10 @@ async function dealRefs(q: Queryable, crmIds: readonly string[]): Promise<Map<st
 	const rows = await q.all<DealRef>(
 		/* sql */ `
 		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account
-		FROM deals d
-		LEFT JOIN accounts a ON a.id = d.account_id
-		WHERE list_contains($ids::VARCHAR[], d.crm_id)`,
+		-- A join, not list_contains: that compares every deal with every id (half a second at scale 40).
+		FROM (SELECT unnest($ids::VARCHAR[]) AS crm_id) wanted
+		JOIN deals d ON d.crm_id = wanted.crm_id
+		LEFT JOIN accounts a ON a.id = d.account_id`,
 		{ ids: listValue(unique) }
 	);
 	return new Map(rows.map((row) => [row.crm_id, row]));

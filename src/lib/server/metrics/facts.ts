@@ -29,6 +29,8 @@ export interface FactsDefinition<T extends string> {
 const registry = 'facts.registry';
 const attached = new WeakMap<DataOrigin, Promise<void>>();
 const builds = new Map<string, Promise<void>>();
+/** Per database: which facts it holds for which fingerprint, so a known key costs no query at all. */
+const built = new WeakMap<DataOrigin, Map<string, string>>();
 
 function attach(db: Queryable): Promise<void> {
 	const setup = async () => {
@@ -54,7 +56,14 @@ function paramsOf(sql: string, params: SqlParams): SqlParams {
 	return Object.fromEntries(Object.entries(params).filter(([key]) => new RegExp(`\\$${key}\\b`).test(sql)));
 }
 
-async function build<T extends string>(db: Queryable, definition: FactsDefinition<T>, name: string, params: SqlParams, fingerprint: string) {
+/** Builds the facts for `name`; gives the names of the older keys it dropped. */
+async function build<T extends string>(
+	db: Queryable,
+	definition: FactsDefinition<T>,
+	name: string,
+	params: SqlParams,
+	fingerprint: string
+): Promise<string[]> {
 	await db.all('BEGIN TRANSACTION');
 	try {
 		for (const [table, sql] of definition.tables) {
@@ -77,6 +86,7 @@ async function build<T extends string>(db: Queryable, definition: FactsDefinitio
 			await db.all(`DELETE FROM ${registry} WHERE name = $name`, { name: old.name });
 		}
 		await db.all('COMMIT');
+		return dropped.map((old) => old.name);
 	} catch (error) {
 		await db.all('ROLLBACK').catch(() => {});
 		throw error;
@@ -89,10 +99,14 @@ async function factTables<T extends string>(db: Queryable, definition: FactsDefi
 	const key = JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
 	const name = `${definition.kind}_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 	const tables = Object.fromEntries(definition.tables.map(([table]) => [table, tableName(name, table)])) as Record<T, string>;
+	const known = db.origin && (built.get(db.origin) ?? built.set(db.origin, new Map()).get(db.origin)!);
 	const stale = async () => {
 		const { database, fingerprint } = await dataFingerprint(db);
+		if (known?.get(name) === fingerprint) return null;
 		const stored = await db.one<{ fingerprint: string }>(`SELECT fingerprint FROM ${registry} WHERE name = $name`, { name });
-		return stored?.fingerprint === fingerprint ? null : { database, fingerprint };
+		if (stored?.fingerprint !== fingerprint) return { database, fingerprint };
+		known?.set(name, fingerprint);
+		return null;
 	};
 	const first = await stale();
 	if (!first) return tables;
@@ -101,7 +115,10 @@ async function factTables<T extends string>(db: Queryable, definition: FactsDefi
 	const previous = builds.get(first.database) ?? Promise.resolve();
 	const turn = previous.then(async () => {
 		const now = await stale();
-		if (now) await build(db, definition, name, params, now.fingerprint);
+		if (!now) return;
+		const dropped = await build(db, definition, name, params, now.fingerprint);
+		for (const old of dropped) known?.delete(old);
+		known?.set(name, now.fingerprint);
 	});
 	builds.set(first.database, turn.catch(() => {}));
 	await turn;
@@ -123,6 +140,7 @@ export async function withFacts<T extends string, R>(
 		return await question(await factTables(db, definition, params));
 	} catch (error) {
 		if (!(error instanceof Error && /\w+__\w+ does not exist/.test(error.message))) throw error;
+		if (db.origin) built.get(db.origin)?.clear();
 		return question(await factTables(db, definition, params));
 	}
 }

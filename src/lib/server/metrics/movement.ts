@@ -89,7 +89,7 @@ const comparisonFacts = {
 				FULL OUTER JOIN at_b b ON b.deal_id = a.deal_id
 			),
 			amounts AS (
-				SELECT c.*, d.deal_type,
+				SELECT c.*, d.deal_type, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
 					CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
 					CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
 				FROM compared c
@@ -115,7 +115,8 @@ const comparisonFacts = {
 		[
 			'created_and_closed',
 			/* sql */ `
-			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome, d.deal_type
+			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome,
+				d.deal_type, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name AS deal_name
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome IN ('won', 'lost')
 			LEFT JOIN deals d ON d.id = s.deal_id
@@ -274,8 +275,8 @@ export async function movementDeals(
 				END
 			)
 			SELECT
-				coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				c.crm_id AS deal_id,
+				c.deal_name,
 				r.name AS owner,
 				c.part,
 				sa.name AS stage_from,
@@ -287,7 +288,6 @@ export async function movementDeals(
 				c.close_b AS close_to,
 				count(*) OVER ()::INTEGER AS total
 			FROM chosen c
-			LEFT JOIN deals d ON d.id = c.deal_id
 			LEFT JOIN reps r ON r.id = c.owner_id
 			LEFT JOIN stages sa ON sa.id = c.stage_a
 			LEFT JOIN stages sb ON sb.id = c.stage_b
@@ -323,14 +323,13 @@ export async function dealsCreatedAndClosed(
 		db.all<CreatedAndClosedDeal>(
 			/* sql */ `
 			SELECT
-				coalesce(d.crm_id, c.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				c.crm_id AS deal_id,
+				c.deal_name,
 				r.name AS owner,
 				c.outcome,
 				c.amount::DOUBLE AS amount,
 				c.close_date
 			FROM ${tables.created_and_closed} c
-			LEFT JOIN deals d ON d.id = c.deal_id
 			LEFT JOIN reps r ON r.id = c.owner_id
 			WHERE ${reps.sql}
 				AND ($deal_type::VARCHAR IS NULL OR c.deal_type = $deal_type::VARCHAR)
@@ -450,8 +449,8 @@ export async function transitionDeals(
 				WHERE in_a OR in_b
 			)
 			SELECT
-				coalesce(d.crm_id, m.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				m.crm_id AS deal_id,
+				m.deal_name,
 				r.name AS owner,
 				sa.name AS stage_from,
 				sb.name AS stage_to,
@@ -463,7 +462,6 @@ export async function transitionDeals(
 				m.close_b AS close_to,
 				count(*) OVER ()::INTEGER AS total
 			FROM moves m
-			LEFT JOIN deals d ON d.id = m.deal_id
 			LEFT JOIN reps r ON r.id = m.owner_id
 			LEFT JOIN stages sa ON sa.id = m.stage_a
 			LEFT JOIN stages sb ON sb.id = m.stage_b
@@ -521,8 +519,8 @@ export async function slippedDeals(
 				WHERE in_a AND outcome_b = 'open' AND close_b > close_a
 			)
 			SELECT
-				coalesce(d.crm_id, s.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				s.crm_id AS deal_id,
+				s.deal_name,
 				r.name AS owner,
 				st.name AS stage,
 				s.amount_b::DOUBLE AS amount,
@@ -533,7 +531,6 @@ export async function slippedDeals(
 				count(*) OVER ()::INTEGER AS total
 			FROM slipped s
 			JOIN ${tables.pushes} p ON p.deal_id = s.deal_id
-			LEFT JOIN deals d ON d.id = s.deal_id
 			LEFT JOIN reps r ON r.id = s.owner_id
 			LEFT JOIN stages st ON st.id = s.stage_b
 			ORDER BY p.times_pushed DESC, s.amount_b DESC, deal_id

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { rememberedWhileDataUnchanged } from './remembered.ts';
 
 export interface SnapshotSummary {
 	snapshot_date: string;
@@ -10,12 +11,17 @@ export interface SnapshotSummary {
 	won_to_date: number;
 }
 
-/** The snapshot dates loaded, newest first. Dates carry no one's data, so they are not scoped. */
+/**
+ * The snapshot dates loaded, newest first. Dates carry no one's data, so they are not scoped. Every
+ * page asks (the layout, the pickers), and reading them means a pass over the whole table, so they are
+ * remembered until the data changes.
+ */
 export async function snapshotDates(db: Queryable): Promise<string[]> {
-	const rows = await db.all<{ snapshot_date: string }>(
-		'SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date DESC'
-	);
-	return rows.map((r) => r.snapshot_date);
+	const dates = await rememberedWhileDataUnchanged(db, 'snapshot dates', async () => {
+		const rows = await db.all<{ snapshot_date: string }>('SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date DESC');
+		return rows.map((r) => r.snapshot_date);
+	});
+	return [...dates];
 }
 
 /** Per snapshot: how many deals, and the total and weighted open pipeline the scope may see. */

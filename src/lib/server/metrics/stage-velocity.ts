@@ -135,7 +135,8 @@ const stageWindowFacts = {
 		[
 			'open_deals',
 			/* sql */ `
-			SELECT s.deal_id, s.owner_id, r.team_id, d.deal_type, s.stage_id, l.rank, s.amount, s.close_date,
+			SELECT s.deal_id, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name AS deal_name, d.deal_type,
+				s.owner_id, r.team_id, s.stage_id, l.rank, s.amount, s.close_date,
 				coalesce(d.created_date, w.first_seen) AS created, i.since
 			FROM snapshots s
 			JOIN (${ladderSql}) l ON l.stage_id = s.stage_id AND l.outcome = 'open'
@@ -446,8 +447,8 @@ export async function stalledDeals(
 				LEFT JOIN typical_all ta ON ta.step = c.rank
 			)
 			SELECT
-				coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				j.crm_id AS deal_id,
+				j.deal_name,
 				r.name AS owner,
 				st.name AS stage,
 				j.amount::DOUBLE AS amount,
@@ -458,7 +459,6 @@ export async function stalledDeals(
 				j.typical_days,
 				count(*) OVER ()::INTEGER AS total
 			FROM judged j
-			LEFT JOIN deals d ON d.id = j.deal_id
 			LEFT JOIN reps r ON r.id = j.owner_id
 			LEFT JOIN stages st ON st.id = j.stage_id
 			WHERE j.days_in_stage > j.typical_days
@@ -528,8 +528,8 @@ export async function agingDeals(
 				LEFT JOIN usual_team ut ON ut.team_id IS NOT DISTINCT FROM c.team_id
 			)
 			SELECT
-				coalesce(d.crm_id, j.deal_id::VARCHAR) AS deal_id,
-				d.name AS deal_name,
+				j.crm_id AS deal_id,
+				j.deal_name,
 				r.name AS owner,
 				st.name AS stage,
 				j.amount::DOUBLE AS amount,
@@ -539,7 +539,6 @@ export async function agingDeals(
 				j.usual_cycle_days,
 				count(*) OVER ()::INTEGER AS total
 			FROM judged j
-			LEFT JOIN deals d ON d.id = j.deal_id
 			LEFT JOIN reps r ON r.id = j.owner_id
 			LEFT JOIN stages st ON st.id = j.stage_id
 			WHERE j.age_days > j.usual_cycle_days

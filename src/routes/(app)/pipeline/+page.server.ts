@@ -34,6 +34,9 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const db = await database();
 	const search = event.url.searchParams;
+	// Asked side by side with the pickers' data; awaited after the redirect below, which comes first.
+	const requested = requestScope(event);
+	requested.catch(() => {});
 	const { snapshots, filterOptions } = await db.read(async (q) => ({
 		snapshots: await snapshotDates(q),
 		// The pickers offer everything the user may see, not only what the URL narrowed to.
@@ -54,7 +57,7 @@ export const load: PageServerLoad = async (event) => {
 		url.searchParams.delete('rep');
 		redirect(303, url.pathname + url.search);
 	}
-	const scope = await requestScope(event);
+	const scope = await requested;
 
 	const partParam = search.get('part');
 	const part: MovementPart | 'start' | 'end' | null =
