@@ -20,6 +20,7 @@ import type {
 	StrengthItem
 } from '../../domain/coaching.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, type TransitionDeal } from './movement.ts';
+import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
@@ -62,28 +63,14 @@ export async function coachingWeek(q: Queryable, requested: string | null, today
 	if (requested !== null && !isIsoDate(requested)) {
 		error(400, `week must be a date written YYYY-MM-DD, e.g. ${today}; got "${requested}".`);
 	}
-	const row = await q.one<{ week: string | null; previous: string | null; next: string | null; first: string | null }>(
-		/* sql */ `
-		WITH dates AS (
-			SELECT DISTINCT snapshot_date AS day FROM snapshots
-		),
-		chosen AS (
-			SELECT coalesce(
-				(SELECT max(day) FROM dates WHERE day <= $target::DATE),
-				-- Data that starts after today (a demo seeded ahead) still has a first week to show.
-				CASE WHEN $strict THEN NULL ELSE (SELECT min(day) FROM dates) END
-			) AS week
-		)
-		SELECT week,
-			(SELECT max(day) FROM dates WHERE day < chosen.week) AS previous,
-			(SELECT min(day) FROM dates WHERE day > chosen.week) AS next,
-			(SELECT min(day) FROM dates) AS first
-		FROM chosen`,
-		{ target: requested ?? today, strict: requested !== null }
-	);
-	if (!row?.first) return null;
-	if (!row.week) error(404, `No snapshot on or before ${requested}: the first one is ${row.first}.`);
-	return { week: row.week, previous: row.previous, next: row.next };
+	const dates = await snapshotDates(q); // newest first
+	if (dates.length === 0) return null;
+	const target = requested ?? today;
+	// Data that starts after today (a demo seeded ahead) still has a first week to show.
+	const chosen = dates.find((day) => day <= target) ?? (requested === null ? dates.at(-1)! : null);
+	if (!chosen) error(404, `No snapshot on or before ${requested}: the first one is ${dates.at(-1)}.`);
+	const index = dates.indexOf(chosen);
+	return { week: chosen, previous: dates[index + 1] ?? null, next: dates[index - 1] ?? null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +144,7 @@ function repScope(scope: Scope, repId: number, teamId: number | null): Scope {
 export async function coachingAgenda(
 	q: Queryable,
 	scope: Scope,
-	{ repId, week }: { repId: number; week: string }
+	{ repId, week, openDeals }: { repId: number; week: string; openDeals?: () => Promise<OpenDeal[]> }
 ): Promise<CoachingAgenda> {
 	if (scope.role === 'executive') error(403, 'Coaching is private between a rep and their leader.');
 	if (scope.repIds !== null && !scope.repIds.includes(repId)) error(404, 'No such rep');
@@ -262,7 +249,7 @@ export async function coachingAgenda(
 	const focus = await conversionFocus(q, only, week);
 	if (focus) energy.push(focus);
 
-	const strength = await strengthToUse(q, only, repId, week, energy);
+	const strength = await strengthToUse(q, only, repId, week, energy, openDeals ?? (() => openDealsOf(q, repId, week)));
 
 	const follow_up: FollowUpItem[] = steps.map((step) => ({
 		step,
@@ -389,7 +376,14 @@ function strengthApplies(dimension: string, deal: OpenDeal): boolean {
  * strength becomes the way forward; then key accounts; then the biggest. Null when no strength can
  * be named fairly yet (too few outcomes, or no one to compare with).
  */
-async function strengthToUse(q: Queryable, scope: Scope, repId: number, week: string, energy: EnergyItem[]): Promise<StrengthItem | null> {
+async function strengthToUse(
+	q: Queryable,
+	scope: Scope,
+	repId: number,
+	week: string,
+	energy: EnergyItem[],
+	openDeals: () => Promise<OpenDeal[]>
+): Promise<StrengthItem | null> {
 	const period = trailingPeriod(week, strengthMonths);
 	const { profiles } = await teamStrengths(q, scope, period);
 	const top = profiles.find((p) => p.rep.rep_id === repId)?.topStrength ?? null;
@@ -399,7 +393,7 @@ async function strengthToUse(q: Queryable, scope: Scope, repId: number, week: st
 	for (const item of energy) {
 		if ((item.kind === 'stalled' || item.kind === 'slipped') && !needsEnergy.has(item.deal.id)) needsEnergy.set(item.deal.id, item.kind);
 	}
-	const candidates = (await openDealsOf(q, repId, week)).filter((deal) => strengthApplies(top.dimension, deal));
+	const candidates = (await openDeals()).filter((deal) => strengthApplies(top.dimension, deal));
 	const rank = (deal: OpenDeal) => (needsEnergy.has(deal.id) ? 0 : deal.key_account ? 1 : 2);
 	const chosen = candidates.sort((a, b) => rank(a) - rank(b) || b.amount - a.amount)[0];
 	const deal: StrengthDeal | null = chosen
@@ -524,7 +518,11 @@ export async function coachingSession(
 		return { rep: rep!, weeks: null };
 	}
 	const notes = await sessionNotes(q, user, { repId, week: weeks.week });
-	const agenda = await coachingAgenda(q, scope, { repId, week: weeks.week });
+	// Asked at most once, for the strength's deal on the agenda and for the deal pickers; when asked,
+	// as one connection runs one query at a time.
+	let asked: Promise<OpenDeal[]> | undefined;
+	const openDeals = () => (asked ??= openDealsOf(q, repId, weeks.week));
+	const agenda = await coachingAgenda(q, scope, { repId, week: weeks.week, openDeals });
 	return {
 		rep: agenda.rep,
 		seat: notes.seat,
@@ -534,7 +532,7 @@ export async function coachingSession(
 		selfReview: notes.selfReview,
 		dealNotes: notes.dealNotes,
 		nextSteps: await agreedNextSteps(q, user, { repId, week: weeks.week }),
-		openDeals: await openDealsOf(q, repId, weeks.week),
+		openDeals: await openDeals(),
 		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7)
 	};
 }
