@@ -1,5 +1,6 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { withFacts, type FactsDefinition } from './facts.ts';
 
 /**
  * Revenue mix: how much of what a scope wins, and of what it has open, comes from new customers and
@@ -64,24 +65,32 @@ export interface PipelineSplit {
  *
  * One pass over the Closed Won rows of every snapshot, grouped per deal with arg_min; materialised
  * because the deal-type derivation reads it as well as the won totals. This scan of all snapshots is
- * what each query pays for; a pre-aggregated `deal_outcomes` table (deal, won date, amount, owner),
- * refreshed on import, would make it O(deals).
+ * what each question would pay for, so revenue mix reads it from facts (below), built once per data
+ * version; retention, asked only of account managers, still reads it as a CTE.
  */
-export const firstWonCte = /* sql */ `
-	first_won AS MATERIALIZED (
-		SELECT
-			s.deal_id,
-			min(s.snapshot_date) AS won_snapshot,
-			arg_min(s.close_date, s.snapshot_date) AS won_date,
-			arg_min(s.amount, s.snapshot_date) AS amount,
-			arg_min(s.owner_id, s.snapshot_date) AS owner_id
-		FROM snapshots s
-		WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
-		GROUP BY s.deal_id
-	)`;
+const firstWonSql = /* sql */ `
+	SELECT
+		s.deal_id,
+		min(s.snapshot_date) AS won_snapshot,
+		arg_min(s.close_date, s.snapshot_date) AS won_date,
+		arg_min(s.amount, s.snapshot_date) AS amount,
+		arg_min(s.owner_id, s.snapshot_date) AS owner_id
+	FROM snapshots s
+	WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
+	GROUP BY s.deal_id`;
+
+export const firstWonCte = /* sql */ `first_won AS MATERIALIZED (${firstWonSql})`;
+
+/*
+ * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
+ * with no account there is no earlier win, so it is new business, derived.
+ */
+const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')`;
+const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
 
 /**
- * The facts every revenue-mix question starts from, as named CTEs to put after `WITH`.
+ * The facts every revenue-mix question starts from (`first_won` and `typed_deals`), the same for every
+ * scope and period, so built once per data version (facts.ts).
  *
  * `typed_deals` is the one place deal types are decided. An explicit type wins. Without one, the
  * deal is existing business when its account already had a won deal before the deal was created:
@@ -91,60 +100,90 @@ export const firstWonCte = /* sql */ `
  * Decided over all deals regardless of scope, so a deal's type never depends on who is looking; the
  * joins that derive it touch only untyped deals, so a CRM that types every deal pays nothing for it.
  */
-const dealFactsCtes = /* sql */ `${firstWonCte},
-	untyped_deals AS (
-		SELECT id AS deal_id, account_id, created_date FROM deals WHERE deal_type IS NULL
-	),
-	account_first_win AS (
-		SELECT d.account_id, min(fw.won_date) AS first_won_date
-		FROM first_won fw
-		JOIN deals d ON d.id = fw.deal_id
-		WHERE d.account_id IN (SELECT account_id FROM untyped_deals)
-		GROUP BY d.account_id
-	),
-	undated_first_seen AS (
-		SELECT s.deal_id, min(s.snapshot_date) AS first_seen
-		FROM snapshots s
-		WHERE s.deal_id IN (SELECT deal_id FROM untyped_deals WHERE created_date IS NULL)
-		GROUP BY s.deal_id
-	),
-	derived_segments AS (
-		SELECT
-			u.deal_id,
-			CASE
-				WHEN a.customer_since < coalesce(u.created_date, f.first_seen)
-					OR afw.first_won_date < coalesce(u.created_date, f.first_seen) THEN 'existing'
-				ELSE 'new_business'
-			END AS segment
-		FROM untyped_deals u
-		LEFT JOIN accounts a ON a.id = u.account_id
-		LEFT JOIN account_first_win afw ON afw.account_id = u.account_id
-		LEFT JOIN undated_first_seen f ON f.deal_id = u.deal_id
-	),
-	typed_deals AS (
-		SELECT
-			d.id AS deal_id,
-			d.crm_id,
-			d.account_id,
-			d.deal_type,
-			d.source,
-			d.sourced_by,
-			CASE
-				WHEN d.deal_type = 'new_business' THEN 'new_business'
-				WHEN d.deal_type IS NOT NULL THEN 'existing'
-				ELSE ds.segment
-			END AS segment,
-			d.deal_type IS NULL AS segment_derived
-		FROM deals d
-		LEFT JOIN derived_segments ds ON ds.deal_id = d.id
-	)`;
+const revenueFacts = {
+	kind: 'revenue_deals',
+	keep: 1,
+	tables: [
+		['first_won', firstWonSql],
+		[
+			'typed_deals',
+			/* sql */ `
+			WITH
+			first_won AS (SELECT * FROM {first_won}),
+			untyped_deals AS (
+				SELECT id AS deal_id, account_id, created_date FROM deals WHERE deal_type IS NULL
+			),
+			account_first_win AS (
+				SELECT d.account_id, min(fw.won_date) AS first_won_date
+				FROM first_won fw
+				JOIN deals d ON d.id = fw.deal_id
+				WHERE d.account_id IN (SELECT account_id FROM untyped_deals)
+				GROUP BY d.account_id
+			),
+			undated_first_seen AS (
+				SELECT s.deal_id, min(s.snapshot_date) AS first_seen
+				FROM snapshots s
+				WHERE s.deal_id IN (SELECT deal_id FROM untyped_deals WHERE created_date IS NULL)
+				GROUP BY s.deal_id
+			),
+			derived_segments AS (
+				SELECT
+					u.deal_id,
+					CASE
+						WHEN a.customer_since < coalesce(u.created_date, f.first_seen)
+							OR afw.first_won_date < coalesce(u.created_date, f.first_seen) THEN 'existing'
+						ELSE 'new_business'
+					END AS segment
+				FROM untyped_deals u
+				LEFT JOIN accounts a ON a.id = u.account_id
+				LEFT JOIN account_first_win afw ON afw.account_id = u.account_id
+				LEFT JOIN undated_first_seen f ON f.deal_id = u.deal_id
+			)
+			SELECT
+				d.id AS deal_id,
+				d.crm_id,
+				d.account_id,
+				d.deal_type,
+				d.source,
+				d.sourced_by,
+				CASE
+					WHEN d.deal_type = 'new_business' THEN 'new_business'
+					WHEN d.deal_type IS NOT NULL THEN 'existing'
+					ELSE ds.segment
+				END AS segment,
+				d.deal_type IS NULL AS segment_derived
+			FROM deals d
+			LEFT JOIN derived_segments ds ON ds.deal_id = d.id`
+		],
+		['snapshot_dates', `SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`],
+		[
+			'open_by_snapshot',
+			/* sql */ `
+			-- The open pipeline of every snapshot per owner and segment: a few thousand rows that the
+			-- over-time view sums per bucket, instead of reading a dozen whole snapshots each time.
+			SELECT s.snapshot_date, s.owner_id, ${segmentOf('td')} AS segment,
+				sum(s.amount) AS pipeline_total,
+				sum(s.amount * s.probability) AS pipeline_weighted
+			FROM snapshots s
+			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+			LEFT JOIN {typed_deals} td ON td.deal_id = s.deal_id
+			GROUP BY ALL
+			ORDER BY s.snapshot_date, s.owner_id`
+		]
+	]
+} as const satisfies FactsDefinition<string>;
 
-/*
- * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
- * with no account there is no earlier win, so it is new business, derived.
- */
-const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')`;
-const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
+type RevenueTables = Record<(typeof revenueFacts.tables)[number][0], string>;
+
+/** Asks `question` of the revenue facts, which the CTEs of `dealFactsCtes` name. */
+function withRevenueFacts<R>(db: Queryable, question: (tables: RevenueTables) => Promise<R>): Promise<R> {
+	return withFacts(db, revenueFacts, {}, question);
+}
+
+const dealFactsCtes = (tables: RevenueTables) => /* sql */ `
+	first_won AS (SELECT * FROM ${tables.first_won}),
+	typed_deals AS (SELECT * FROM ${tables.typed_deals})`;
+
 
 /** Deals won in [$from, $to] whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
 const wonInPeriodCte = (condition: string) => /* sql */ `
@@ -228,41 +267,43 @@ export interface RevenueMix {
 export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RevenueMix> {
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
 	const openReps = scopeCondition(scope, 's.owner_id');
-	const row = await db.one<
-		SplitColumns & {
-			pipeline_as_of: string | null;
-			won_deals_new_business: number;
-			won_deals_existing: number;
-			weighted_score: number;
-			derived_won: number;
-			derived_open: number;
-		}
-	>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(wonReps.sql)},
-		${openAtEndCtes(openReps.sql)},
-		won AS (
+	const row = await withRevenueFacts(db, (facts) =>
+		db.one<
+			SplitColumns & {
+				pipeline_as_of: string | null;
+				won_deals_new_business: number;
+				won_deals_existing: number;
+				weighted_score: number;
+				derived_won: number;
+				derived_open: number;
+			}
+		>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(wonReps.sql)},
+			${openAtEndCtes(openReps.sql)},
+			won AS (
+				SELECT
+					${bySegment('amount', 'won')},
+					${bySegment('1', 'won_deals')},
+					count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_won
+				FROM won_in_period
+			),
+			open AS (
+				SELECT
+					${bySegment('amount', 'pipeline_total')},
+					${bySegment('weighted', 'pipeline_weighted')},
+					count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_open
+				FROM open_at_end
+			)
 			SELECT
-				${bySegment('amount', 'won')},
-				${bySegment('1', 'won_deals')},
-				count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_won
-			FROM won_in_period
-		),
-		open AS (
-			SELECT
-				${bySegment('amount', 'pipeline_total')},
-				${bySegment('weighted', 'pipeline_weighted')},
-				count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_open
-			FROM open_at_end
+				(SELECT snapshot_date FROM pipeline_snapshot) AS pipeline_as_of,
+				won.*,
+				won.won_new_business * $weight + won.won_existing AS weighted_score,
+				open.*
+			FROM won, open`,
+			{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params }
 		)
-		SELECT
-			(SELECT snapshot_date FROM pipeline_snapshot) AS pipeline_as_of,
-			won.*,
-			won.won_new_business * $weight + won.won_existing AS weighted_score,
-			open.*
-		FROM won, open`,
-		{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params }
 	);
 	if (!row) throw new Error('The revenue-mix aggregate returned no row.');
 	return {
@@ -300,62 +341,62 @@ export async function revenueMixOverTime(
 	query: RevenueMixPeriod & { bucket: PeriodBucket }
 ): Promise<RevenueMixBucketRow[]> {
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 's.owner_id');
-	return db.all<RevenueMixBucketRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(wonReps.sql)},
-		buckets AS (
+	const openReps = scopeCondition(scope, 'o.owner_id');
+	return withRevenueFacts(db, (facts) =>
+		db.all<RevenueMixBucketRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(wonReps.sql)},
+			buckets AS (
+				SELECT
+					b::DATE AS period_start,
+					least((b + to_months($months::INTEGER))::DATE - 1, $to::DATE) AS period_end
+				FROM generate_series(date_trunc($bucket, $from::DATE), $to::DATE, to_months($months::INTEGER)) g(b)
+			),
+			-- A bucket after the latest snapshot has no pipeline: repeating the last one would invent it.
+			bucket_snapshots AS (
+				SELECT b.period_start, max(d.snapshot_date) AS snapshot_date
+				FROM buckets b
+				JOIN ${facts.snapshot_dates} d
+					ON d.snapshot_date BETWEEN b.period_start AND b.period_end AND d.snapshot_date <= $to::DATE
+				GROUP BY b.period_start
+			),
+			open_by_bucket AS (
+				SELECT
+					bs.period_start,
+					o.segment,
+					sum(o.pipeline_total)::DOUBLE AS pipeline_total,
+					sum(o.pipeline_weighted)::DOUBLE AS pipeline_weighted
+				FROM bucket_snapshots bs
+				JOIN ${facts.open_by_snapshot} o ON o.snapshot_date = bs.snapshot_date
+				WHERE ${openReps.sql}
+				GROUP BY ALL
+			),
+			won_by_bucket AS (
+				SELECT
+					date_trunc($bucket, won_date)::DATE AS period_start,
+					segment,
+					sum(amount)::DOUBLE AS won,
+					count(*)::INTEGER AS won_deals
+				FROM won_in_period
+				GROUP BY ALL
+			)
 			SELECT
-				b::DATE AS period_start,
-				least((b + to_months($months::INTEGER))::DATE - 1, $to::DATE) AS period_end
-			FROM generate_series(date_trunc($bucket, $from::DATE), $to::DATE, to_months($months::INTEGER)) g(b)
-		),
-		-- A bucket after the latest snapshot has no pipeline: repeating the last one would invent it.
-		bucket_snapshots AS (
-			SELECT b.period_start, max(d.snapshot_date) AS snapshot_date
+				b.period_start,
+				seg.segment,
+				coalesce(w.won, 0) AS won,
+				coalesce(w.won_deals, 0) AS won_deals,
+				bs.snapshot_date AS pipeline_as_of,
+				CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_total, 0) END AS pipeline_total,
+				CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_weighted, 0) END AS pipeline_weighted
 			FROM buckets b
-			JOIN (SELECT DISTINCT snapshot_date FROM snapshots WHERE snapshot_date <= $to::DATE) d
-				ON d.snapshot_date BETWEEN b.period_start AND b.period_end
-			GROUP BY b.period_start
-		),
-		open_by_bucket AS (
-			SELECT
-				bs.period_start,
-				${segmentOf('td')} AS segment,
-				sum(s.amount)::DOUBLE AS pipeline_total,
-				sum(s.amount * s.probability)::DOUBLE AS pipeline_weighted
-			FROM bucket_snapshots bs
-			JOIN snapshots s ON s.snapshot_date = bs.snapshot_date
-			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			LEFT JOIN typed_deals td ON td.deal_id = s.deal_id
-			WHERE ${openReps.sql}
-			GROUP BY ALL
-		),
-		won_by_bucket AS (
-			SELECT
-				date_trunc($bucket, won_date)::DATE AS period_start,
-				segment,
-				sum(amount)::DOUBLE AS won,
-				count(*)::INTEGER AS won_deals
-			FROM won_in_period
-			GROUP BY ALL
+			CROSS JOIN (VALUES ('new_business', 1), ('existing', 2)) seg(segment, position)
+			LEFT JOIN bucket_snapshots bs ON bs.period_start = b.period_start
+			LEFT JOIN won_by_bucket w ON w.period_start = b.period_start AND w.segment = seg.segment
+			LEFT JOIN open_by_bucket o ON o.period_start = b.period_start AND o.segment = seg.segment
+			ORDER BY b.period_start, seg.position`,
+			{ ...period(query), bucket: query.bucket, months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
 		)
-		SELECT
-			b.period_start,
-			seg.segment,
-			coalesce(w.won, 0) AS won,
-			coalesce(w.won_deals, 0) AS won_deals,
-			bs.snapshot_date AS pipeline_as_of,
-			CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_total, 0) END AS pipeline_total,
-			CASE WHEN bs.snapshot_date IS NOT NULL THEN coalesce(o.pipeline_weighted, 0) END AS pipeline_weighted
-		FROM buckets b
-		CROSS JOIN (VALUES ('new_business', 1), ('existing', 2)) seg(segment, position)
-		LEFT JOIN bucket_snapshots bs ON bs.period_start = b.period_start
-		LEFT JOIN won_by_bucket w ON w.period_start = b.period_start AND w.segment = seg.segment
-		LEFT JOIN open_by_bucket o ON o.period_start = b.period_start AND o.segment = seg.segment
-		ORDER BY b.period_start, seg.position`,
-		{ ...period(query), bucket: query.bucket, months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
 	);
 }
 
@@ -410,46 +451,48 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const people = scopeCondition(scope, 'r.id');
-	return db.all<RepRevenueMixRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(wonReps.sql)},
-		${openAtEndCtes(openReps.sql)},
-		people AS (
-			SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${people.sql}
-			UNION SELECT owner_id FROM won_in_period
-			UNION SELECT owner_id FROM open_at_end
-		),
-		won_by_rep AS (
-			SELECT owner_id AS rep_id, ${bySegment('amount', 'won')}
-			FROM won_in_period
-			GROUP BY owner_id
-		),
-		open_by_rep AS (
-			SELECT owner_id AS rep_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
-			FROM open_at_end
-			GROUP BY owner_id
+	return withRevenueFacts(db, (facts) =>
+		db.all<RepRevenueMixRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(wonReps.sql)},
+			${openAtEndCtes(openReps.sql)},
+			people AS (
+				SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${people.sql}
+				UNION SELECT owner_id FROM won_in_period
+				UNION SELECT owner_id FROM open_at_end
+			),
+			won_by_rep AS (
+				SELECT owner_id AS rep_id, ${bySegment('amount', 'won')}
+				FROM won_in_period
+				GROUP BY owner_id
+			),
+			open_by_rep AS (
+				SELECT owner_id AS rep_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+				FROM open_at_end
+				GROUP BY owner_id
+			)
+			SELECT
+				p.rep_id,
+				coalesce(r.name, 'Rep #' || p.rep_id) AS name,
+				r.email,
+				r.role,
+				t.name AS team,
+				coalesce(w.won_new_business, 0) AS won_new_business,
+				coalesce(w.won_existing, 0) AS won_existing,
+				coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+				coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
+				coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
+				coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
+				coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
+			FROM people p
+			LEFT JOIN reps r ON r.id = p.rep_id
+			LEFT JOIN teams t ON t.id = r.team_id
+			LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
+			LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
+			ORDER BY weighted_score DESC, name, p.rep_id`,
+			{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params, ...people.params }
 		)
-		SELECT
-			p.rep_id,
-			coalesce(r.name, 'Rep #' || p.rep_id) AS name,
-			r.email,
-			r.role,
-			t.name AS team,
-			coalesce(w.won_new_business, 0) AS won_new_business,
-			coalesce(w.won_existing, 0) AS won_existing,
-			coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
-			coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
-			coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
-			coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
-			coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
-		FROM people p
-		LEFT JOIN reps r ON r.id = p.rep_id
-		LEFT JOIN teams t ON t.id = r.team_id
-		LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
-		LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
-		ORDER BY weighted_score DESC, name, p.rep_id`,
-		{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params, ...people.params }
 	);
 }
 
@@ -468,42 +511,44 @@ export async function revenueMixByTeam(db: Queryable, scope: Scope, query: Weigh
 	// Unrestricted, deals of owners with no rep record still count (under no team).
 	const inTeams = (column: string) => (scope.teamIds === null ? 'true' : `${column} IN (SELECT r.id FROM reps r WHERE ${teams.sql})`);
 	const listed = teamScopeCondition(scope, 't.id');
-	return db.all<TeamRevenueMixRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(inTeams('fw.owner_id'))},
-		${openAtEndCtes(inTeams('s.owner_id'))},
-		won_by_team AS (
-			SELECT r.team_id, ${bySegment('amount', 'won')}
-			FROM won_in_period w LEFT JOIN reps r ON r.id = w.owner_id
-			GROUP BY r.team_id
-		),
-		open_by_team AS (
-			SELECT r.team_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
-			FROM open_at_end o LEFT JOIN reps r ON r.id = o.owner_id
-			GROUP BY r.team_id
-		),
-		team_ids AS (
-			SELECT t.id AS team_id FROM teams t WHERE ${listed.sql}
-			UNION SELECT team_id FROM won_by_team
-			UNION SELECT team_id FROM open_by_team
+	return withRevenueFacts(db, (facts) =>
+		db.all<TeamRevenueMixRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(inTeams('fw.owner_id'))},
+			${openAtEndCtes(inTeams('s.owner_id'))},
+			won_by_team AS (
+				SELECT r.team_id, ${bySegment('amount', 'won')}
+				FROM won_in_period w LEFT JOIN reps r ON r.id = w.owner_id
+				GROUP BY r.team_id
+			),
+			open_by_team AS (
+				SELECT r.team_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+				FROM open_at_end o LEFT JOIN reps r ON r.id = o.owner_id
+				GROUP BY r.team_id
+			),
+			team_ids AS (
+				SELECT t.id AS team_id FROM teams t WHERE ${listed.sql}
+				UNION SELECT team_id FROM won_by_team
+				UNION SELECT team_id FROM open_by_team
+			)
+			SELECT
+				ti.team_id,
+				t.name AS team,
+				coalesce(w.won_new_business, 0) AS won_new_business,
+				coalesce(w.won_existing, 0) AS won_existing,
+				coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+				coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
+				coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
+				coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
+				coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
+			FROM team_ids ti
+			LEFT JOIN teams t ON t.id = ti.team_id
+			LEFT JOIN won_by_team w ON w.team_id IS NOT DISTINCT FROM ti.team_id
+			LEFT JOIN open_by_team o ON o.team_id IS NOT DISTINCT FROM ti.team_id
+			ORDER BY t.name NULLS LAST`,
+			{ ...period(query), weight: query.newBusinessWeight, ...teams.params, ...listed.params }
 		)
-		SELECT
-			ti.team_id,
-			t.name AS team,
-			coalesce(w.won_new_business, 0) AS won_new_business,
-			coalesce(w.won_existing, 0) AS won_existing,
-			coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
-			coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
-			coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
-			coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
-			coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
-		FROM team_ids ti
-		LEFT JOIN teams t ON t.id = ti.team_id
-		LEFT JOIN won_by_team w ON w.team_id IS NOT DISTINCT FROM ti.team_id
-		LEFT JOIN open_by_team o ON o.team_id IS NOT DISTINCT FROM ti.team_id
-		ORDER BY t.name NULLS LAST`,
-		{ ...period(query), weight: query.newBusinessWeight, ...teams.params, ...listed.params }
 	);
 }
 
@@ -523,31 +568,33 @@ export interface SourceRow {
 export async function newBusinessBySource(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<SourceRow[]> {
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
 	const openReps = scopeCondition(scope, 's.owner_id');
-	return db.all<SourceRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(wonReps.sql)},
-		${openAtEndCtes(openReps.sql)},
-		won_by_source AS (
-			SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
-			FROM won_in_period WHERE segment = 'new_business'
-			GROUP BY ALL
-		),
-		open_by_source AS (
-			SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
-			FROM open_at_end WHERE segment = 'new_business'
-			GROUP BY ALL
+	return withRevenueFacts(db, (facts) =>
+		db.all<SourceRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(wonReps.sql)},
+			${openAtEndCtes(openReps.sql)},
+			won_by_source AS (
+				SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
+				FROM won_in_period WHERE segment = 'new_business'
+				GROUP BY ALL
+			),
+			open_by_source AS (
+				SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
+				FROM open_at_end WHERE segment = 'new_business'
+				GROUP BY ALL
+			)
+			SELECT
+				source,
+				coalesce(w.won, 0) AS won,
+				coalesce(w.won_deals, 0) AS won_deals,
+				coalesce(o.pipeline_total, 0) AS pipeline_total,
+				coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
+			FROM won_by_source w
+			FULL JOIN open_by_source o USING (source)
+			ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`,
+			{ ...period(query), ...wonReps.params, ...openReps.params }
 		)
-		SELECT
-			source,
-			coalesce(w.won, 0) AS won,
-			coalesce(w.won_deals, 0) AS won_deals,
-			coalesce(o.pipeline_total, 0) AS pipeline_total,
-			coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
-		FROM won_by_source w
-		FULL JOIN open_by_source o USING (source)
-		ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`,
-		{ ...period(query), ...wonReps.params, ...openReps.params }
 	);
 }
 
@@ -573,34 +620,36 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 		scopeCondition(scope, 's.owner_id'),
 		scopeCondition(scope, 'td.sourced_by')
 	];
-	return db.all<OpenerRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(`(${wonOwner.sql} OR ${opener.sql})`)},
-		${openAtEndCtes(`(${openOwner.sql} OR ${opener.sql})`)},
-		won_by_opener AS (
-			SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
-			FROM won_in_period WHERE segment = 'new_business' AND sourced_by IS NOT NULL
-			GROUP BY ALL
-		),
-		open_by_opener AS (
-			SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
-			FROM open_at_end WHERE segment = 'new_business' AND sourced_by IS NOT NULL
-			GROUP BY ALL
+	return withRevenueFacts(db, (facts) =>
+		db.all<OpenerRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(`(${wonOwner.sql} OR ${opener.sql})`)},
+			${openAtEndCtes(`(${openOwner.sql} OR ${opener.sql})`)},
+			won_by_opener AS (
+				SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
+				FROM won_in_period WHERE segment = 'new_business' AND sourced_by IS NOT NULL
+				GROUP BY ALL
+			),
+			open_by_opener AS (
+				SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
+				FROM open_at_end WHERE segment = 'new_business' AND sourced_by IS NOT NULL
+				GROUP BY ALL
+			)
+			SELECT
+				rep_id,
+				coalesce(r.name, 'Rep #' || rep_id) AS name,
+				r.role,
+				coalesce(w.won, 0) AS won,
+				coalesce(w.won_deals, 0) AS won_deals,
+				coalesce(o.pipeline_total, 0) AS pipeline_total,
+				coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
+			FROM won_by_opener w
+			FULL JOIN open_by_opener o USING (rep_id)
+			LEFT JOIN reps r ON r.id = rep_id
+			ORDER BY won + pipeline_weighted DESC, name`,
+			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params }
 		)
-		SELECT
-			rep_id,
-			coalesce(r.name, 'Rep #' || rep_id) AS name,
-			r.role,
-			coalesce(w.won, 0) AS won,
-			coalesce(w.won_deals, 0) AS won_deals,
-			coalesce(o.pipeline_total, 0) AS pipeline_total,
-			coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
-		FROM won_by_opener w
-		FULL JOIN open_by_opener o USING (rep_id)
-		LEFT JOIN reps r ON r.id = rep_id
-		ORDER BY won + pipeline_weighted DESC, name`,
-		{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params }
 	);
 }
 
@@ -618,21 +667,23 @@ export interface DealSegmentRow {
 export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<DealSegmentRow[]> {
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
 	const openReps = scopeCondition(scope, 's.owner_id');
-	return db.all<DealSegmentRow>(
-		/* sql */ `
-		WITH ${dealFactsCtes},
-		${wonInPeriodCte(wonReps.sql)},
-		${openAtEndCtes(openReps.sql)},
-		counted AS (
-			SELECT deal_id, 'won' AS counted_as, segment, segment_derived FROM won_in_period
-			UNION ALL
-			SELECT deal_id, 'open', segment, segment_derived FROM open_at_end
+	return withRevenueFacts(db, (facts) =>
+		db.all<DealSegmentRow>(
+			/* sql */ `
+			WITH ${dealFactsCtes(facts)},
+			${wonInPeriodCte(wonReps.sql)},
+			${openAtEndCtes(openReps.sql)},
+			counted AS (
+				SELECT deal_id, 'won' AS counted_as, segment, segment_derived FROM won_in_period
+				UNION ALL
+				SELECT deal_id, 'open', segment, segment_derived FROM open_at_end
+			)
+			SELECT c.deal_id, td.crm_id, c.counted_as, td.deal_type, c.segment, c.segment_derived AS derived
+			FROM counted c
+			LEFT JOIN typed_deals td USING (deal_id)
+			ORDER BY c.deal_id, c.counted_as`,
+			{ ...period(query), ...wonReps.params, ...openReps.params }
 		)
-		SELECT c.deal_id, td.crm_id, c.counted_as, td.deal_type, c.segment, c.segment_derived AS derived
-		FROM counted c
-		LEFT JOIN typed_deals td USING (deal_id)
-		ORDER BY c.deal_id, c.counted_as`,
-		{ ...period(query), ...wonReps.params, ...openReps.params }
 	);
 }
 
