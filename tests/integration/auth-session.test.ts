@@ -118,4 +118,32 @@ describe('sessions', () => {
 		await db.write((tx) => tx.run('UPDATE users SET active = false WHERE id = $id', { id: userId }));
 		expect((await validateSessionToken(db, token, later(1))).user).toBeNull();
 	});
+
+	it('a validation remembered from an earlier request never outlives a sign-out, a deactivation, a wrong secret or the expiry', async () => {
+		const token = generateSessionToken();
+		const session = await createSession(db, token, userId, start);
+		const [id, secret] = token.split('.');
+		// Asked twice: the second answer may come from memory, and must be the same.
+		const first = await validateSessionToken(db, token, later(1));
+		expect(await validateSessionToken(db, token, later(2))).toEqual(first);
+		expect(await validateSessionToken(db, `${id}.${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`, later(2))).toEqual({
+			session: null,
+			user: null
+		});
+		// No write in between, only time: past the expiry it is refused all the same.
+		expect((await validateSessionToken(db, token, new Date(session.expiresAt.getTime() + 1))).session).toBeNull();
+
+		const other = generateSessionToken();
+		await createSession(db, other, userId, later(3));
+		expect((await validateSessionToken(db, other, later(4))).user?.id).toBe(userId);
+		await db.write((tx) => tx.run('UPDATE users SET active = false WHERE id = $id', { id: userId }));
+		expect((await validateSessionToken(db, other, later(4))).user).toBeNull();
+
+		await db.write((tx) => tx.run('UPDATE users SET active = true WHERE id = $id', { id: userId }));
+		const third = generateSessionToken();
+		const thirdSession = await createSession(db, third, userId, later(5));
+		expect((await validateSessionToken(db, third, later(6))).session?.id).toBe(thirdSession.id);
+		await invalidateSession(db, thirdSession.id);
+		expect((await validateSessionToken(db, third, later(6))).session).toBeNull();
+	});
 });

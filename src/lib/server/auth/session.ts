@@ -110,6 +110,20 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 	const parts = parseSessionToken(token);
 	if (!parts) return none;
 
+	// Every request asks this; while the database has committed no write since, the answer stands
+	// (signing out, deactivating a user, a renewal: all are writes), as long as the session is neither
+	// expired nor due for renewal. Counted before reading, so a write landing meanwhile is never missed.
+	const writes = db.writes;
+	const known = validated(db).get(parts.id);
+	if (
+		known &&
+		known.writes === writes &&
+		constantTimeEqual(hashSecret(parts.secret), known.secretHash) &&
+		now.getTime() < known.session.expiresAt.getTime() - sessionRenewalThresholdMs
+	) {
+		return { session: { ...known.session }, user: { ...known.user, teamIds: [...known.user.teamIds] } };
+	}
+
 	const row = await db.one<{ id: string; secret_hash: Uint8Array; user_id: string; created_at: number; expires_at: number }>(
 		`SELECT id, secret_hash, user_id, epoch_ms(created_at) AS created_at, epoch_ms(expires_at) AS expires_at
 		FROM sessions WHERE id = $id`,
@@ -148,7 +162,27 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 			})
 		);
 	}
+	const cache = validated(db);
+	cache.delete(session.id);
+	cache.set(session.id, { writes, secretHash: new Uint8Array(row.secret_hash), session: { ...session }, user: { ...user, teamIds: [...user.teamIds] } });
+	if (cache.size > maxValidated) cache.delete(cache.keys().next().value!);
 	return { session, user };
+}
+
+interface Validated {
+	writes: number;
+	secretHash: Uint8Array;
+	session: Session;
+	user: SessionUser;
+}
+const validatedSessions = new WeakMap<Database, Map<string, Validated>>();
+/** Sessions remembered per database; the one validated longest ago is forgotten first. */
+const maxValidated = 10_000;
+
+function validated(db: Database): Map<string, Validated> {
+	let cache = validatedSessions.get(db);
+	if (!cache) validatedSessions.set(db, (cache = new Map()));
+	return cache;
 }
 
 /** Signs out one browser: the token stops working at once, wherever it was copied to. */
