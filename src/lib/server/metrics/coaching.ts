@@ -21,7 +21,7 @@ import type {
 } from '../../domain/coaching.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
-import { minimumSample, stageConversion, stalledDeals } from './stage-velocity.ts';
+import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 
@@ -112,20 +112,22 @@ export interface OpenDeal extends DealRef {
 	forecast_category: string | null;
 }
 
-/** The rep's open deals at a snapshot, biggest first: what the next steps and deal notes can name. */
-export async function openDealsOf(q: Queryable, repId: number, week: string): Promise<OpenDeal[]> {
-	return q.all<OpenDeal>(
-		/* sql */ `
-		SELECT d.id, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name, a.name AS account,
-			coalesce(a.key_account, false) AS key_account,
-			st.name AS stage, st.position, s.amount::DOUBLE AS amount, s.close_date, d.deal_type, s.forecast_category
-		FROM snapshots s
-		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-		JOIN deals d ON d.id = s.deal_id
-		LEFT JOIN accounts a ON a.id = d.account_id
-		WHERE s.snapshot_date = $week::DATE AND s.owner_id = $rep
-		ORDER BY s.amount DESC, d.crm_id`,
-		{ week, rep: repId }
+/**
+ * The rep's open deals at a snapshot, biggest first: what the next steps and deal notes can name.
+ * Read from the facts of the 26-week window ending at the snapshot, which the agenda's stalled list
+ * reads too.
+ */
+export function openDealsOf(q: Queryable, repId: number, week: string): Promise<OpenDeal[]> {
+	return withStageWindow(q, { at: week }, (tables) =>
+		q.all<OpenDeal>(
+			/* sql */ `
+			SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account,
+				stage, position, amount::DOUBLE AS amount, close_date, deal_type, forecast_category
+			FROM ${tables.open_deals}
+			WHERE owner_id = $rep
+			ORDER BY amount DESC, crm_id`,
+			{ rep: repId }
+		)
 	);
 }
 

@@ -8,7 +8,7 @@ import type { DataOrigin, Queryable } from '../db/index.ts';
  *
  * "As it is" is a fingerprint of what such questions read: the snapshots' and activities' row counts
  * and highest rowids (new rows always get a higher one, so a replaced snapshot date shows even with
- * as many rows), the deals' likewise (names and types are carried into facts), the snapshot dates, the stage ladder, the reps, and the latest import. The database
+ * as many rows), the deals' and accounts' likewise (names and types are carried into facts), the snapshot dates, the stage ladder, the reps, and the latest import. The database
  * file's path is part of the key, so two databases in one process never share an answer.
  */
 export const dataFingerprintSql = /* sql */ `
@@ -21,9 +21,11 @@ export const dataFingerprintSql = /* sql */ `
 			(SELECT max(snapshot_date) FROM snapshots),
 			(SELECT count(*) FROM deals),
 			(SELECT max(rowid) FROM deals),
+			(SELECT count(*) FROM accounts),
+			(SELECT max(rowid) FROM accounts),
 			(SELECT count(*) FROM activities),
 			(SELECT max(rowid) FROM activities),
-			(SELECT string_agg(id || ':' || outcome || ':' || position, ',' ORDER BY id) FROM stages),
+			(SELECT string_agg(id || ':' || outcome || ':' || position || ':' || name, ',' ORDER BY id) FROM stages),
 			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps),
 			(SELECT max(id) FROM imports)
 		) AS fingerprint`;

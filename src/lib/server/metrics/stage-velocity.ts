@@ -48,6 +48,9 @@ const ladderSql = /* sql */ `
  * defines conversion) and when it first stood beyond it (`moved_on`, null while it has not).
  * `stage_since`: per deal open at `at`, since when it has stood in its current stage without a break
  * (another step, or lost and reopened, ends a stay), what the stalled list judges.
+ * `open_deals`: the deals open at `at` with what the stalled and aging lists and the 1:1's deal
+ * pickers show of them; `entries` and `won_cycles`: the stage entries and won cycles after the
+ * baseline with the team and deal type they are compared by.
  */
 const stageWindowFacts = {
 	kind: 'stage_window',
@@ -136,14 +139,16 @@ const stageWindowFacts = {
 			'open_deals',
 			/* sql */ `
 			SELECT s.deal_id, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name AS deal_name, d.deal_type,
-				s.owner_id, r.team_id, s.stage_id, l.rank, s.amount, s.close_date,
-				coalesce(d.created_date, w.first_seen) AS created, i.since
+				a.name AS account, coalesce(a.key_account, false) AS key_account,
+				s.owner_id, r.team_id, s.stage_id, l.name AS stage, l.position, l.rank, s.amount, s.close_date,
+				s.forecast_category, coalesce(d.created_date, w.first_seen) AS created, i.since
 			FROM snapshots s
 			JOIN (${ladderSql}) l ON l.stage_id = s.stage_id AND l.outcome = 'open'
 			LEFT JOIN {deal_window} w ON w.deal_id = s.deal_id
 			LEFT JOIN {stage_since} i ON i.deal_id = s.deal_id
 			LEFT JOIN reps r ON r.id = s.owner_id
 			LEFT JOIN deals d ON d.id = s.deal_id
+			LEFT JOIN accounts a ON a.id = d.account_id
 			WHERE s.snapshot_date = $at::DATE
 			ORDER BY s.owner_id`
 		],
@@ -180,10 +185,10 @@ const stageWindowFacts = {
 	]
 } as const satisfies FactsDefinition<string>;
 
-type StageWindowTables = Record<(typeof stageWindowFacts.tables)[number][0], string>;
+export type StageWindowTables = Record<(typeof stageWindowFacts.tables)[number][0], string>;
 
-/** Asks `question` of the window's stage-entry facts, which the CTEs of `stageEntryCtes` name. */
-function withStageWindow<R>(db: Queryable, options: WindowOptions, question: (tables: StageWindowTables) => Promise<R>): Promise<R> {
+/** Asks `question` of the window's facts; `stageEntryCtes` names the stage-entry ones as CTEs. */
+export function withStageWindow<R>(db: Queryable, options: WindowOptions, question: (tables: StageWindowTables) => Promise<R>): Promise<R> {
 	const window_start = daysBefore(options.at, 7 * (options.windowWeeks ?? defaultWindowWeeks));
 	return withFacts(db, stageWindowFacts, { at: options.at, window_start }, question);
 }
