@@ -1,8 +1,10 @@
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getTextDirection } from '$lib/paraglide/runtime';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { handleSession } from '$lib/server/auth/handle';
+import { database } from '$lib/server/db';
+import { warmFactsInBackground } from '$lib/server/metrics/warm';
 
 const handleLocale: Handle = ({ event, resolve }) =>
 	paraglideMiddleware(event.request, ({ request, locale }) => {
@@ -28,3 +30,8 @@ const handleSecurityHeaders: Handle = async ({ event, resolve }) => {
 };
 
 export const handle: Handle = sequence(handleSecurityHeaders, handleSession, handleLocale);
+
+/** Opens the database at start-up and builds the facts the first pages need, without holding the start up. */
+export const init: ServerInit = () => {
+	database().then(warmFactsInBackground, (error) => console.error('The database could not be opened:', error));
+};

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { withFacts, type FactsDefinition } from '../../src/lib/server/metrics/facts.ts';
+import { pipelineMovement } from '../../src/lib/server/metrics/movement.ts';
+import { snapshotDates } from '../../src/lib/server/metrics/snapshots.ts';
+import { warmFacts } from '../../src/lib/server/metrics/warm.ts';
+import { seedDemo } from '../../src/lib/server/demo/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /** Scope-free facts are built once per key and data version, and never describe data that changed. */
@@ -106,5 +110,25 @@ describe('facts', () => {
 			db.read((q) => withFacts(q, openAmounts, { at: '2026-01-05' }, async (t) => (await q.one<{ amount: number }>(`SELECT amount FROM ${t.total}`))?.amount));
 		expect(await amount(first)).toBe(1000);
 		expect(await amount(second)).toBe(7);
+	});
+
+	it('are built ahead for the latest week, so the first page asks no build and answers the same', async () => {
+		const fresh = await freshDatabase();
+		cleanups.push(fresh.cleanup);
+		await seedDemo(fresh.db, { until: '2026-11-23', seed: 5, scale: 0.1, weeks: 12 });
+		await warmFacts(fresh.db);
+		const kinds = await fresh.db.all<{ kind: string }>(`SELECT kind FROM facts.registry ORDER BY kind`);
+		expect(kinds.map((k) => k.kind)).toEqual(['comparison', 'revenue_deals', 'stage_window']);
+		const forecast = await fresh.db.all(`SELECT * FROM forecast_cache.fingerprint`);
+		expect(forecast).toHaveLength(1);
+
+		// The page's question reads the warmed facts: nothing is built, and the waterfall still adds up.
+		const builtBefore = await fresh.db.all(`SELECT name, built_at FROM facts.registry ORDER BY name`);
+		const [to, from] = await fresh.db.read((q) => snapshotDates(q));
+		const everyone = { role: 'admin', repIds: null, teamIds: null, ownRepId: null } as const;
+		const movement = await fresh.db.read((q) => pipelineMovement(q, everyone, { from, to }));
+		const p = movement.parts;
+		expect(movement.start + p.new + p.pulled_in + p.increased - p.decreased - p.won - p.lost - p.pushed).toBeCloseTo(movement.end, 2);
+		expect(await fresh.db.all(`SELECT name, built_at FROM facts.registry ORDER BY name`)).toEqual(builtBefore);
 	});
 });

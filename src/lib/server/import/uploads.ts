@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from '../db/index.ts';
 import { checkFiles, importFiles } from './index.ts';
 import { importFormats, weekdays, type ImportFormat, type ImportOptions, type ImportProgress, type ImportSummary, type Weekday } from './types.ts';
+import { warmFactsInBackground } from '../metrics/warm.ts';
 
 /**
  * Uploads from the Imports page. A browser sends a file in chunks (each one request, streamed to a
@@ -271,6 +272,7 @@ export function startImport(db: Database, id: string, userId: string): JobView {
 		.then((summary) => {
 			job.result = summary;
 			job.state = summary.status === 'ok' ? 'done' : 'failed';
+			if (summary.status === 'ok') warmFactsInBackground(db);
 			// The data is in the database (or was refused); the upload has served its purpose.
 			fs.rmSync(job.dir, { recursive: true, force: true });
 		})

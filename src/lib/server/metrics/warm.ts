@@ -1,0 +1,33 @@
+import type { Database } from '../db/index.ts';
+import type { Scope } from '../auth/scope.ts';
+import { forecastFacts } from './forecast-facts.ts';
+import { pipelineMovement } from './movement.ts';
+import { revenueMix } from './revenue-mix.ts';
+import { snapshotDates } from './snapshots.ts';
+import { stageConversion } from './stage-velocity.ts';
+
+/** Facts carry no one's data, so they are built as if for someone who sees everything. */
+const everyone: Scope = { role: 'admin', repIds: null, teamIds: null, ownRepId: null };
+
+/**
+ * Builds the facts that the week's first pages ask for, so the first leader on Monday morning does
+ * not wait for them (seconds at forty times the demo): the forecast's, the latest pair of snapshots,
+ * the stage window ending at the latest one, and revenue mix's. Run in the background when the server
+ * starts and after every import; a page asked meanwhile waits for the same build, never starts a
+ * second one.
+ */
+export async function warmFacts(db: Database): Promise<void> {
+	await db.read(async (q) => {
+		const [latest, previous] = await snapshotDates(q);
+		if (!latest) return;
+		await forecastFacts(q);
+		await stageConversion(q, everyone, { at: latest });
+		if (previous) await pipelineMovement(q, everyone, { from: previous, to: latest });
+		await revenueMix(q, everyone, { from: latest, to: latest, newBusinessWeight: 1 });
+	});
+}
+
+/** `warmFacts` without waiting, for start-up and after imports; a failure is logged, never thrown. */
+export function warmFactsInBackground(db: Database): void {
+	warmFacts(db).catch((error) => console.error('Building the facts ahead of the first pages failed:', error));
+}
