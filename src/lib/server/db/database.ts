@@ -35,6 +35,23 @@ export interface Queryable {
 	one<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
 	/** The database this reads from, when it is one this process opened (see `DataOrigin`). */
 	readonly origin?: DataOrigin;
+	/** Runs `work` on another connection of the same database, so that it can run beside this one. */
+	readonly alongside?: <T>(work: (db: Queryable) => Promise<T>) => Promise<T>;
+}
+
+type Answers<W extends readonly ((db: Queryable) => Promise<unknown>)[]> = { -readonly [K in keyof W]: Awaited<ReturnType<W[K]>> };
+
+/**
+ * Asks independent questions side by side, each on its own connection, where `db` can (a pooled
+ * read); one after another on `db` itself otherwise (a transaction), as one connection runs one
+ * query at a time.
+ */
+export async function sideBySide<const W extends readonly ((db: Queryable) => Promise<unknown>)[]>(db: Queryable, works: W): Promise<Answers<W>> {
+	const alongside = db.alongside;
+	if (alongside) return (await Promise.all(works.map((work) => alongside(work)))) as Answers<W>;
+	const answers: unknown[] = [];
+	for (const work of works) answers.push(await work(db));
+	return answers as Answers<W>;
 }
 
 /**
@@ -56,11 +73,12 @@ async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlP
 	return toRows<T>(reader.getRowObjectsJS() as Record<string, unknown>[], dateColumns);
 }
 
-function queryable(connection: DuckDBConnection, origin?: DataOrigin): Queryable {
+function queryable(connection: DuckDBConnection, database?: Database): Queryable {
 	return {
 		all: <T>(sql: string, params?: SqlParams) => runOn<T>(connection, sql, params),
 		one: async <T>(sql: string, params?: SqlParams) => (await runOn<T>(connection, sql, params))[0],
-		origin
+		origin: database,
+		alongside: database && ((work) => database.read(work))
 	};
 }
 

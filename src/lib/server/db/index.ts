@@ -1,6 +1,6 @@
 import { Database } from './database.ts';
 
-export { Database } from './database.ts';
+export { Database, sideBySide } from './database.ts';
 export type { DataOrigin, Queryable, Transaction, Row, SqlParams } from './database.ts';
 
 // Cached on globalThis so Vite's dev reloads and every route share the single instance per process.

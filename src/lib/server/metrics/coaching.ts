@@ -1,6 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import { error } from '@sveltejs/kit';
-import type { Queryable } from '../db/index.ts';
+import { sideBySide, type Queryable } from '../db/index.ts';
 import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
 import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
 import { addDays, isIsoDate } from '../../domain/periods.ts';
@@ -146,7 +146,7 @@ function repScope(scope: Scope, repId: number, teamId: number | null): Scope {
 export async function coachingAgenda(
 	q: Queryable,
 	scope: Scope,
-	{ repId, week, openDeals }: { repId: number; week: string; openDeals?: () => Promise<OpenDeal[]> }
+	{ repId, week, openDeals: known }: { repId: number; week: string; openDeals?: OpenDeal[] }
 ): Promise<CoachingAgenda> {
 	if (scope.role === 'executive') error(403, 'Coaching is private between a rep and their leader.');
 	if (scope.repIds !== null && !scope.repIds.includes(repId)) error(404, 'No such rep');
@@ -159,18 +159,25 @@ export async function coachingAgenda(
 	if (!repRow) error(404, 'No such rep');
 	const { team_id: teamId, ...rep } = repRow;
 	const only = repScope(scope, repId, teamId);
-	const previous =
-		(await q.one<{ previous: string | null }>('SELECT max(snapshot_date) AS previous FROM snapshots WHERE snapshot_date < $week::DATE', { week }))
-			?.previous ?? null;
+	const previous = (await snapshotDates(q)).find((day) => day < week) ?? null;
 	const stages = await stageInfo(q);
+	const strengthPeriod = trailingPeriod(week, strengthMonths);
 
-	const transitions = previous ? (await transitionDeals(q, only, { from: previous, to: week })).deals : [];
-	const stalled = (await stalledDeals(q, only, { at: week, limit: agendaLimits.stalled })).deals;
-	const slipped = previous ? (await slippedDeals(q, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : [];
-	const createdAndClosed = previous ? await dealsCreatedAndClosed(q, only, { from: previous, to: week }) : [];
-	const parts = previous ? (await movementDeals(q, only, { from: previous, to: week })).deals : [];
+	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
+	// time of the slowest, not of all of them together.
+	const [transitions, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals] = await sideBySide(q, [
+		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week })).deals : []),
+		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
+		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
+		async (c) => (previous ? await dealsCreatedAndClosed(c, only, { from: previous, to: week }) : []),
+		async (c) => (previous ? (await movementDeals(c, only, { from: previous, to: week })).deals : []),
+		(c) => followUpSteps(c, repId, week, previous),
+		async (c) => (previous ? await openedDealsMovedOn(c, repId, previous, week) : []),
+		(c) => conversionFocus(c, only, week),
+		(c) => teamStrengths(c, only, strengthPeriod),
+		async (c) => known ?? (await openDealsOf(c, repId, week))
+	]);
 
-	const steps = await followUpSteps(q, repId, week, previous);
 	const stepTransitions = await transitionsSince(q, only, week, previous, transitions, steps);
 
 	const refs = await dealRefs(q, [
@@ -202,7 +209,7 @@ export async function coachingAgenda(
 			amount: deal.amount_to ?? 0
 		});
 	}
-	if (previous) celebrate.push(...(await openedDealsMovedOn(q, repId, previous, week)));
+	celebrate.push(...openedMovedOn);
 	const celebrated = new Set(forward.map((d) => d.deal_id));
 	const keyProgress = parts.filter(
 		(d) =>
@@ -248,10 +255,9 @@ export async function coachingAgenda(
 			})
 		)
 	];
-	const focus = await conversionFocus(q, only, week);
 	if (focus) energy.push(focus);
 
-	const strength = await strengthToUse(q, only, repId, week, energy, openDeals ?? (() => openDealsOf(q, repId, week)));
+	const strength = strengthToUse(strengths.profiles, repId, strengthPeriod, energy, openDeals);
 
 	const follow_up: FollowUpItem[] = steps.map((step) => ({
 		step,
@@ -316,8 +322,10 @@ async function openedDealsMovedOn(q: Queryable, repId: number, from: string, to:
  * interval stays below the reference, i.e. when the data really says so. Null when no stage does.
  */
 async function conversionFocus(q: Queryable, scope: Scope, week: string): Promise<EnergyItem | null> {
-	const recent = await stageConversion(q, scope, { at: week });
-	const earlier = await stageConversion(q, scope, { at: daysBefore(week, 7 * defaultWindowWeeks) });
+	const [recent, earlier] = await sideBySide(q, [
+		(c) => stageConversion(c, scope, { at: week }),
+		(c) => stageConversion(c, scope, { at: daysBefore(week, 7 * defaultWindowWeeks) })
+	]);
 	let best: (EnergyItem & { kind: 'conversion' }) | null = null;
 	let bestGap = 0;
 	for (const stage of recent.stages) {
@@ -378,16 +386,13 @@ function strengthApplies(dimension: string, deal: OpenDeal): boolean {
  * strength becomes the way forward; then key accounts; then the biggest. Null when no strength can
  * be named fairly yet (too few outcomes, or no one to compare with).
  */
-async function strengthToUse(
-	q: Queryable,
-	scope: Scope,
+function strengthToUse(
+	profiles: Awaited<ReturnType<typeof teamStrengths>>['profiles'],
 	repId: number,
-	week: string,
+	period: { from: string; to: string },
 	energy: EnergyItem[],
-	openDeals: () => Promise<OpenDeal[]>
-): Promise<StrengthItem | null> {
-	const period = trailingPeriod(week, strengthMonths);
-	const { profiles } = await teamStrengths(q, scope, period);
+	openDeals: OpenDeal[]
+): StrengthItem | null {
 	const top = profiles.find((p) => p.rep.rep_id === repId)?.topStrength ?? null;
 	if (!top || top.index === null) return null;
 
@@ -395,7 +400,7 @@ async function strengthToUse(
 	for (const item of energy) {
 		if ((item.kind === 'stalled' || item.kind === 'slipped') && !needsEnergy.has(item.deal.id)) needsEnergy.set(item.deal.id, item.kind);
 	}
-	const candidates = (await openDeals()).filter((deal) => strengthApplies(top.dimension, deal));
+	const candidates = openDeals.filter((deal) => strengthApplies(top.dimension, deal));
 	const rank = (deal: OpenDeal) => (needsEnergy.has(deal.id) ? 0 : deal.key_account ? 1 : 2);
 	const chosen = candidates.sort((a, b) => rank(a) - rank(b) || b.amount - a.amount)[0];
 	const deal: StrengthDeal | null = chosen
@@ -519,11 +524,12 @@ export async function coachingSession(
 		);
 		return { rep: rep!, weeks: null };
 	}
-	const notes = await sessionNotes(q, user, { repId, week: weeks.week });
-	// Asked at most once, for the strength's deal on the agenda and for the deal pickers; when asked,
-	// as one connection runs one query at a time.
-	let asked: Promise<OpenDeal[]> | undefined;
-	const openDeals = () => (asked ??= openDealsOf(q, repId, weeks.week));
+	const [notes, nextSteps, openDeals] = await sideBySide(q, [
+		(c) => sessionNotes(c, user, { repId, week: weeks.week }),
+		(c) => agreedNextSteps(c, user, { repId, week: weeks.week }),
+		// Read once, for the strength's deal on the agenda and for the deal pickers.
+		(c) => openDealsOf(c, repId, weeks.week)
+	]);
 	const agenda = await coachingAgenda(q, scope, { repId, week: weeks.week, openDeals });
 	return {
 		rep: agenda.rep,
@@ -533,8 +539,8 @@ export async function coachingSession(
 		leaderNote: notes.leaderNote,
 		selfReview: notes.selfReview,
 		dealNotes: notes.dealNotes,
-		nextSteps: await agreedNextSteps(q, user, { repId, week: weeks.week }),
-		openDeals: await openDeals(),
+		nextSteps,
+		openDeals,
 		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7)
 	};
 }
