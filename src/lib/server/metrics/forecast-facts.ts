@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/index.ts';
+import type { DataOrigin, Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
 import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 
@@ -100,8 +100,17 @@ async function rebuild(db: Queryable): Promise<void> {
 	}
 }
 
+/** Per database, the fingerprint its `forecast_cache` was last seen to describe: then no query is needed. */
+const described = new WeakMap<DataOrigin, string>();
+
 /** Makes sure the `forecast_cache` tables describe the snapshots as they are now. */
 export async function forecastFacts(db: Queryable): Promise<void> {
+	if (db.origin && described.get(db.origin) === (await dataFingerprint(db)).fingerprint) return;
+	await cacheFacts(db);
+	if (db.origin) described.set(db.origin, (await storedFingerprint(db)) ?? '');
+}
+
+async function cacheFacts(db: Queryable): Promise<void> {
 	await db.all(`ATTACH IF NOT EXISTS ':memory:' AS forecast_cache`);
 	const key = (await db.one<{ key: string }>(
 		`SELECT coalesce(path, database_name) AS key FROM duckdb_databases() WHERE database_name = current_database()`
@@ -124,6 +133,7 @@ export async function forecastFacts(db: Queryable): Promise<void> {
 
 /** Drops the cached facts, so the next question rebuilds them. */
 export async function forgetForecastFacts(db: Queryable): Promise<void> {
+	if (db.origin) described.delete(db.origin);
 	await db.all(`ATTACH IF NOT EXISTS ':memory:' AS forecast_cache`);
 	await db.all('DROP TABLE IF EXISTS forecast_cache.fingerprint');
 }

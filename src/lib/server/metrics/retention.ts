@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
-import { firstWonCte, type RevenueMixPeriod } from './revenue-mix.ts';
+import { withRevenueFacts, type RevenueMixPeriod } from './revenue-mix.ts';
 
 /**
  * The account manager's questions: do the customers whose contracts came up stay and grow (net
@@ -46,86 +46,75 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 	const decider = scopeCondition(scope, 'rh.owner_id');
 	const currentOwner = scopeCondition(scope, 'rh.current_owner');
 	const expander = scopeCondition(scope, 'fw.owner_id');
-	const rows = await db.all<RetentionRow & { renewal_deals_known: number }>(
-		/* sql */ `
-		WITH ${firstWonCte},
-		renewal_history AS (
+	const rows = await withRevenueFacts(db, (facts) =>
+		db.all<RetentionRow & { renewal_deals_known: number }>(
+			/* sql */ `
+			WITH first_won AS (SELECT * FROM ${facts.first_won}),
+			renewal_history AS (SELECT * FROM ${facts.renewal_history}),
+			renewals_decided AS (
+				SELECT rh.*, d.account_id
+				FROM renewal_history rh
+				JOIN deals d ON d.id = rh.deal_id
+				WHERE rh.decided_date BETWEEN $from::DATE AND $to::DATE AND d.account_id IS NOT NULL AND ${decider.sql}
+			),
+			renewal_by_account AS (
+				SELECT
+					account_id,
+					count(*) AS renewals,
+					sum(amount_up_for_renewal) AS starting,
+					coalesce(sum(amount_up_for_renewal) FILTER (WHERE outcome = 'lost'), 0) AS churn,
+					coalesce(sum(greatest(amount_up_for_renewal - decided_amount, 0)) FILTER (WHERE outcome = 'won'), 0) AS contraction,
+					coalesce(sum(greatest(decided_amount - amount_up_for_renewal, 0)) FILTER (WHERE outcome = 'won'), 0) AS renewal_uplift
+				FROM renewals_decided
+				GROUP BY account_id
+			),
+			expansion_by_account AS (
+				SELECT d.account_id, sum(fw.amount) AS won
+				FROM first_won fw
+				JOIN deals d ON d.id = fw.deal_id
+				WHERE d.deal_type IN ('upsell', 'cross_sell')
+					AND fw.won_date BETWEEN $from::DATE AND $to::DATE
+					AND d.account_id IN (SELECT account_id FROM renewal_by_account)
+					AND ${expander.sql}
+				GROUP BY d.account_id
+			),
+			account_first_win AS (
+				SELECT d.account_id, min(fw.won_date) AS first_won_date
+				FROM first_won fw
+				JOIN deals d ON d.id = fw.deal_id
+				GROUP BY d.account_id
+			),
+			account_cohorts AS (
+				SELECT
+					r.*,
+					r.renewal_uplift + coalesce(e.won, 0) AS expansion,
+					year(coalesce(a.customer_since, afw.first_won_date))::VARCHAR AS cohort
+				FROM renewal_by_account r
+				LEFT JOIN expansion_by_account e USING (account_id)
+				LEFT JOIN accounts a ON a.id = r.account_id
+				LEFT JOIN account_first_win afw USING (account_id)
+			)
 			SELECT
-				s.deal_id,
-				arg_min(s.amount, s.snapshot_date) AS amount_up_for_renewal,
-				arg_max(s.owner_id, s.snapshot_date) AS current_owner,
-				arg_min(st.outcome, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS outcome,
-				arg_min(s.close_date, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_date,
-				arg_min(s.amount, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_amount,
-				arg_min(s.owner_id, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS owner_id
-			FROM snapshots s
-			JOIN stages st ON st.id = s.stage_id
-			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
-			GROUP BY s.deal_id
-		),
-		renewals_decided AS (
-			SELECT rh.*, d.account_id
-			FROM renewal_history rh
-			JOIN deals d ON d.id = rh.deal_id
-			WHERE rh.decided_date BETWEEN $from::DATE AND $to::DATE AND d.account_id IS NOT NULL AND ${decider.sql}
-		),
-		renewal_by_account AS (
-			SELECT
-				account_id,
-				count(*) AS renewals,
-				sum(amount_up_for_renewal) AS starting,
-				coalesce(sum(amount_up_for_renewal) FILTER (WHERE outcome = 'lost'), 0) AS churn,
-				coalesce(sum(greatest(amount_up_for_renewal - decided_amount, 0)) FILTER (WHERE outcome = 'won'), 0) AS contraction,
-				coalesce(sum(greatest(decided_amount - amount_up_for_renewal, 0)) FILTER (WHERE outcome = 'won'), 0) AS renewal_uplift
-			FROM renewals_decided
-			GROUP BY account_id
-		),
-		expansion_by_account AS (
-			SELECT d.account_id, sum(fw.amount) AS won
-			FROM first_won fw
-			JOIN deals d ON d.id = fw.deal_id
-			WHERE d.deal_type IN ('upsell', 'cross_sell')
-				AND fw.won_date BETWEEN $from::DATE AND $to::DATE
-				AND d.account_id IN (SELECT account_id FROM renewal_by_account)
-				AND ${expander.sql}
-			GROUP BY d.account_id
-		),
-		account_first_win AS (
-			SELECT d.account_id, min(fw.won_date) AS first_won_date
-			FROM first_won fw
-			JOIN deals d ON d.id = fw.deal_id
-			GROUP BY d.account_id
-		),
-		account_cohorts AS (
-			SELECT
-				r.*,
-				r.renewal_uplift + coalesce(e.won, 0) AS expansion,
-				year(coalesce(a.customer_since, afw.first_won_date))::VARCHAR AS cohort
-			FROM renewal_by_account r
-			LEFT JOIN expansion_by_account e USING (account_id)
-			LEFT JOIN accounts a ON a.id = r.account_id
-			LEFT JOIN account_first_win afw USING (account_id)
+				(SELECT count(*) FROM renewal_history rh WHERE ${currentOwner.sql})::INTEGER AS renewal_deals_known,
+				c.*
+			FROM (SELECT true) one
+			LEFT JOIN (
+				SELECT
+					cohort,
+					grouping(cohort) = 1 AS is_total,
+					count(*)::INTEGER AS accounts,
+					coalesce(sum(renewals), 0)::INTEGER AS renewals,
+					coalesce(sum(starting), 0)::DOUBLE AS starting,
+					coalesce(sum(expansion), 0)::DOUBLE AS expansion,
+					coalesce(sum(contraction), 0)::DOUBLE AS contraction,
+					coalesce(sum(churn), 0)::DOUBLE AS churn,
+					((sum(starting) + sum(expansion) - sum(contraction) - sum(churn)) / nullif(sum(starting), 0))::DOUBLE AS nrr
+				FROM account_cohorts
+				GROUP BY ROLLUP (cohort)
+			) c ON true
+			ORDER BY c.is_total, c.cohort NULLS LAST`,
+			{ from: query.from, to: query.to, ...decider.params, ...currentOwner.params, ...expander.params }
 		)
-		SELECT
-			(SELECT count(*) FROM renewal_history rh WHERE ${currentOwner.sql})::INTEGER AS renewal_deals_known,
-			c.*
-		FROM (SELECT true) one
-		LEFT JOIN (
-			SELECT
-				cohort,
-				grouping(cohort) = 1 AS is_total,
-				count(*)::INTEGER AS accounts,
-				coalesce(sum(renewals), 0)::INTEGER AS renewals,
-				coalesce(sum(starting), 0)::DOUBLE AS starting,
-				coalesce(sum(expansion), 0)::DOUBLE AS expansion,
-				coalesce(sum(contraction), 0)::DOUBLE AS contraction,
-				coalesce(sum(churn), 0)::DOUBLE AS churn,
-				((sum(starting) + sum(expansion) - sum(contraction) - sum(churn)) / nullif(sum(starting), 0))::DOUBLE AS nrr
-			FROM account_cohorts
-			GROUP BY ROLLUP (cohort)
-		) c ON true
-		ORDER BY c.is_total, c.cohort NULLS LAST`,
-		{ from: query.from, to: query.to, ...decider.params, ...currentOwner.params, ...expander.params }
 	);
 	const known = rows[0]?.renewal_deals_known ?? 0;
 	// An empty cohort still yields ROLLUP's grand-total row (with zero accounts): that is "no total".
@@ -170,44 +159,46 @@ export const concentrationTopN = 10;
  */
 export async function keyAccountConcentration(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<KeyAccountConcentration> {
 	const reps = scopeCondition(scope, 'fw.owner_id');
-	const rows = await db.all<Omit<KeyAccountConcentration, 'top_accounts' | 'top_share' | 'key_account_share'> & Partial<ConcentrationAccount>>(
-		/* sql */ `
-		WITH ${firstWonCte},
-		won_in_period AS (
-			SELECT fw.amount, d.account_id
-			FROM first_won fw
-			LEFT JOIN deals d ON d.id = fw.deal_id
-			WHERE fw.won_date BETWEEN $from::DATE AND $to::DATE AND ${reps.sql}
-		),
-		by_account AS (
-			SELECT account_id, sum(amount) AS won
-			FROM won_in_period
-			WHERE account_id IS NOT NULL
-			GROUP BY account_id
-		),
-		ranked AS (
-			SELECT account_id, won, row_number() OVER (ORDER BY won DESC, account_id) AS rank
-			FROM by_account
-		),
-		totals AS (
+	const rows = await withRevenueFacts(db, (facts) =>
+		db.all<Omit<KeyAccountConcentration, 'top_accounts' | 'top_share' | 'key_account_share'> & Partial<ConcentrationAccount>>(
+			/* sql */ `
+			WITH first_won AS (SELECT * FROM ${facts.first_won}),
+			won_in_period AS (
+				SELECT fw.amount, d.account_id
+				FROM first_won fw
+				LEFT JOIN deals d ON d.id = fw.deal_id
+				WHERE fw.won_date BETWEEN $from::DATE AND $to::DATE AND ${reps.sql}
+			),
+			by_account AS (
+				SELECT account_id, sum(amount) AS won
+				FROM won_in_period
+				WHERE account_id IS NOT NULL
+				GROUP BY account_id
+			),
+			ranked AS (
+				SELECT account_id, won, row_number() OVER (ORDER BY won DESC, account_id) AS rank
+				FROM by_account
+			),
+			totals AS (
+				SELECT
+					(SELECT coalesce(sum(amount), 0) FROM won_in_period)::DOUBLE AS total_won,
+					(SELECT count(*) FROM by_account)::INTEGER AS accounts,
+					(SELECT coalesce(sum(won), 0) FROM ranked WHERE rank <= $top)::DOUBLE AS top_won,
+					(SELECT coalesce(sum(b.won), 0) FROM by_account b JOIN accounts a ON a.id = b.account_id WHERE a.key_account)::DOUBLE AS key_account_won
+			)
 			SELECT
-				(SELECT coalesce(sum(amount), 0) FROM won_in_period)::DOUBLE AS total_won,
-				(SELECT count(*) FROM by_account)::INTEGER AS accounts,
-				(SELECT coalesce(sum(won), 0) FROM ranked WHERE rank <= $top)::DOUBLE AS top_won,
-				(SELECT coalesce(sum(b.won), 0) FROM by_account b JOIN accounts a ON a.id = b.account_id WHERE a.key_account)::DOUBLE AS key_account_won
+				t.*,
+				r.rank::INTEGER AS rank,
+				r.account_id,
+				coalesce(a.name, 'Account #' || r.account_id) AS name,
+				coalesce(a.key_account, false) AS key_account,
+				r.won::DOUBLE AS won
+			FROM totals t
+			LEFT JOIN ranked r ON r.rank <= $top
+			LEFT JOIN accounts a ON a.id = r.account_id
+			ORDER BY r.rank`,
+			{ from: query.from, to: query.to, top: concentrationTopN, ...reps.params }
 		)
-		SELECT
-			t.*,
-			r.rank::INTEGER AS rank,
-			r.account_id,
-			coalesce(a.name, 'Account #' || r.account_id) AS name,
-			coalesce(a.key_account, false) AS key_account,
-			r.won::DOUBLE AS won
-		FROM totals t
-		LEFT JOIN ranked r ON r.rank <= $top
-		LEFT JOIN accounts a ON a.id = r.account_id
-		ORDER BY r.rank`,
-		{ from: query.from, to: query.to, top: concentrationTopN, ...reps.params }
 	);
 	const totals = rows[0];
 	const share = (part: number) => (totals.total_won > 0 ? part / totals.total_won : null);

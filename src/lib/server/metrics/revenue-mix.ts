@@ -65,8 +65,7 @@ export interface PipelineSplit {
  *
  * One pass over the Closed Won rows of every snapshot, grouped per deal with arg_min; materialised
  * because the deal-type derivation reads it as well as the won totals. This scan of all snapshots is
- * what each question would pay for, so revenue mix reads it from facts (below), built once per data
- * version; retention, asked only of account managers, still reads it as a CTE.
+ * what each question would pay for, so it is read from facts (below), built once per data version.
  */
 const firstWonSql = /* sql */ `
 	SELECT
@@ -79,8 +78,6 @@ const firstWonSql = /* sql */ `
 	WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
 	GROUP BY s.deal_id`;
 
-export const firstWonCte = /* sql */ `first_won AS MATERIALIZED (${firstWonSql})`;
-
 /*
  * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
  * with no account there is no earlier win, so it is new business, derived.
@@ -89,8 +86,9 @@ const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')
 const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
 
 /**
- * The facts every revenue-mix question starts from (`first_won` and `typed_deals`), the same for every
- * scope and period, so built once per data version (facts.ts).
+ * The facts every revenue question starts from, the same for every scope and period, so built once
+ * per data version (facts.ts): `first_won`, `typed_deals`, the renewal deals' histories, the snapshot
+ * dates, and the open pipeline of every snapshot per owner and segment.
  *
  * `typed_deals` is the one place deal types are decided. An explicit type wins. Without one, the
  * deal is existing business when its account already had a won deal before the deal was created:
@@ -155,6 +153,24 @@ const revenueFacts = {
 			FROM deals d
 			LEFT JOIN derived_segments ds ON ds.deal_id = d.id`
 		],
+		[
+			'renewal_history',
+			/* sql */ `
+			-- Each renewal deal's whole story: what was up for renewal, who holds it now, and how and when
+			-- it was decided (retention.ts).
+			SELECT
+				s.deal_id,
+				arg_min(s.amount, s.snapshot_date) AS amount_up_for_renewal,
+				arg_max(s.owner_id, s.snapshot_date) AS current_owner,
+				arg_min(st.outcome, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS outcome,
+				arg_min(s.close_date, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_date,
+				arg_min(s.amount, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_amount,
+				arg_min(s.owner_id, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS owner_id
+			FROM snapshots s
+			JOIN stages st ON st.id = s.stage_id
+			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
+			GROUP BY s.deal_id`
+		],
 		['snapshot_dates', `SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`],
 		[
 			'open_by_snapshot',
@@ -175,8 +191,8 @@ const revenueFacts = {
 
 type RevenueTables = Record<(typeof revenueFacts.tables)[number][0], string>;
 
-/** Asks `question` of the revenue facts, which the CTEs of `dealFactsCtes` name. */
-function withRevenueFacts<R>(db: Queryable, question: (tables: RevenueTables) => Promise<R>): Promise<R> {
+/** Asks `question` of the revenue facts; `dealFactsCtes` names the first two as CTEs. */
+export function withRevenueFacts<R>(db: Queryable, question: (tables: RevenueTables) => Promise<R>): Promise<R> {
 	return withFacts(db, revenueFacts, {}, question);
 }
 
