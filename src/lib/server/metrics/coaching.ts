@@ -143,11 +143,16 @@ function repScope(scope: Scope, repId: number, teamId: number | null): Scope {
  * Question: what should rep `repId` and their leader talk about in the 1:1 of `week`? Executives
  * get a 403 (the follow-up carries the private next steps), a rep outside the scope a 404.
  */
-export async function coachingAgenda(
+export async function coachingAgenda(q: Queryable, scope: Scope, options: { repId: number; week: string }): Promise<CoachingAgenda> {
+	return (await agendaAndOpenDeals(q, scope, options)).agenda;
+}
+
+/** The agenda, and the rep's open deals it read on the way (the 1:1's deal pickers show them). */
+async function agendaAndOpenDeals(
 	q: Queryable,
 	scope: Scope,
-	{ repId, week, openDeals: known }: { repId: number; week: string; openDeals?: OpenDeal[] }
-): Promise<CoachingAgenda> {
+	{ repId, week }: { repId: number; week: string }
+): Promise<{ agenda: CoachingAgenda; openDeals: OpenDeal[] }> {
 	if (scope.role === 'executive') error(403, 'Coaching is private between a rep and their leader.');
 	if (scope.repIds !== null && !scope.repIds.includes(repId)) error(404, 'No such rep');
 	const repRow = await q.one<CoachingRep & { team_id: number | null }>(
@@ -175,7 +180,7 @@ export async function coachingAgenda(
 		async (c) => (previous ? await openedDealsMovedOn(c, repId, previous, week) : []),
 		(c) => conversionFocus(c, only, week),
 		(c) => teamStrengths(c, only, strengthPeriod),
-		async (c) => known ?? (await openDealsOf(c, repId, week))
+		(c) => openDealsOf(c, repId, week)
 	]);
 
 	const stepTransitions = await transitionsSince(q, only, week, previous, transitions, steps);
@@ -265,7 +270,7 @@ export async function coachingAgenda(
 		movement: step.deal ? dealMovement(stepTransitions.get(step.week)?.get(step.deal.crm_id) ?? null, step.week, week, stages) : null
 	}));
 
-	return { rep, week, previous_week: previous, celebrate, energy, strength, follow_up };
+	return { agenda: { rep, week, previous_week: previous, celebrate, energy, strength, follow_up }, openDeals };
 }
 
 /**
@@ -524,13 +529,11 @@ export async function coachingSession(
 		);
 		return { rep: rep!, weeks: null };
 	}
-	const [notes, nextSteps, openDeals] = await sideBySide(q, [
+	const [notes, nextSteps, { agenda, openDeals }] = await sideBySide(q, [
 		(c) => sessionNotes(c, user, { repId, week: weeks.week }),
 		(c) => agreedNextSteps(c, user, { repId, week: weeks.week }),
-		// Read once, for the strength's deal on the agenda and for the deal pickers.
-		(c) => openDealsOf(c, repId, weeks.week)
+		(c) => agendaAndOpenDeals(c, scope, { repId, week: weeks.week })
 	]);
-	const agenda = await coachingAgenda(q, scope, { repId, week: weeks.week, openDeals });
 	return {
 		rep: agenda.rep,
 		seat: notes.seat,
