@@ -24,6 +24,7 @@ import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+import { ladderSql } from './deal-history.ts';
 
 /**
  * The weekly 1:1 agenda, generated from the data: what to celebrate, where energy is needed, the
@@ -281,14 +282,7 @@ async function agendaAndOpenDeals(
 async function openedDealsMovedOn(q: Queryable, repId: number, from: string, to: string): Promise<CelebrateItem[]> {
 	const rows = await q.all<DealRef & { stage_from: string; stage_to: string; won: boolean }>(
 		/* sql */ `
-		WITH ladder AS (
-			SELECT id, name, outcome,
-				CASE outcome
-					WHEN 'open' THEN position
-					WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-				END AS rank
-			FROM stages
-		),
+		WITH ladder AS (${ladderSql}),
 		opened AS (
 			SELECT id FROM deals WHERE sourced_by = $rep
 		),

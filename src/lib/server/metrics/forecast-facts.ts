@@ -1,5 +1,6 @@
 import type { DataOrigin, Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
+import { firstWonSql } from './deal-history.ts';
 import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 
 /**
@@ -33,16 +34,7 @@ import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 const buildSql = [
 	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.snapshot_dates AS
 		SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`,
-	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.won_deals AS
-		SELECT
-			s.deal_id,
-			min(s.snapshot_date) AS won_on,
-			arg_min(s.close_date, s.snapshot_date) AS close_date,
-			arg_min(s.amount, s.snapshot_date) AS amount,
-			arg_min(s.owner_id, s.snapshot_date) AS owner_id
-		FROM snapshots s
-		WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
-		GROUP BY s.deal_id`,
+	`CREATE OR REPLACE TABLE forecast_cache.won_deals AS ${firstWonSql}`,
 	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.stage_outcomes AS
 		WITH
 		next_snapshot AS (

@@ -3,6 +3,7 @@ import { withFacts, type FactsDefinition } from './facts.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, type MovementPart, type Period } from '../../domain/movement.ts';
+import { ladderSql } from './deal-history.ts';
 
 /**
  * Pipeline movement between two snapshots A and B: the waterfall from open pipeline at A to open
@@ -42,15 +43,7 @@ const comparisonFacts = {
 			'pairs',
 			/* sql */ `
 			WITH
-			ladder AS (
-				SELECT id, outcome,
-					-- A win is beyond every open stage; a loss is on no step of the ladder.
-					CASE outcome
-						WHEN 'open' THEN position
-						WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-					END AS rank
-				FROM stages
-			),
+			ladder AS (${ladderSql}),
 			-- Only deals that are pipeline at A or at B can move it; most rows of a snapshot are deals
 			-- closed long ago, and skipping them early is most of this query's speed.
 			pipeline_deals AS (
@@ -152,9 +145,17 @@ function comparisonFactParams(options: MovementOptions): SqlParams {
 	};
 }
 
-/** Asks `question` of the comparison facts of A, B and P (the same for every scope). */
-function withComparison<R>(db: Queryable, options: MovementOptions, question: (tables: ComparisonTables) => Promise<R>): Promise<R> {
-	return withFacts(db, comparisonFacts, comparisonFactParams(options), question);
+/**
+ * Asks `question` of the comparison facts of A, B and P (the same for every scope), with the CTEs
+ * that narrow them to the scope and deal type.
+ */
+function withComparison<R>(
+	db: Queryable,
+	scope: Scope,
+	options: MovementOptions,
+	question: (ctes: { sql: string; params: SqlParams }, tables: ComparisonTables) => Promise<R>
+): Promise<R> {
+	return withFacts(db, comparisonFacts, comparisonFactParams(options), (tables) => question(comparisonCtes(tables, scope, options), tables));
 }
 
 /** `parts`: the scope's deals of the comparison, of the chosen deal type. */
@@ -187,8 +188,7 @@ export interface PipelineMovement {
 
 /** The waterfall from open pipeline at A to open pipeline at B. Sums are exact DECIMALs, converted last. */
 export async function pipelineMovement(db: Queryable, scope: Scope, options: MovementOptions): Promise<PipelineMovement> {
-	const row = await withComparison(db, options, (tables) => {
-		const ctes = comparisonCtes(tables, scope, options);
+	const row = await withComparison(db, scope, options, (ctes) => {
 		return db.one<Record<string, number>>(
 			/* sql */ `
 			WITH ${ctes.sql}
@@ -261,8 +261,7 @@ export async function movementDeals(
 	scope: Scope,
 	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null }
 ): Promise<DealList<MovementDeal>> {
-	const rows = await withComparison(db, options, (tables) => {
-		const ctes = comparisonCtes(tables, scope, options);
+	const rows = await withComparison(db, scope, options, (ctes) => {
 		return db.all<MovementDeal & { total: number }>(
 			/* sql */ `
 			WITH ${ctes.sql},
@@ -319,7 +318,7 @@ export async function dealsCreatedAndClosed(
 	options: MovementOptions
 ): Promise<CreatedAndClosedDeal[]> {
 	const reps = scopeCondition(scope, 'c.owner_id');
-	return withComparison(db, options, (tables) =>
+	return withComparison(db, scope, options, (_ctes, tables) =>
 		db.all<CreatedAndClosedDeal>(
 			/* sql */ `
 			SELECT
@@ -380,8 +379,7 @@ const directionSql = /* sql */ `
  * B, with counts and amounts, plus how many moved forward and backward.
  */
 export async function stageTransitions(db: Queryable, scope: Scope, options: MovementOptions): Promise<StageTransitions> {
-	const cells = await withComparison(db, options, (tables) => {
-		const ctes = comparisonCtes(tables, scope, options);
+	const cells = await withComparison(db, scope, options, (ctes) => {
 		return db.all<StageTransitionCell>(
 			/* sql */ `
 			WITH ${ctes.sql},
@@ -438,8 +436,7 @@ export async function transitionDeals(
 	options: MovementOptions & { direction?: MoveDirection | null; stageFrom?: StageKey | null; stageTo?: StageKey | null; limit?: number | null }
 ): Promise<DealList<TransitionDeal>> {
 	const stageParam = (key: StageKey | null | undefined) => (key === undefined || key === null ? null : key === 'none' ? -1 : key);
-	const rows = await withComparison(db, options, (tables) => {
-		const ctes = comparisonCtes(tables, scope, options);
+	const rows = await withComparison(db, scope, options, (ctes) => {
 		return db.all<TransitionDeal & { total: number }>(
 			/* sql */ `
 			WITH ${ctes.sql},
@@ -509,8 +506,7 @@ export async function slippedDeals(
 	scope: Scope,
 	options: MovementOptions & { limit?: number | null }
 ): Promise<DealList<SlippedDeal>> {
-	const rows = await withComparison(db, options, (tables) => {
-		const ctes = comparisonCtes(tables, scope, options);
+	const rows = await withComparison(db, scope, options, (ctes, tables) => {
 		return db.all<SlippedDeal & { total: number }>(
 			/* sql */ `
 			WITH ${ctes.sql},

@@ -1,5 +1,6 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { firstWonSql as firstWonOnSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
 
 /**
@@ -59,24 +60,8 @@ export interface PipelineSplit {
 	existing: { total: number; weighted: number };
 }
 
-/**
- * When, for how much and by whom each deal was won: the first snapshot showing it Closed Won, so a
- * deal edited after it was won (later snapshots still carry it) counts once, as first seen won.
- *
- * One pass over the Closed Won rows of every snapshot, grouped per deal with arg_min; materialised
- * because the deal-type derivation reads it as well as the won totals. This scan of all snapshots is
- * what each question would pay for, so it is read from facts (below), built once per data version.
- */
-const firstWonSql = /* sql */ `
-	SELECT
-		s.deal_id,
-		min(s.snapshot_date) AS won_snapshot,
-		arg_min(s.close_date, s.snapshot_date) AS won_date,
-		arg_min(s.amount, s.snapshot_date) AS amount,
-		arg_min(s.owner_id, s.snapshot_date) AS owner_id
-	FROM snapshots s
-	WHERE s.stage_id IN (SELECT id FROM stages WHERE outcome = 'won')
-	GROUP BY s.deal_id`;
+/** Each deal's first win (deal-history.ts), by the names the revenue questions use. */
+const firstWonSql = /* sql */ `SELECT deal_id, won_on AS won_snapshot, close_date AS won_date, amount, owner_id FROM (${firstWonOnSql})`;
 
 /*
  * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):

@@ -3,6 +3,7 @@ import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts
 import type { DealType } from '../../domain/roles.ts';
 import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/movement.ts';
 import { dealList, type DealList } from './movement.ts';
+import { ladderSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
 
 /**
@@ -21,15 +22,6 @@ export interface WindowOptions {
 
 /** Smallest sample a team's median is trusted on; below it we fall back to the wider group. */
 export const minimumSample = 5;
-
-/** The stage ladder: a win is beyond every open stage; a loss is on no step of it. */
-const ladderSql = /* sql */ `
-	SELECT id AS stage_id, name, position, outcome,
-		CASE outcome
-			WHEN 'open' THEN position
-			WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-		END AS rank
-	FROM stages`;
 
 /**
  * Stage entries inside the window `[window_start, at]`, the same for every scope, so worked out once
@@ -407,6 +399,18 @@ function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string })
 	)`;
 }
 
+/** `current`: the open deals at `at` the lists judge, those of the scope due in P, of the deal type. */
+function currentCte(tables: StageWindowTables, reps: { sql: string }) {
+	return /* sql */ `
+	current AS (
+		SELECT o.*
+		FROM ${tables.open_deals} o
+		WHERE ${reps.sql}
+			AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
+			AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
+	)`;
+}
+
 export interface StalledDeal {
 	deal_id: string;
 	deal_name: string | null;
@@ -437,13 +441,7 @@ export async function stalledDeals(
 			/* sql */ `
 			WITH
 			${typicalStageDaysCtes(tables, teams)},
-			current AS (
-				SELECT o.*
-				FROM ${tables.open_deals} o
-				WHERE ${reps.sql}
-					AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-					AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
-			),
+			${currentCte(tables, reps)},
 			judged AS (
 				SELECT c.*, ($at::DATE - c.since)::INTEGER AS days_in_stage,
 					coalesce(tt.days, ta.days) AS typical_days
@@ -518,13 +516,7 @@ export async function agingDeals(
 			usual_all AS (
 				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample}
 			),
-			current AS (
-				SELECT o.*
-				FROM ${tables.open_deals} o
-				WHERE ${reps.sql}
-					AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-					AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
-			),
+			${currentCte(tables, reps)},
 			judged AS (
 				SELECT c.*, ($at::DATE - c.created)::INTEGER AS age_days,
 					coalesce(utt.days, ut.days, (SELECT days FROM usual_all)) AS usual_cycle_days

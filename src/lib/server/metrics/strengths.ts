@@ -1,5 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
+import { ladderSql } from './deal-history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { coverage } from './forecast.ts';
@@ -162,15 +163,7 @@ function peerCondition(scope: Scope) {
  * another team's AE, and the filter would cost about as much as it saves.
  */
 const dealFactsCtes = /* sql */ `
-	ladder AS (
-		SELECT id, outcome,
-			-- A win is beyond every open stage; a loss is on no step of the ladder.
-			CASE outcome
-				WHEN 'open' THEN position
-				WHEN 'won' THEN (SELECT max(position) FROM stages WHERE outcome = 'open') + 1
-			END AS rank
-		FROM stages
-	),
+	ladder AS (${ladderSql}),
 	snapshot_dates AS (
 		SELECT DISTINCT snapshot_date FROM snapshots
 	),
