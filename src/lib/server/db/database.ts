@@ -19,14 +19,9 @@ function plain(value: unknown): unknown {
 	return value;
 }
 
-function toRows<T>(objects: Record<string, unknown>[], dateColumns: Set<string>): T[] {
-	return objects.map((object) => {
-		const row: Row = {};
-		for (const [key, value] of Object.entries(object)) {
-			row[key] = dateColumns.has(key) && value instanceof Date ? value.toISOString().slice(0, 10) : plain(value);
-		}
-		return row as T;
-	});
+/** A DATE as 'YYYY-MM-DD' (DuckDB hands it over as a Date at midnight UTC). */
+function isoDate(value: unknown): unknown {
+	return value instanceof Date ? value.toISOString().slice(0, 10) : plain(value);
 }
 
 /** A read-only view of the database, the only thing metric functions receive. */
@@ -66,11 +61,18 @@ export interface DataOrigin {
 
 async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
 	const reader = await connection.runAndReadAll(sql, params);
-	const dateColumns = new Set<string>();
-	reader.columnNames().forEach((name, index) => {
-		if (reader.columnType(index).typeId === DuckDBTypeId.DATE) dateColumns.add(name);
-	});
-	return toRows<T>(reader.getRowObjectsJS() as Record<string, unknown>[], dateColumns);
+	// Column by column, then into rows: a third of the time of DuckDB's row objects on large answers
+	// (a movement answer of 4,000 deals).
+	const names = reader.columnNames();
+	const convert = names.map((_, index) => (reader.columnType(index).typeId === DuckDBTypeId.DATE ? isoDate : plain));
+	const columns = reader.getColumnsJS();
+	const rows: T[] = new Array(reader.currentRowCount);
+	for (let r = 0; r < rows.length; r++) {
+		const row: Row = {};
+		for (let c = 0; c < names.length; c++) row[names[c]] = convert[c](columns[c][r]);
+		rows[r] = row as T;
+	}
+	return rows;
 }
 
 function queryable(connection: DuckDBConnection, database?: Database): Queryable {
