@@ -1,4 +1,3 @@
-import { listValue } from '@duckdb/node-api';
 import { error } from '@sveltejs/kit';
 import { sideBySide, type Queryable } from '../db/index.ts';
 import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
@@ -19,7 +18,7 @@ import type {
 	StrengthDeal,
 	StrengthItem
 } from '../../domain/coaching.ts';
-import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, type TransitionDeal } from './movement.ts';
+import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
@@ -88,18 +87,22 @@ async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
 	return new Map(rows.map((row) => [row.name, row]));
 }
 
-/** Our deal records for CRM ids the metric questions return, with their account. */
-async function dealRefs(q: Queryable, crmIds: readonly string[]): Promise<Map<string, DealRef>> {
-	const unique = [...new Set(crmIds)];
-	if (unique.length === 0) return new Map();
-	const rows = await q.all<DealRef>(
-		/* sql */ `
-		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account
-		-- A join, not list_contains: that compares every deal with every id (half a second at scale 40).
-		FROM (SELECT unnest($ids::VARCHAR[]) AS crm_id) wanted
-		JOIN deals d ON d.crm_id = wanted.crm_id
-		LEFT JOIN accounts a ON a.id = d.account_id`,
-		{ ids: listValue(unique) }
+/**
+ * Our records, with their account, of the deals the agenda can name: those the rep held at either
+ * snapshot of the week (the movement lists and the deals created and closed in it) and those open
+ * now (the stalled list). Read from the facts those lists read, so it needs no list to start.
+ */
+async function agendaDealRefs(q: Queryable, repId: number, previous: string | null, week: string): Promise<Map<string, DealRef>> {
+	const refsSql = (table: string) => `SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = $rep`;
+	const rows = await withStageWindow(q, { at: week }, (window) =>
+		previous
+			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
+					q.all<DealRef>(
+						[refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)].join('\nUNION\n'),
+						{ rep: repId }
+					)
+				)
+			: q.all<DealRef>(refsSql(window.open_deals), { rep: repId })
 	);
 	return new Map(rows.map((row) => [row.crm_id, row]));
 }
@@ -171,7 +174,7 @@ async function agendaAndOpenDeals(
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
 	// time of the slowest, not of all of them together.
-	const [transitions, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals] = await sideBySide(q, [
+	const [transitions, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs] = await sideBySide(q, [
 		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week })).deals : []),
 		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
 		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
@@ -181,18 +184,12 @@ async function agendaAndOpenDeals(
 		async (c) => (previous ? await openedDealsMovedOn(c, repId, previous, week) : []),
 		(c) => conversionFocus(c, only, week),
 		(c) => teamStrengths(c, only, strengthPeriod),
-		(c) => openDealsOf(c, repId, week)
+		(c) => openDealsOf(c, repId, week),
+		(c) => agendaDealRefs(c, repId, previous, week)
 	]);
 
 	const stepTransitions = await transitionsSince(q, only, week, previous, transitions, steps);
 
-	const refs = await dealRefs(q, [
-		...transitions.map((d) => d.deal_id),
-		...stalled.map((d) => d.deal_id),
-		...slipped.map((d) => d.deal_id),
-		...createdAndClosed.map((d) => d.deal_id),
-		...parts.map((d) => d.deal_id)
-	]);
 	const ref = (crmId: string, name: string | null): DealRef =>
 		refs.get(crmId) ?? { id: -1, crm_id: crmId, name, account: null, key_account: false };
 

@@ -83,10 +83,12 @@ const comparisonFacts = {
 			),
 			amounts AS (
 				SELECT c.*, d.deal_type, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
+					a.name AS account, coalesce(a.key_account, false) AS key_account,
 					CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
 					CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
 				FROM compared c
 				LEFT JOIN deals d ON d.id = c.deal_id
+				LEFT JOIN accounts a ON a.id = d.account_id
 			)
 			SELECT i.*,
 				-- Checked in this order, so every deal lands in at most one part. Deals counted at both A and
@@ -109,10 +111,12 @@ const comparisonFacts = {
 			'created_and_closed',
 			/* sql */ `
 			SELECT s.deal_id, s.owner_id, s.amount, s.close_date, st.outcome,
-				d.deal_type, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name AS deal_name
+				d.deal_type, coalesce(d.crm_id, s.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
+				a.name AS account, coalesce(a.key_account, false) AS key_account
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome IN ('won', 'lost')
 			LEFT JOIN deals d ON d.id = s.deal_id
+			LEFT JOIN accounts a ON a.id = d.account_id
 			WHERE s.snapshot_date = $to::DATE
 				AND ($period_start::DATE IS NULL OR s.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
 				AND s.deal_id NOT IN (SELECT deal_id FROM snapshots WHERE snapshot_date = $from::DATE)`
@@ -134,7 +138,7 @@ const comparisonFacts = {
 	]
 } as const satisfies FactsDefinition<string>;
 
-type ComparisonTables = Record<(typeof comparisonFacts.tables)[number][0], string>;
+export type ComparisonTables = Record<(typeof comparisonFacts.tables)[number][0], string>;
 
 function comparisonFactParams(options: MovementOptions): SqlParams {
 	return {
@@ -143,6 +147,11 @@ function comparisonFactParams(options: MovementOptions): SqlParams {
 		period_start: options.period?.start ?? null,
 		period_end: options.period?.end ?? null
 	};
+}
+
+/** Asks `question` of the comparison facts of A and B over the whole open pipeline, as they are. */
+export function withComparisonFacts<R>(db: Queryable, options: MovementOptions, question: (tables: ComparisonTables) => Promise<R>): Promise<R> {
+	return withFacts(db, comparisonFacts, comparisonFactParams(options), question);
 }
 
 /**
@@ -155,7 +164,7 @@ function withComparison<R>(
 	options: MovementOptions,
 	question: (ctes: { sql: string; params: SqlParams }, tables: ComparisonTables) => Promise<R>
 ): Promise<R> {
-	return withFacts(db, comparisonFacts, comparisonFactParams(options), (tables) => question(comparisonCtes(tables, scope, options), tables));
+	return withComparisonFacts(db, options, (tables) => question(comparisonCtes(tables, scope, options), tables));
 }
 
 /** `parts`: the scope's deals of the comparison, of the chosen deal type. */
