@@ -249,6 +249,19 @@ function pipelineSplit(row: SplitColumns): PipelineSplit {
 	};
 }
 
+/**
+ * Asks `question` with what most splits start from: the revenue facts, the scope's deals won in the
+ * period (`won_in_period`) and its deals open at the latest snapshot up to `to` (`open_at_end`), as
+ * CTEs to put after `WITH`, and the scope's parameters.
+ */
+function withScopedSplit<R>(db: Queryable, scope: Scope, question: (split: string, scoped: SqlParams) => Promise<R>): Promise<R> {
+	const won = scopeCondition(scope, 'fw.owner_id');
+	const open = scopeCondition(scope, 's.owner_id');
+	return withRevenueFacts(db, (facts) =>
+		question(`${dealFactsCtes(facts)},\n${wonInPeriodCte(won.sql)},\n${openAtEndCtes(open.sql)}`, { ...won.params, ...open.params })
+	);
+}
+
 export interface RevenueMix {
 	from: string;
 	to: string;
@@ -266,9 +279,7 @@ export interface RevenueMix {
 
 /** Won revenue and open pipeline, split into new business and existing customers, for a scope. */
 export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RevenueMix> {
-	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 's.owner_id');
-	const row = await withRevenueFacts(db, (facts) =>
+	const row = await withScopedSplit(db, scope, (split, scoped) =>
 		db.one<
 			SplitColumns & {
 				pipeline_as_of: string | null;
@@ -280,9 +291,7 @@ export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPer
 			}
 		>(
 			/* sql */ `
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(wonReps.sql)},
-			${openAtEndCtes(openReps.sql)},
+			WITH ${split},
 			won AS (
 				SELECT
 					${bySegment('amount', 'won')},
@@ -303,7 +312,7 @@ export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPer
 				won.won_new_business * $weight + won.won_existing AS weighted_score,
 				open.*
 			FROM won, open`,
-			{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params }
+			{ ...period(query), weight: query.newBusinessWeight, ...scoped }
 		)
 	);
 	if (!row) throw new Error('The revenue-mix aggregate returned no row.');
@@ -449,15 +458,11 @@ export interface RepRevenueMixRow extends SplitColumns {
  * it never hides anyone.
  */
 export async function revenueMixByRep(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RepRevenueMixRow[]> {
-	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 's.owner_id');
 	const people = scopeCondition(scope, 'r.id');
-	return withRevenueFacts(db, (facts) =>
+	return withScopedSplit(db, scope, (split, scoped) =>
 		db.all<RepRevenueMixRow>(
 			/* sql */ `
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(wonReps.sql)},
-			${openAtEndCtes(openReps.sql)},
+			WITH ${split},
 			people AS (
 				SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${people.sql}
 				UNION SELECT owner_id FROM won_in_period
@@ -492,7 +497,7 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 			LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
 			LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
 			ORDER BY weighted_score DESC, name, p.rep_id`,
-			{ ...period(query), weight: query.newBusinessWeight, ...wonReps.params, ...openReps.params, ...people.params }
+			{ ...period(query), weight: query.newBusinessWeight, ...scoped, ...people.params }
 		)
 	);
 }
@@ -567,14 +572,10 @@ export interface SourceRow {
  * The relay's early legs (SDR, BDR, partner) show here even though an AE owns and closes the deal.
  */
 export async function newBusinessBySource(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<SourceRow[]> {
-	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 's.owner_id');
-	return withRevenueFacts(db, (facts) =>
+	return withScopedSplit(db, scope, (split, scoped) =>
 		db.all<SourceRow>(
 			/* sql */ `
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(wonReps.sql)},
-			${openAtEndCtes(openReps.sql)},
+			WITH ${split},
 			won_by_source AS (
 				SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
 				FROM won_in_period WHERE segment = 'new_business'
@@ -594,7 +595,7 @@ export async function newBusinessBySource(db: Queryable, scope: Scope, query: Re
 			FROM won_by_source w
 			FULL JOIN open_by_source o USING (source)
 			ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`,
-			{ ...period(query), ...wonReps.params, ...openReps.params }
+			{ ...period(query), ...scoped }
 		)
 	);
 }
@@ -666,14 +667,10 @@ export interface DealSegmentRow {
 
 /** Which segment each deal on the page is counted in, and whether that was derived. */
 export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<DealSegmentRow[]> {
-	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 's.owner_id');
-	return withRevenueFacts(db, (facts) =>
+	return withScopedSplit(db, scope, (split, scoped) =>
 		db.all<DealSegmentRow>(
 			/* sql */ `
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(wonReps.sql)},
-			${openAtEndCtes(openReps.sql)},
+			WITH ${split},
 			counted AS (
 				SELECT deal_id, 'won' AS counted_as, segment, segment_derived FROM won_in_period
 				UNION ALL
@@ -683,7 +680,7 @@ export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMi
 			FROM counted c
 			LEFT JOIN typed_deals td USING (deal_id)
 			ORDER BY c.deal_id, c.counted_as`,
-			{ ...period(query), ...wonReps.params, ...openReps.params }
+			{ ...period(query), ...scoped }
 		)
 	);
 }
