@@ -7,6 +7,8 @@
  * Seeds (or reuses) bench/bench-<scale>.duckdb with the demo company, then
  *   pages        50 signed-in requests per view through the built server (median, p95), against the
  *                same metric calls made directly on DuckDB in this process (sql_median_ms)
+ *   worked_out   the same requests to a server that remembers no answers (ANSWER_MEMORY_MB=0), so
+ *                that every one is worked out from the facts: what a question costs the first time
  *   page_data    the pages' own __data.json, everything a page load asks of the server
  *   concurrency  20 signed-in users mixing the views for 30 s
  *   browser      first render in Chromium and the largest chart's DOM nodes, per page
@@ -28,7 +30,7 @@ import { signIn, startServer, timedGet } from './bench/server.ts';
 import { median, ms, percentile } from './bench/stats.ts';
 import { benchCast, benchViews, viewNames, type View, type ViewName } from './bench/views.ts';
 
-const sections = ['pages', 'page_data', 'concurrency', 'browser', 'import'] as const;
+const sections = ['pages', 'worked_out', 'page_data', 'concurrency', 'browser', 'import'] as const;
 type Section = (typeof sections)[number];
 
 const usage = `Usage: npm run bench [-- --scale N] [--requests N] [--seconds S] [--users U] [--skip ${sections.join(',')}]
@@ -49,9 +51,14 @@ interface PageFigures {
 	p95_ms: number;
 	sql_median_ms: number;
 	ratio_to_sql: number;
+	/** The same requests with no answer remembered (the `worked_out` section). */
+	worked_out?: { median_ms: number; p95_ms: number; ratio_to_sql: number };
 }
 
 const warmUps = 3;
+
+type Cookies = Record<View['user'], string>;
+type Sequential = (view: View, path: string, n: number) => Promise<{ median_ms: number; p95_ms: number; n: number }>;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<number> {
@@ -100,11 +107,11 @@ async function main(): Promise<number> {
 	const cast = await benchCast(db);
 	const views = benchViews(cast);
 	const sqlMedian = {} as Record<ViewName, number>;
-	const samples = {} as Record<ViewName, { sql: number; http: number; page_data?: number }>;
+	const samples = {} as Record<ViewName, { sql: number; http: number; page_data?: number; worked_out?: number }>;
 	const csv = path.join(os.tmpdir(), `pipeline-coach-bench-${process.pid}.csv`);
 	let csvRows = 0;
 	try {
-		for (const view of runs('pages') ? views : []) {
+		for (const view of runs('pages') || runs('worked_out') ? views : []) {
 			const times = await series(requests, budget, () => view.direct(db));
 			sqlMedian[view.name] = median(times);
 			samples[view.name] = { sql: times.length, http: 0 };
@@ -119,72 +126,93 @@ async function main(): Promise<number> {
 	}
 
 	// 2. Through the real server, signed in.
-	log(`Starting the built server on port ${port} ...`);
-	const server = await startServer(seeded.path, port, log);
 	const pages = {} as Record<ViewName, PageFigures>;
 	const pageData = {} as Record<ViewName, { median_ms: number; p95_ms: number }>;
 	let concurrency: Concurrency | null = null;
 	let browser: Record<string, BrowserFigures> | null = null;
 	let serverRss = 0;
-	try {
-		const password = process.env.DEMO_PASSWORD ?? defaultDemoPassword;
-		const cookies = {
-			executive: await signIn(server.origin, cast.executive.email, password),
-			leader: await signIn(server.origin, cast.leader.email, password)
-		};
-		const sequential = async (view: View, path: string, n: number) => {
-			const times = await series(n, budget, () => timedGet(server.origin, path, cookies[view.user]));
-			return { median_ms: ms(median(times)), p95_ms: ms(percentile(times, 95)), n: times.length };
-		};
+	const password = process.env.DEMO_PASSWORD ?? defaultDemoPassword;
+	/** Starts the built server with `env`, signs the cast in, runs `work`, and stops it whatever happens. */
+	const withServer = async (env: NodeJS.ProcessEnv, work: (sequential: Sequential, origin: string, cookies: Cookies) => Promise<void>) => {
+		log(`Starting the built server on port ${port}${Object.keys(env).length ? ` with ${new URLSearchParams(env as Record<string, string>)}` : ''} ...`);
+		const server = await startServer(seeded.path, port, log, env);
+		try {
+			const cookies = {
+				executive: await signIn(server.origin, cast.executive.email, password),
+				leader: await signIn(server.origin, cast.leader.email, password)
+			};
+			const sequential: Sequential = async (view, path, n) => {
+				const times = await series(n, budget, () => timedGet(server.origin, path, cookies[view.user]));
+				return { median_ms: ms(median(times)), p95_ms: ms(percentile(times, 95)), n: times.length };
+			};
+			await work(sequential, server.origin, cookies);
+		} catch (error) {
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+			const death = server.death();
+			throw death ? new Error(death, { cause: error }) : error;
+		} finally {
+			serverRss = Math.max(serverRss, server.maxRssMb());
+			await server.stop();
+		}
+	};
 
-		if (runs('pages')) {
-			log(`Views through HTTP, ${requests} requests each ...`);
+	if (runs('pages') || runs('page_data') || runs('concurrency') || runs('browser')) {
+		await withServer({}, async (sequential, origin, cookies) => {
+			if (runs('pages')) {
+				log(`Views through HTTP, ${requests} requests each ...`);
+				for (const view of views) {
+					const http = await sequential(view, view.api, requests);
+					samples[view.name].http = http.n;
+					pages[view.name] = {
+						median_ms: http.median_ms,
+						p95_ms: http.p95_ms,
+						sql_median_ms: ms(sqlMedian[view.name]),
+						ratio_to_sql: round(http.median_ms / sqlMedian[view.name], 2)
+					};
+					log(`  ${view.name.padEnd(12)} ${http.median_ms} ms median, ${http.p95_ms} ms p95 (${http.n} requests)`);
+				}
+			}
+			if (runs('page_data')) {
+				const n = Math.min(requests, 20);
+				log(`Pages' __data.json, ${n} requests each ...`);
+				for (const view of views) {
+					const data = await sequential(view, `${view.page}/__data.json`, n);
+					pageData[view.name] = { median_ms: data.median_ms, p95_ms: data.p95_ms };
+					(samples[view.name] ??= { sql: 0, http: 0 }).page_data = data.n;
+					log(`  ${view.page.padEnd(12)} ${data.median_ms} ms median (${data.n} requests)`);
+				}
+			}
+			if (runs('concurrency')) {
+				log(`${users} concurrent users for ${seconds} s ...`);
+				concurrency = await concurrentUsers(origin, views, cookies, users, seconds);
+				log(`  ${concurrency.requests} requests, ${concurrency.errors} errors, p95 ${concurrency.p95_ms} ms`);
+				for (const message of concurrency.error_messages) log(`  error: ${message}`);
+			}
+			if (runs('browser')) {
+				log('First render in Chromium ...');
+				try {
+					browser = await browserTimings(
+						origin,
+						views.map((view) => ({ name: view.name, path: view.page, cookie: cookies[view.user] }))
+					);
+				} catch (error) {
+					log(`  skipped: ${error instanceof Error ? error.message : error}`);
+				}
+			}
+		});
+	}
+	if (runs('worked_out')) {
+		await withServer({ ANSWER_MEMORY_MB: '0' }, async (sequential) => {
+			log(`Views through HTTP with no answer remembered, ${requests} requests each ...`);
 			for (const view of views) {
 				const http = await sequential(view, view.api, requests);
-				samples[view.name].http = http.n;
-				pages[view.name] = {
-					median_ms: http.median_ms,
-					p95_ms: http.p95_ms,
-					sql_median_ms: ms(sqlMedian[view.name]),
-					ratio_to_sql: round(http.median_ms / sqlMedian[view.name], 2)
-				};
+				(samples[view.name] ??= { sql: 0, http: 0 }).worked_out = http.n;
+				const workedOut = { median_ms: http.median_ms, p95_ms: http.p95_ms, ratio_to_sql: round(http.median_ms / sqlMedian[view.name], 2) };
+				if (pages[view.name]) pages[view.name].worked_out = workedOut;
+				else pages[view.name] = { median_ms: NaN, p95_ms: NaN, sql_median_ms: ms(sqlMedian[view.name]), ratio_to_sql: NaN, worked_out: workedOut };
 				log(`  ${view.name.padEnd(12)} ${http.median_ms} ms median, ${http.p95_ms} ms p95 (${http.n} requests)`);
 			}
-		}
-		if (runs('page_data')) {
-			const n = Math.min(requests, 20);
-			log(`Pages' __data.json, ${n} requests each ...`);
-			for (const view of views) {
-				const data = await sequential(view, `${view.page}/__data.json`, n);
-				pageData[view.name] = { median_ms: data.median_ms, p95_ms: data.p95_ms };
-				(samples[view.name] ??= { sql: 0, http: 0 }).page_data = data.n;
-				log(`  ${view.page.padEnd(12)} ${data.median_ms} ms median (${data.n} requests)`);
-			}
-		}
-		if (runs('concurrency')) {
-			log(`${users} concurrent users for ${seconds} s ...`);
-			concurrency = await concurrentUsers(server.origin, views, cookies, users, seconds);
-			log(`  ${concurrency.requests} requests, ${concurrency.errors} errors, p95 ${concurrency.p95_ms} ms`);
-			for (const message of concurrency.error_messages) log(`  error: ${message}`);
-		}
-		if (runs('browser')) {
-			log('First render in Chromium ...');
-			try {
-				browser = await browserTimings(
-					server.origin,
-					views.map((view) => ({ name: view.name, path: view.page, cookie: cookies[view.user] }))
-				);
-			} catch (error) {
-				log(`  skipped: ${error instanceof Error ? error.message : error}`);
-			}
-		}
-	} catch (error) {
-		await new Promise((resolve) => setTimeout(resolve, 1000));
-		const death = server.death();
-		throw death ? new Error(death, { cause: error }) : error;
-	} finally {
-		serverRss = server.maxRssMb();
-		await server.stop();
+		});
 	}
 
 	// 3. The import, with the server stopped: it has the machine to itself, as an operator's would.
@@ -213,7 +241,7 @@ async function main(): Promise<number> {
 		rows: seeded.rows,
 		deals: seeded.deals,
 		seed_s: seeded.seedSeconds,
-		pages: runs('pages') ? pages : null,
+		pages: runs('pages') || runs('worked_out') ? pages : null,
 		samples,
 		page_data: runs('page_data') ? pageData : null,
 		concurrency,
@@ -309,7 +337,7 @@ function table(r: {
 	deals: number;
 	seed_s: number;
 	pages: Record<ViewName, PageFigures> | null;
-	samples: Record<ViewName, { sql: number; http: number; page_data?: number }>;
+	samples: Record<ViewName, { sql: number; http: number; page_data?: number; worked_out?: number }>;
 	page_data: Record<ViewName, { median_ms: number; p95_ms: number }> | null;
 	concurrency: Concurrency | null;
 	server: { max_rss_mb: number };
@@ -324,19 +352,28 @@ function table(r: {
 		''
 	];
 	if (r.pages) {
+		const figure = (value: number | undefined, ok: (value: number) => boolean) =>
+			value === undefined || Number.isNaN(value) ? '-' : `${value}${mark(ok(value))}`;
 		lines.push(
-			`| view (endpoint, as) | median ms | p95 ms | direct SQL ms | ratio | page __data.json median ms |`,
-			`|---|---:|---:|---:|---:|---:|`
+			`| view | median ms | p95 ms | direct SQL ms | ratio | worked out: median ms | p95 ms | ratio | page __data.json median ms |`,
+			`|---|---:|---:|---:|---:|---:|---:|---:|---:|`
 		);
 		for (const name of viewNames) {
 			const p = r.pages[name];
+			const w = p.worked_out;
 			const data = r.page_data?.[name];
+			// The worked-out figures are what a question costs the first time; the targets are on what is served.
 			lines.push(
-				`| ${name} | ${p.median_ms}${mark(p.median_ms < targets.median)} | ${p.p95_ms}${mark(p.p95_ms < targets.p95)} | ${p.sql_median_ms} | ${p.ratio_to_sql}${mark(p.ratio_to_sql <= targets.ratio)} | ${data ? data.median_ms : '-'} |`
+				`| ${name} | ${figure(p.median_ms, (v) => v < targets.median)} | ${figure(p.p95_ms, (v) => v < targets.p95)} | ${p.sql_median_ms} | ${figure(p.ratio_to_sql, (v) => v <= targets.ratio)} | ${w?.median_ms ?? '-'} | ${w?.p95_ms ?? '-'} | ${w?.ratio_to_sql ?? '-'} | ${data ? data.median_ms : '-'} |`
 			);
 		}
-		const counts = viewNames.map((name) => `${name} ${r.samples[name]?.http ?? 0}/${r.samples[name]?.sql ?? 0}`).join(', ');
-		lines.push('', `Requests/direct runs per view: ${counts}.`);
+		const counts = viewNames
+			.map((name) => `${name} ${r.samples[name]?.http ?? 0}/${r.samples[name]?.worked_out ?? 0}/${r.samples[name]?.sql ?? 0}`)
+			.join(', ');
+		lines.push(
+			'',
+			`Served: answers remembered while the data is unchanged, as the app runs. Worked out: a server with ANSWER_MEMORY_MB=0, every request computed from the facts. Requests served/worked out/direct runs per view: ${counts}.`
+		);
 		lines.push('', `Views asked as exec@demo.test, coaching as leader1@demo.test; team and coaching look at ${repEmail}.`, '');
 	}
 	const other = ['| measure | figure | target |', '|---|---:|---|'];

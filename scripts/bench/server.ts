@@ -12,14 +12,19 @@ export interface BenchServer {
 	stop(): Promise<void>;
 }
 
-export async function startServer(databasePath: string, port: number, log: (line: string) => void): Promise<BenchServer> {
+export async function startServer(
+	databasePath: string,
+	port: number,
+	log: (line: string) => void,
+	env: NodeJS.ProcessEnv = {}
+): Promise<BenchServer> {
 	if (!fs.existsSync('build/index.js')) {
 		log('No build/ yet: npm run build ...');
 		await waitFor(spawn('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] }));
 	}
 	const origin = `http://localhost:${port}`;
 	const child = spawn(process.execPath, ['build'], {
-		env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), ORIGIN: origin, UV_THREADPOOL_SIZE: '16' },
+		env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), ORIGIN: origin, UV_THREADPOOL_SIZE: '16', ...env },
 		stdio: ['ignore', 'ignore', 'pipe']
 	});
 	let stderr = '';

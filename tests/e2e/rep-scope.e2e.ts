@@ -108,3 +108,33 @@ test('a rep sees only their own deals on the pipeline page and in the movement A
 	const ownPage = await page.goto(`/coaching/${encodeURIComponent(repA.email)}`);
 	expect(ownPage?.status()).toBe(200);
 });
+
+test('one question asked in turn by an executive, a leader and a rep is answered for each one’s own scope', async ({ page }) => {
+	// Answers are remembered per scope while the data is unchanged; the first person to ask must not
+	// decide what the next one sees.
+	await signIn(page, 'leader1@demo.test');
+	const team = ((await (await page.request.get('/api/v1/reps')).json()) as { reps: Rep[] }).reps;
+	const repA = team.find((r) => r.active && r.role === 'AE')!;
+	const { snapshots } = (await (await page.request.get('/api/v1/snapshots')).json()) as { snapshots: string[] };
+	const url = `/api/v1/movement?from=${snapshots[4]}&to=${snapshots[0]}`;
+	const owners = async () => {
+		const movement = (await (await page.request.get(url)).json()) as Movement;
+		return new Set(movement.deals.map((d) => d.owner).filter((owner) => owner !== null));
+	};
+
+	await signIn(page, 'exec@demo.test');
+	const everyone = await owners();
+	await signIn(page, 'leader1@demo.test');
+	const leaders = await owners();
+	await signIn(page, repA.email);
+	const own = await owners();
+	await signIn(page, 'exec@demo.test');
+	const everyoneAgain = await owners();
+
+	const teamNames = new Set(team.map((r) => r.name));
+	expect(own).toEqual(new Set([repA.name]));
+	expect(leaders.size).toBeGreaterThan(1);
+	expect([...leaders].every((name) => teamNames.has(name))).toBe(true);
+	expect([...everyone].some((name) => !teamNames.has(name))).toBe(true);
+	expect(everyoneAgain).toEqual(everyone);
+});

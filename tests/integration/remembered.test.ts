@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { rememberedWhileDataUnchanged } from '../../src/lib/server/metrics/remembered.ts';
+import type { DatabaseConfig } from '../../src/lib/server/db/config.ts';
+import { answeredOnce, rememberedWhileDataUnchanged } from '../../src/lib/server/metrics/remembered.ts';
 import { freshDatabase } from './helpers.ts';
 
 /** Whole-history answers are remembered only while the data they read stays the same. */
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-async function databaseWithOneSnapshot() {
-	const fresh = await freshDatabase();
+async function databaseWithOneSnapshot(config: Partial<DatabaseConfig> = {}) {
+	const fresh = await freshDatabase(config);
 	cleanups.push(fresh.cleanup);
 	await fresh.db.write(async (tx) => {
 		await tx.run(`INSERT INTO teams (id, name) VALUES (1, 'North')`);
@@ -61,5 +62,76 @@ describe('answers remembered while the data is unchanged', () => {
 		const failing = () => first.read((q) => rememberedWhileDataUnchanged(q, 'fails once', async () => Promise.reject(new Error('busy'))));
 		await expect(failing()).rejects.toThrow('busy');
 		expect(await first.read((q) => rememberedWhileDataUnchanged(q, 'fails once', async () => 'answered'))).toBe('answered');
+	});
+});
+
+describe("the views' answers, remembered per database within its memory", () => {
+	const counter = () => {
+		let asked = 0;
+		return { ask: async () => ++asked, text: async () => `answer ${++asked}`.padEnd(400, '.') };
+	};
+	const addSnapshot = (db: Awaited<ReturnType<typeof databaseWithOneSnapshot>>) =>
+		db.write((tx) => tx.run(`INSERT INTO snapshots VALUES ('2026-01-12', 1, 1, 3, 1000, 0.4, '2026-03-31', 'pipeline')`));
+	const writeSomethingElse = (db: Awaited<ReturnType<typeof databaseWithOneSnapshot>>) =>
+		db.write((tx) => tx.run(`INSERT INTO users (id, email, name, role, password_hash) VALUES ('u1', 'u@x.test', 'U', 'leader', 'x')`));
+
+	it('answers a question once per data version, and scope or filters make it another question', async () => {
+		const db = await databaseWithOneSnapshot();
+		const { ask } = counter();
+		const scope = { role: 'leader', repIds: [1], teamIds: [1], ownRepId: null };
+		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'a' }], ask)).toBe(1);
+		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'a' }], ask)).toBe(1);
+		expect(await answeredOnce(db, ['/pipeline', { ...scope, repIds: [2] }, { from: 'a' }], ask)).toBe(2);
+		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'b' }], ask)).toBe(3);
+
+		// Writing what no view's data reads keeps the answers; an import does not.
+		await writeSomethingElse(db);
+		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'a' }], ask)).toBe(1);
+		await addSnapshot(db);
+		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'a' }], ask)).toBe(4);
+	});
+
+	it('asks an answer that reads notes again after any write at all', async () => {
+		const db = await databaseWithOneSnapshot();
+		const { ask } = counter();
+		const coaching = () => answeredOnce(db, ['/coaching/[rep]', 'u1', 'a@x.test'], ask, { untilAnyWrite: true });
+		expect(await coaching()).toBe(1);
+		expect(await coaching()).toBe(1);
+		await writeSomethingElse(db);
+		expect(await coaching()).toBe(2);
+	});
+
+	it('keeps within its memory, forgetting the answer asked for least recently', async () => {
+		// 2 KiB holds two 400-character answers (800 bytes each) but not three.
+		const db = await databaseWithOneSnapshot({ answerMemoryMb: 2 / 1024 });
+		const { text } = counter();
+		const answer = (name: string) => answeredOnce(db, [name], text);
+		expect(await answer('a')).toMatch(/^answer 1\b/);
+		expect(await answer('b')).toMatch(/^answer 2\b/);
+		expect(await answer('a')).toMatch(/^answer 1\b/); // a is now the most recent
+		expect(await answer('c')).toMatch(/^answer 3\b/); // b goes
+		expect(await answer('a')).toMatch(/^answer 1\b/);
+		expect(await answer('b')).toMatch(/^answer 4\b/);
+
+		// An answer bigger than the whole memory is given, not kept.
+		const huge = async () => 'x'.repeat(4096);
+		let asked = 0;
+		const counted = () => answeredOnce(db, ['huge'], () => (asked++, huge()));
+		await counted();
+		await counted();
+		expect(asked).toBe(2);
+	});
+
+	it('remembers nothing with no memory, nor a failure, nor across databases', async () => {
+		const off = await databaseWithOneSnapshot({ answerMemoryMb: 0 });
+		const { ask } = counter();
+		expect(await answeredOnce(off, ['q'], ask)).toBe(1);
+		expect(await answeredOnce(off, ['q'], ask)).toBe(2);
+
+		const [first, second] = [await databaseWithOneSnapshot(), await databaseWithOneSnapshot()];
+		expect(await answeredOnce(first, ['q'], async () => 'first')).toBe('first');
+		expect(await answeredOnce(second, ['q'], async () => 'second')).toBe('second');
+		await expect(answeredOnce(first, ['fails once'], () => Promise.reject(new Error('busy')))).rejects.toThrow('busy');
+		expect(await answeredOnce(first, ['fails once'], async () => 'answered')).toBe('answered');
 	});
 });

@@ -5,7 +5,11 @@ export interface DatabaseConfig {
 	path: string;
 	threads: number | null;
 	memoryLimit: string;
+	/** How much the views' remembered answers may hold, in MB; 0 remembers none (see `answeredOnce`). */
+	answerMemoryMb?: number;
 }
+
+export const defaultAnswerMemoryMb = 64;
 
 export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
 	return {
@@ -13,6 +17,15 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
 		threads: env.DUCKDB_THREADS ? Number(env.DUCKDB_THREADS) : null,
 		// DuckDB defaults to 80% of RAM. 512 MB for DuckDB leaves room for Node's heap and large answers
 		// within 1 GB for the whole process, at forty times the demo (npm run bench).
-		memoryLimit: env.DUCKDB_MEMORY_LIMIT ?? '512MB'
+		memoryLimit: env.DUCKDB_MEMORY_LIMIT ?? '512MB',
+		answerMemoryMb: megabytes(env, 'ANSWER_MEMORY_MB', defaultAnswerMemoryMb)
 	};
+}
+
+function megabytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+	const raw = env[name]?.trim();
+	if (!raw) return fallback;
+	const value = Number(raw);
+	if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of megabytes, 0 or more; got "${raw}".`);
+	return value;
 }

@@ -49,7 +49,7 @@ export interface CoachingWeek {
 	next: string | null;
 }
 
-function todayIso(): string {
+export function todayIso(): string {
 	return new Date().toISOString().slice(0, 10);
 }
 

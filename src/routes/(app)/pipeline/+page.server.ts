@@ -3,6 +3,7 @@ import { defaultWindowWeeks, isMovementPart, type MovementPart } from '$lib/doma
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import {
 	dealsCreatedAndClosed,
 	dealsMovedForward,
@@ -71,20 +72,22 @@ export const load: PageServerLoad = async (event) => {
 	const window = { at: to, windowWeeks: defaultWindowWeeks, dealType };
 	// Separate reads run on separate connections, so the questions are answered side by side.
 	const [movement, partDeals, createdAndClosed, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort] =
-		await Promise.all([
-			db.read((q) => pipelineMovement(q, scope, options)),
-			part ? db.read((q) => movementDeals(q, scope, { ...options, part, limit: listLimit })) : null,
-			db.read((q) => dealsCreatedAndClosed(q, scope, options)),
-			db.read((q) => stageTransitions(q, scope, options)),
-			db.read((q) => dealsMovedForward(q, scope, { ...options, limit: listLimit })),
-			cell ? db.read((q) => transitionDeals(q, scope, { ...options, stageFrom: cell.from, stageTo: cell.to, limit: listLimit })) : null,
-			backward ? db.read((q) => transitionDeals(q, scope, { ...options, direction: 'backward', limit: listLimit })) : null,
-			db.read((q) => stalledDeals(q, scope, { ...window, period, limit: listLimit })),
-			db.read((q) => slippedDeals(q, scope, { ...options, limit: listLimit })),
-			db.read((q) => agingDeals(q, scope, { ...window, period, limit: listLimit })),
-			db.read((q) => stageConversion(q, scope, window)),
-			cohortStage ? db.read((q) => stageCohortDeals(q, scope, { ...window, stageId: cohortStage, limit: listLimit })) : null
-		]);
+		await answeredOnce(db, [event.route.id, scope, options, part, cell, backward, cohortStage], () =>
+			Promise.all([
+				db.read((q) => pipelineMovement(q, scope, options)),
+				part ? db.read((q) => movementDeals(q, scope, { ...options, part, limit: listLimit })) : null,
+				db.read((q) => dealsCreatedAndClosed(q, scope, options)),
+				db.read((q) => stageTransitions(q, scope, options)),
+				db.read((q) => dealsMovedForward(q, scope, { ...options, limit: listLimit })),
+				cell ? db.read((q) => transitionDeals(q, scope, { ...options, stageFrom: cell.from, stageTo: cell.to, limit: listLimit })) : null,
+				backward ? db.read((q) => transitionDeals(q, scope, { ...options, direction: 'backward', limit: listLimit })) : null,
+				db.read((q) => stalledDeals(q, scope, { ...window, period, limit: listLimit })),
+				db.read((q) => slippedDeals(q, scope, { ...options, limit: listLimit })),
+				db.read((q) => agingDeals(q, scope, { ...window, period, limit: listLimit })),
+				db.read((q) => stageConversion(q, scope, window)),
+				cohortStage ? db.read((q) => stageCohortDeals(q, scope, { ...window, stageId: cohortStage, limit: listLimit })) : null
+			])
+		);
 
 	return {
 		ready: true as const,

@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import { keyAccountConcentration, netRevenueRetention } from '$lib/server/metrics/retention';
 import {
 	isNewBusinessWeight,
@@ -49,16 +50,21 @@ export const load: PageServerLoad = async (event) => {
 	const query = { from: period.from, to: period.to, newBusinessWeight };
 
 	// Separate reads run on separate connections, so the questions are answered side by side.
-	const [mix, overTime, reps, teams, sources, openers, retention, concentration] = await Promise.all([
-		db.read((q) => revenueMix(q, scope, query)),
-		db.read((q) => revenueMixOverTime(q, scope, { ...period, bucket })),
-		db.read((q) => revenueMixByRep(q, scope, query)),
-		db.read((q) => revenueMixByTeam(q, scope, query)),
-		db.read((q) => newBusinessBySource(q, scope, period)),
-		db.read((q) => newBusinessByOpener(q, scope, period)),
-		showRetention ? db.read((q) => netRevenueRetention(q, scope, period)) : null,
-		showRetention ? db.read((q) => keyAccountConcentration(q, scope, period)) : null
-	]);
+	const [mix, overTime, reps, teams, sources, openers, retention, concentration] = await answeredOnce(
+		db,
+		[event.route.id, scope, query, bucket, showRetention],
+		() =>
+			Promise.all([
+				db.read((q) => revenueMix(q, scope, query)),
+				db.read((q) => revenueMixOverTime(q, scope, { ...period, bucket })),
+				db.read((q) => revenueMixByRep(q, scope, query)),
+				db.read((q) => revenueMixByTeam(q, scope, query)),
+				db.read((q) => newBusinessBySource(q, scope, period)),
+				db.read((q) => newBusinessByOpener(q, scope, period)),
+				showRetention ? db.read((q) => netRevenueRetention(q, scope, period)) : null,
+				showRetention ? db.read((q) => keyAccountConcentration(q, scope, period)) : null
+			])
+	);
 
 	return {
 		period,

@@ -12,7 +12,8 @@ import {
 	type CoachingProblems
 } from '$lib/server/coaching-notes';
 import { database } from '$lib/server/db';
-import { coachingSession } from '$lib/server/metrics/coaching';
+import { answeredOnce } from '$lib/server/metrics/remembered';
+import { coachingSession, todayIso } from '$lib/server/metrics/coaching';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -21,10 +22,19 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
 	const db = await database();
-	return db.read(async (q) => ({
-		session: await coachingSession(q, user, { repEmail: event.params.rep, week: event.url.searchParams.get('week') }),
-		weeks: await snapshotDates(q)
-	}));
+	const week = event.url.searchParams.get('week');
+	const today = todayIso();
+	// The session holds the notes and next steps people write here, so any write asks it again.
+	return answeredOnce(
+		db,
+		[event.route.id, user.id, event.params.rep.toLowerCase(), week, today],
+		() =>
+			db.read(async (q) => ({
+				session: await coachingSession(q, user, { repEmail: event.params.rep, week, today }),
+				weeks: await snapshotDates(q)
+			})),
+		{ untilAnyWrite: true }
+	);
 };
 
 type ActionName = 'saveNote' | 'addStep' | 'editStep' | 'toggleStep';

@@ -1,8 +1,10 @@
 import { json } from '@sveltejs/kit';
 import { requestScope } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
+import { jsonText } from '$lib/server/http';
 import { forecastAsOf, forecastByPeriod, snapshotSpan } from '$lib/server/metrics/forecast';
 import { parseForecastQuery } from '$lib/server/metrics/forecast-query';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import type { RequestHandler } from './$types';
 
 /** Money to the cent: weighted sums carry floating-point dust that no reader needs. */
@@ -30,16 +32,19 @@ export const GET: RequestHandler = async (event) => {
 			const message = `There is no snapshot on or before as_of ${requested}; the first snapshot is ${span.first}.`;
 			return json({ message, issues: [{ parameter: 'as_of', message }] }, { status: 400 });
 		}
-		const forecast = await forecastByPeriod(q, scope, { asOf, months });
-		return json({
-			as_of: asOf,
-			months: forecast.months.map((m) => ({
-				month: m.month,
-				total: cents(m.total),
-				weighted: cents(m.weighted),
-				by_category: { pipeline: cents(m.pipeline), best_case: cents(m.best_case), commit: cents(m.commit) },
-				quota: m.quota === null ? null : cents(m.quota)
-			}))
+		const answer = await answeredOnce(db, [event.route.id, scope, asOf, months], async () => {
+			const forecast = await forecastByPeriod(q, scope, { asOf, months });
+			return JSON.stringify({
+				as_of: asOf,
+				months: forecast.months.map((m) => ({
+					month: m.month,
+					total: cents(m.total),
+					weighted: cents(m.weighted),
+					by_category: { pipeline: cents(m.pipeline), best_case: cents(m.best_case), commit: cents(m.commit) },
+					quota: m.quota === null ? null : cents(m.quota)
+				}))
+			});
 		});
+		return jsonText(answer);
 	});
 };

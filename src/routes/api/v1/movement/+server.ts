@@ -1,8 +1,10 @@
 import { json } from '@sveltejs/kit';
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
+import { jsonText } from '$lib/server/http';
 import { movementDeals, pipelineMovement, stageTransitions } from '$lib/server/metrics/movement';
 import { parseMovementQuery } from '$lib/server/metrics/movement-query';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import type { RequestHandler } from './$types';
 
@@ -29,35 +31,38 @@ export const GET: RequestHandler = async (event) => {
 
 	const scope = await requestScope(event);
 	const options = { from, to, period, dealType };
-	const [movement, moves, deals] = await Promise.all([
-		db.read((q) => pipelineMovement(q, scope, options)),
-		db.read((q) => stageTransitions(q, scope, options)),
-		db.read((q) => movementDeals(q, scope, options))
-	]);
-
-	return json({
-		from,
-		to,
-		period,
-		deal_type: dealType,
-		start: movement.start,
-		end: movement.end,
-		parts: movement.parts,
-		counts: movement.counts,
-		moved_forward: moves.movedForward,
-		moved_backward: moves.movedBackward,
-		deals: deals.deals.map((deal) => ({
-			deal_id: deal.deal_id,
-			part: deal.part,
-			stage_from: deal.stage_from,
-			stage_to: deal.stage_to,
-			amount_from: deal.amount_from,
-			amount_to: deal.amount_to,
-			change: deal.change,
-			deal_name: deal.deal_name,
-			owner: deal.owner,
-			close_from: deal.close_from,
-			close_to: deal.close_to
-		}))
+	// The JSON itself is remembered: a company's movement lists thousands of deals.
+	const answer = await answeredOnce(db, [event.route.id, scope, options], async () => {
+		const [movement, moves, deals] = await Promise.all([
+			db.read((q) => pipelineMovement(q, scope, options)),
+			db.read((q) => stageTransitions(q, scope, options)),
+			db.read((q) => movementDeals(q, scope, options))
+		]);
+		return JSON.stringify({
+			from,
+			to,
+			period,
+			deal_type: dealType,
+			start: movement.start,
+			end: movement.end,
+			parts: movement.parts,
+			counts: movement.counts,
+			moved_forward: moves.movedForward,
+			moved_backward: moves.movedBackward,
+			deals: deals.deals.map((deal) => ({
+				deal_id: deal.deal_id,
+				part: deal.part,
+				stage_from: deal.stage_from,
+				stage_to: deal.stage_to,
+				amount_from: deal.amount_from,
+				amount_to: deal.amount_to,
+				change: deal.change,
+				deal_name: deal.deal_name,
+				owner: deal.owner,
+				close_from: deal.close_from,
+				close_to: deal.close_to
+			}))
+		});
 	});
+	return jsonText(answer);
 };

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { isIsoDate } from '$lib/domain/periods';
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
+import { jsonText } from '$lib/server/http';
 import {
 	isNewBusinessWeight,
 	nestByMonth,
@@ -11,6 +12,7 @@ import {
 	revenueMix,
 	revenueMixOverTime
 } from '$lib/server/metrics/revenue-mix';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import { getPreference } from '$lib/server/preferences';
 import type { RequestHandler } from './$types';
 
@@ -64,30 +66,33 @@ export const GET: RequestHandler = async (event) => {
 		parsed.output.new_business_weight ??
 		(await db.read((q) => getPreference(q, user.id, newBusinessWeightPreference, newBusinessWeightRange.fallback, isNewBusinessWeight)));
 
-	const [mix, months] = await Promise.all([
-		db.read((q) => revenueMix(q, scope, { from, to, newBusinessWeight })),
-		db.read((q) => revenueMixOverTime(q, scope, { from, to, bucket: 'month' }))
-	]);
-	const pipelineSplit = (p: typeof mix.pipeline) => ({
-		new_business: { total: cents(p.new_business.total), weighted: cents(p.new_business.weighted) },
-		existing: { total: cents(p.existing.total), weighted: cents(p.existing.weighted) }
-	});
+	const answer = await answeredOnce(db, [event.route.id, scope, from, to, newBusinessWeight], async () => {
+		const [mix, months] = await Promise.all([
+			db.read((q) => revenueMix(q, scope, { from, to, newBusinessWeight })),
+			db.read((q) => revenueMixOverTime(q, scope, { from, to, bucket: 'month' }))
+		]);
+		const pipelineSplit = (p: typeof mix.pipeline) => ({
+			new_business: { total: cents(p.new_business.total), weighted: cents(p.new_business.weighted) },
+			existing: { total: cents(p.existing.total), weighted: cents(p.existing.weighted) }
+		});
 
-	return json({
-		from,
-		to,
-		new_business_weight: newBusinessWeight,
-		won: { new_business: cents(mix.won.new_business), existing: cents(mix.won.existing) },
-		weighted_score: cents(mix.weighted_score),
-		pipeline_as_of: mix.pipeline_as_of,
-		pipeline: pipelineSplit(mix.pipeline),
-		by_month: nestByMonth(months, newBusinessWeight).map((month) => ({
-			month: month.month,
-			won: { new_business: cents(month.won.new_business), existing: cents(month.won.existing) },
-			weighted_score: cents(month.weighted_score),
-			pipeline_as_of: month.pipeline_as_of,
-			pipeline: month.pipeline && pipelineSplit(month.pipeline)
-		})),
-		derived_deal_types: mix.derived
+		return JSON.stringify({
+			from,
+			to,
+			new_business_weight: newBusinessWeight,
+			won: { new_business: cents(mix.won.new_business), existing: cents(mix.won.existing) },
+			weighted_score: cents(mix.weighted_score),
+			pipeline_as_of: mix.pipeline_as_of,
+			pipeline: pipelineSplit(mix.pipeline),
+			by_month: nestByMonth(months, newBusinessWeight).map((month) => ({
+				month: month.month,
+				won: { new_business: cents(month.won.new_business), existing: cents(month.won.existing) },
+				weighted_score: cents(month.weighted_score),
+				pipeline_as_of: month.pipeline_as_of,
+				pipeline: month.pipeline && pipelineSplit(month.pipeline)
+			})),
+			derived_deal_types: mix.derived
+		});
 	});
+	return jsonText(answer);
 };

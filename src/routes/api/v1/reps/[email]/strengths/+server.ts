@@ -4,6 +4,8 @@ import { isIsoDate } from '$lib/domain/periods';
 import { requestScope } from '$lib/server/auth/guards';
 import { narrowScope } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
+import { jsonText } from '$lib/server/http';
+import { answeredOnce } from '$lib/server/metrics/remembered';
 import { kpisForRole, latestSnapshot, strengthProfiles, trailingPeriod, type MeasureScore } from '$lib/server/metrics/strengths';
 import type { RequestHandler } from './$types';
 
@@ -60,20 +62,24 @@ export const GET: RequestHandler = async (event) => {
 		const fallback = trailingPeriod(latest ?? new Date().toISOString().slice(0, 10), 12);
 		const to = parsed.output.to ?? (parsed.output.from && parsed.output.from > fallback.to ? parsed.output.from : fallback.to);
 		const from = parsed.output.from ?? (to < fallback.from ? to : fallback.from);
-		const [profile] = await strengthProfiles(q, repScope, [{ key: 'current', from, to }]);
-		if (!profile) return json({ message: 'No such rep' }, { status: 404 });
-		return json({
-			email: profile.rep.email,
-			name: profile.rep.name,
-			role: profile.rep.role,
-			team: profile.rep.team,
-			from,
-			to,
-			dimensions: profile.dimensions.map((d) => ({ name: d.name, measure: d.key, ...score(d) })),
-			measures: profile.measures.map((s) => ({ name: s.key, dimension: s.dimension, ...score(s) })),
-			top_strength: profile.topStrength?.key ?? null,
-			growth_area: profile.growthArea?.key ?? null,
-			kpis: Object.fromEntries(Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, round(value ?? null)]))
+		// A rep outside the scope was a 404 above; one without a profile is a 404 too.
+		const answer = await answeredOnce(db, [event.route.id, repScope, from, to], async () => {
+			const [profile] = await strengthProfiles(q, repScope, [{ key: 'current', from, to }]);
+			if (!profile) return null;
+			return JSON.stringify({
+				email: profile.rep.email,
+				name: profile.rep.name,
+				role: profile.rep.role,
+				team: profile.rep.team,
+				from,
+				to,
+				dimensions: profile.dimensions.map((d) => ({ name: d.name, measure: d.key, ...score(d) })),
+				measures: profile.measures.map((s) => ({ name: s.key, dimension: s.dimension, ...score(s) })),
+				top_strength: profile.topStrength?.key ?? null,
+				growth_area: profile.growthArea?.key ?? null,
+				kpis: Object.fromEntries(Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, round(value ?? null)]))
+			});
 		});
+		return answer === null ? json({ message: 'No such rep' }, { status: 404 }) : jsonText(answer);
 	});
 };
