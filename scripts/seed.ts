@@ -15,7 +15,8 @@ import { createDemoUsers, defaultDemoPassword } from '../src/lib/server/auth/dem
 const usage = `Usage: npm run seed -- --demo [--scale N] [--seed S] [--until YYYY-MM-DD] [--weeks W] [--force | --if-empty]
 
   --demo          generate the built-in demo company (the only source so far)
-  --scale N       size: 1 = ~1,000 accounts and ~5,000 deals (default 1)
+  --scale N       size: 1 = ~1,800 accounts and ~9,000 deals over two years (default 1);
+                  40 over 52 weeks = ~200,000 deals
   --seed S        same seed, same company (default ${DEFAULT_DEMO_SEED})
   --until DATE    last snapshot, a Monday (default: the Monday on or before today)
   --weeks W       weekly snapshots ending at --until (default 104, two years)

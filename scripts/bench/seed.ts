@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { DEAL_VOLUME } from '../../src/lib/server/demo/simulate.ts';
 
 /** The demo history the bench always measures: one year of Mondays ending on a fixed date. */
 export const benchUntil = '2026-11-23';
@@ -17,16 +18,20 @@ export interface SeededDatabase {
 }
 
 /**
- * Seeding at scale 40 takes a while, so a database seeded earlier is reused. The sidecar file is
- * written only after the seed succeeded: a file without it is the leftover of an interrupted run
- * and is seeded again from scratch.
+ * Seeding at scale 40 takes a while, so a database seeded earlier is reused, as long as it was seeded
+ * with the same scale, history and demo deal volume. The sidecar file is written only after the seed
+ * succeeded: a file without it is the leftover of an interrupted run and is seeded again from scratch.
  */
 export async function seededDatabase(scale: number, log: (line: string) => void): Promise<SeededDatabase> {
 	const path = `bench/bench-${scale}.duckdb`;
 	const sidecar = `${path}.json`;
 	if (fs.existsSync(path) && fs.existsSync(sidecar)) {
-		const meta = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as Omit<SeededDatabase, 'reused' | 'path'> & { until: string; weeks: number };
-		if (meta.scale === scale && meta.until === benchUntil && meta.weeks === benchWeeks) {
+		const meta = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as Omit<SeededDatabase, 'reused' | 'path'> & {
+			until: string;
+			weeks: number;
+			volume?: number;
+		};
+		if (meta.scale === scale && meta.until === benchUntil && meta.weeks === benchWeeks && meta.volume === DEAL_VOLUME) {
 			log(`Reusing ${path} (seeded in ${meta.seedSeconds} s, ${meta.rows.toLocaleString('en')} snapshot rows).`);
 			return { path, scale, rows: meta.rows, deals: meta.deals, seedSeconds: meta.seedSeconds, reused: true };
 		}
@@ -41,7 +46,7 @@ export async function seededDatabase(scale: number, log: (line: string) => void)
 	const seedSeconds = round((performance.now() - started) / 1000, 1);
 	const rows = count(output, 'snapshot rows');
 	const deals = count(output, 'deals');
-	fs.writeFileSync(sidecar, JSON.stringify({ scale, until: benchUntil, weeks: benchWeeks, rows, deals, seedSeconds }, null, '\t'));
+	fs.writeFileSync(sidecar, JSON.stringify({ scale, until: benchUntil, weeks: benchWeeks, volume: DEAL_VOLUME, rows, deals, seedSeconds }, null, '\t'));
 	log(`Seeded in ${seedSeconds} s: ${deals.toLocaleString('en')} deals, ${rows.toLocaleString('en')} snapshot rows.`);
 	return { path, scale, rows, deals, seedSeconds, reused: false };
 }

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
-import { demoRepTraits, PipelineNotEmptyError, seedDemo, type RepTraits } from '../../src/lib/server/demo/index.ts';
+import { dayFromIso } from '../../src/lib/server/demo/calendar.ts';
+import {
+	DEFAULT_DEMO_SEED,
+	demoRepTraits,
+	PipelineNotEmptyError,
+	seedDemo,
+	type RepTraits
+} from '../../src/lib/server/demo/index.ts';
+import { DEAL_VOLUME, simulateDemoCompany } from '../../src/lib/server/demo/simulate.ts';
 import { freshDatabase } from './helpers.ts';
 
 const until = '2026-05-11';
@@ -111,6 +119,19 @@ describe('the demo company is reproducible', () => {
 	});
 });
 
+describe("the demo company at the performance issue's volume", () => {
+	it('scale 40 over 52 weekly snapshots holds about 200,000 deals', () => {
+		// The simulation alone, without a database: the deals are counted as they are opened.
+		const company = simulateDemoCompany(
+			{ seed: DEFAULT_DEMO_SEED, scale: 40, until: dayFromIso('2026-11-23'), weeks: 52 },
+			() => {}
+		);
+		expect(company.deals.length).toBeGreaterThan(190_000);
+		expect(company.deals.length).toBeLessThan(215_000);
+		expect(company.snapshotDates).toBe(52);
+	});
+});
+
 describe('the demo company at the default scale', () => {
 	let db: Database;
 	let cleanup: () => void;
@@ -155,7 +176,7 @@ describe('the demo company at the default scale', () => {
 			}
 		});
 
-		it('about 1,000 accounts, ~5% key accounts, customers with a customer_since no later than the last snapshot', async () => {
+		it('1,000 accounts per unit of deal volume, ~5% key accounts, customers with a customer_since no later than the last snapshot', async () => {
 			const accounts = await db.one<{ n: number; keys: number; customers: number; late: number; key_customers: number }>(`
 				SELECT count(*) AS n,
 					count(*) FILTER (key_account) AS keys,
@@ -163,22 +184,22 @@ describe('the demo company at the default scale', () => {
 					count(*) FILTER (customer_since > DATE '${until}') AS late,
 					count(*) FILTER (key_account AND customer_since IS NOT NULL) AS key_customers
 				FROM accounts`);
-			expect(accounts!.n).toBe(1000);
+			expect(accounts!.n).toBe(Math.round(1000 * DEAL_VOLUME));
 			expect(accounts!.keys / accounts!.n).toBeGreaterThan(0.03);
 			expect(accounts!.keys / accounts!.n).toBeLessThan(0.08);
-			expect(accounts!.customers).toBeGreaterThan(300);
-			expect(accounts!.customers).toBeLessThan(900);
+			expect(accounts!.customers / accounts!.n).toBeGreaterThan(0.3);
+			expect(accounts!.customers / accounts!.n).toBeLessThan(0.9);
 			expect(accounts!.late).toBe(0);
 			expect(accounts!.key_customers / accounts!.keys).toBeGreaterThan(0.6);
 		});
 
-		it('about 5,000 deals in EUR, with every deal type and source, sourced_by naming the SDR or BDR who opened it', async () => {
+		it('about 5,000 deals per unit of deal volume in EUR, with every deal type and source, sourced_by naming the SDR or BDR who opened it', async () => {
 			const deals = await db.one<{ n: number; types: number; sources: number; not_eur: number }>(`
 				SELECT count(*) AS n, count(DISTINCT deal_type) AS types, count(DISTINCT source) AS sources,
 					count(*) FILTER (currency <> 'EUR') AS not_eur
 				FROM deals`);
-			expect(deals!.n).toBeGreaterThan(4000);
-			expect(deals!.n).toBeLessThan(6500);
+			expect(deals!.n / DEAL_VOLUME).toBeGreaterThan(4000);
+			expect(deals!.n / DEAL_VOLUME).toBeLessThan(6500);
 			expect(deals!.types).toBe(4);
 			expect(deals!.sources).toBe(5);
 			expect(deals!.not_eur).toBe(0);

@@ -228,8 +228,10 @@ describe('the waterfall adds up on the demo company', () => {
 		}
 	});
 
-	it('between the two latest snapshots, the pipeline moves in every part (the demo exercises them all)', async () => {
-		const movement = await checkWaterfall(db, everyone, { from: dates.at(-2)!, to: dates.at(-1)!, period: periodFor('this_quarter', dates.at(-1)!) }, 'latest');
+	it('over the latest four weeks, the pipeline moves in every part (the demo exercises them all)', async () => {
+		// Four weeks, not one: in the middle of a quarter a deal is pulled into it only when a lost deal
+		// is reopened, which a single week of the demo company may or may not hold, whatever its seed.
+		const movement = await checkWaterfall(db, everyone, { from: dates.at(-5)!, to: dates.at(-1)!, period: periodFor('this_quarter', dates.at(-1)!) }, 'latest four weeks');
 		const quiet = movementParts.filter((part: MovementPart) => movement.counts[part] === 0);
 		expect(quiet).toEqual([]);
 	});

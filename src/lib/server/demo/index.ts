@@ -1,5 +1,5 @@
 /**
- * The built-in demo company: three teams, 32 people (two of whom have left), a thousand accounts and
+ * The built-in demo company: three teams, 32 people (two of whom have left), about 1,800 accounts and
  * two years of weekly pipeline snapshots, generated from a seed. Used by `npm run seed -- --demo`
  * and by the server on first start, when the database holds no pipeline yet.
  */
@@ -25,7 +25,10 @@ export interface DemoOptions {
 	until: string;
 	/** Same seed, scale, weeks and until give the same rows, byte for byte. */
 	seed?: number;
-	/** 1 = about 1,000 accounts and 5,000 deals; 40 = about 200,000 deals and 10 million snapshot rows. */
+	/**
+	 * 1 = about 1,800 accounts and 9,000 deals over two years; 40 over 52 weeks = about 200,000 deals
+	 * and 6 million snapshot rows (the performance issue's volume; see `DEAL_VOLUME`).
+	 */
 	scale?: number;
 	/** Weekly snapshots ending at `until`; 104 = two years. */
 	weeks?: number;

@@ -44,7 +44,10 @@ export type ActivityKind = 'call' | 'email' | 'meeting_booked' | 'meeting_held' 
 
 export interface SimulationOptions {
 	seed: number;
-	/** 1 = about 1,000 accounts and 5,000 deals over two years; the reps stay the same 32 people. */
+	/**
+	 * 1 = about 1,800 accounts and 9,000 deals over two years (5,000 over one); 40 = about 200,000
+	 * deals over one year. The reps stay the same 32 people. See `DEAL_VOLUME`.
+	 */
 	scale: number;
 	/** The last snapshot, a Monday. */
 	until: Day;
@@ -111,6 +114,17 @@ const FULL_CYCLE_WEIGHT = 4.8; // Qualified .. Negotiation: the cycle lengths be
 
 const workdayOffsets = [6, 5, 4, 3, 0];
 const WARM_UP_WEEKS = 110; // longer than the slowest enterprise deal, so the first snapshot is in full swing.
+
+/**
+ * How busy the demo company is per unit of `scale`: it multiplies the rates at which new business is
+ * opened and the number of accounts (1,000 times this per unit of scale). Accounts grow with the rates
+ * so that each prospect is worked as often as before (a team out of prospects would silently open
+ * fewer deals: see `pickProspect`), and so that renewals and expansions, which follow the customers,
+ * keep their share of the deals. The value is the performance issue's: `--scale 40` over 52 weekly
+ * snapshots must hold about 200,000 deals (at 1 it held 112,172). The team is the same 32 people at
+ * every scale, so each rep carries this many times the deals the per-rep rates below describe.
+ */
+export const DEAL_VOLUME = 1.78;
 
 // ---------------------------------------------------------------------------------------------
 // People
@@ -396,6 +410,7 @@ function planDeal(brief: DealBrief, rng: Random, successorFor: Successor) {
 
 export function simulateDemoCompany(options: SimulationOptions, writeSnapshot: SnapshotWriter): SimulatedCompany {
 	const { seed, scale, until, weeks } = options;
+	const volume = scale * DEAL_VOLUME;
 	const firstSnapshot = until - 7 * (weeks - 1);
 	const warmUpStart = firstSnapshot - 7 * WARM_UP_WEEKS;
 
@@ -418,7 +433,7 @@ export function simulateDemoCompany(options: SimulationOptions, writeSnapshot: S
 		profiles.filter((p) => p.rep.teamId === teamId && p.rep.role === role && isActive(p, day));
 	const successorFor: Successor = (owner, day, rng) => rng.pick(teamReps(owner.rep.teamId, owner.rep.role, day + 1));
 
-	const accountCount = Math.max(1, Math.round(1000 * scale));
+	const accountCount = Math.max(1, Math.round(1000 * volume));
 	const accounts = foundAccounts(new Random(streamSeed(seed, Stream.accounts)), accountCount, firstSnapshot);
 	// Renewals due before the warm-up started are history nobody will see.
 	for (const account of accounts) {
@@ -503,7 +518,7 @@ export function simulateDemoCompany(options: SimulationOptions, writeSnapshot: S
 
 		// New business: the relay's first leg.
 		for (const team of demoTeams) {
-			const segmentRate = (team.segment === 'enterprise' ? 0.6 : 1) * scale * (christmas ? 0.3 : 1);
+			const segmentRate = (team.segment === 'enterprise' ? 0.6 : 1) * volume * (christmas ? 0.3 : 1);
 			const aes = teamReps(team.id, 'AE', monday);
 			if (aes.length === 0) continue;
 			for (const opener of profiles) {
@@ -638,7 +653,7 @@ export function simulateDemoCompany(options: SimulationOptions, writeSnapshot: S
 	return {
 		accounts,
 		deals,
-		activities: activityRows(seed, scale, profiles, events, firstSnapshot, activityWeeks),
+		activities: activityRows(seed, volume, profiles, events, firstSnapshot, activityWeeks),
 		quotas: quotaRows(profiles, wonByRep, firstSnapshot, until),
 		snapshotDates: weeks,
 		snapshotRows,
@@ -801,11 +816,12 @@ const roleActivity: Record<DemoRep['role'], Partial<Record<ActivityKind, number>
 
 /**
  * Only complete weeks are written (the one starting on the last snapshot Monday has barely begun).
- * Calls and e-mails are human-sized whatever the scale; meetings, demos and proposals follow the deals.
+ * Calls and e-mails are human-sized whatever the scale; meetings, demos and proposals follow the deals,
+ * and so do the booked meetings that never became one (`volume` is scale times `DEAL_VOLUME`).
  */
 function activityRows(
 	seed: number,
-	scale: number,
+	volume: number,
 	profiles: RepProfile[],
 	events: ActivityEvents,
 	firstWeek: Day,
@@ -824,7 +840,7 @@ function activityRows(
 				const happened = events.get(repIndex, week, kind);
 				let count = rng.poisson(base * presence) + happened;
 				// Not every booked meeting turns into an opportunity: some are no-shows or unqualified.
-				if (kind === 'meeting_booked') count += rng.poisson(happened * 0.8 + presence * scale * 0.5);
+				if (kind === 'meeting_booked') count += rng.poisson(happened * 0.8 + presence * volume * 0.5);
 				rows.push({ activityDate: monday, repId: profile.rep.id, kind, count });
 			}
 		});
