@@ -35,8 +35,8 @@ type Section = (typeof sections)[number];
 
 const usage = `Usage: npm run bench [-- --scale N] [--requests N] [--seconds S] [--users U] [--skip ${sections.join(',')}]
 
-  --scale N      demo company size (default 40, the issue's target scale: 112,172 deals and 3.4 million
-                 snapshot rows over 52 weeks, about 15 s to seed)
+  --scale N      demo company size (default 40, the issue's target scale: 201,492 deals and 6.1 million
+                 snapshot rows over 52 weeks, about 20 s to seed)
   --requests N   requests per view, after 3 warm-up requests (default 50)
   --budget S     stop a view's series after S seconds even short of --requests, so that a view
                  taking seconds cannot hold the run up for an hour (default 60; the count is reported)
