@@ -56,14 +56,16 @@ export const GET: RequestHandler = async (event) => {
 	}
 	const scope = await requestScope(event);
 	const db = await database();
-	return db.read(async (q) => {
-		const repScope = await narrowScope(q, scope, { rep: event.params.email });
-		const latest = await latestSnapshot(q);
-		const fallback = trailingPeriod(latest ?? new Date().toISOString().slice(0, 10), 12);
-		const to = parsed.output.to ?? (parsed.output.from && parsed.output.from > fallback.to ? parsed.output.from : fallback.to);
-		const from = parsed.output.from ?? (to < fallback.from ? to : fallback.from);
-		// A rep outside the scope was a 404 above; one without a profile is a 404 too.
-		const answer = await answeredOnce(db, [event.route.id, repScope, from, to], async () => {
+	// Remembered by what was asked, so that a repeat costs no lookup at all. A rep outside the scope is
+	// a 404 from narrowScope, which is not remembered; one without a profile is a 404 too.
+	const asked = [event.route.id, scope, event.params.email.toLowerCase(), parsed.output.from ?? null, parsed.output.to ?? null];
+	const answer = await answeredOnce(db, asked, () =>
+		db.read(async (q) => {
+			const repScope = await narrowScope(q, scope, { rep: event.params.email });
+			const latest = await latestSnapshot(q);
+			const fallback = trailingPeriod(latest ?? new Date().toISOString().slice(0, 10), 12);
+			const to = parsed.output.to ?? (parsed.output.from && parsed.output.from > fallback.to ? parsed.output.from : fallback.to);
+			const from = parsed.output.from ?? (to < fallback.from ? to : fallback.from);
 			const [profile] = await strengthProfiles(q, repScope, [{ key: 'current', from, to }]);
 			if (!profile) return null;
 			return JSON.stringify({
@@ -79,7 +81,7 @@ export const GET: RequestHandler = async (event) => {
 				growth_area: profile.growthArea?.key ?? null,
 				kpis: Object.fromEntries(Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, round(value ?? null)]))
 			});
-		});
-		return answer === null ? json({ message: 'No such rep' }, { status: 404 }) : jsonText(answer);
-	});
+		})
+	);
+	return answer === null ? json({ message: 'No such rep' }, { status: 404 }) : jsonText(answer);
 };
