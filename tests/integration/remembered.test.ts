@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { DatabaseConfig } from '../../src/lib/server/db/config.ts';
-import { answeredOnce, rememberedWhileDataUnchanged } from '../../src/lib/server/metrics/remembered.ts';
+import type { Queryable } from '../../src/lib/server/db/index.ts';
+import { answeredOnce, rememberedWhileDataUnchanged, scopedAnswers } from '../../src/lib/server/metrics/remembered.ts';
 import { freshDatabase } from './helpers.ts';
 
 /** Whole-history answers are remembered only while the data they read stays the same. */
@@ -120,6 +122,22 @@ describe("the views' answers, remembered per database within its memory", () => 
 		await counted();
 		await counted();
 		expect(asked).toBe(2);
+	});
+
+	it("remembers each of a page's questions on its own, for one scope", async () => {
+		const db = await databaseWithOneSnapshot();
+		let asked = 0;
+		const deals = async (q: Queryable, scope: Scope, { part }: { part: string }) => {
+			const row = await q.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM snapshots');
+			return `${++asked}: ${scope.role} ${part}, ${row!.n} rows`;
+		};
+		const leader = scopedAnswers(db, { role: 'leader', repIds: [1], teamIds: [1], ownRepId: null });
+		const rep = scopedAnswers(db, { role: 'rep', repIds: [1], teamIds: [1], ownRepId: 1 });
+		expect(await leader('deals', deals, { part: 'won' })).toBe('1: leader won, 1 rows');
+		expect(await leader('deals', deals, { part: 'lost' })).toBe('2: leader lost, 1 rows');
+		expect(await leader('deals', deals, { part: 'won' })).toBe('1: leader won, 1 rows');
+		expect(await rep('deals', deals, { part: 'won' })).toBe('3: rep won, 1 rows');
+		expect(await leader('other deals', deals, { part: 'won' })).toBe('4: leader won, 1 rows');
 	});
 
 	it('remembers nothing with no memory, nor a failure, nor across databases', async () => {

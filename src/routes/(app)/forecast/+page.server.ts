@@ -1,6 +1,6 @@
 import { quarterOf } from '$lib/domain/periods';
 import { database } from '$lib/server/db';
-import { answeredOnce } from '$lib/server/metrics/remembered';
+import { scopedAnswers } from '$lib/server/metrics/remembered';
 import { calibratedForecastByMonth, shrinkageDeals, stageWinRates } from '$lib/server/metrics/calibration';
 import { forecastByPeriod } from '$lib/server/metrics/forecast';
 import { backtestHorizons, forecastBacktest, forecastMovement, reliableTolerance } from '$lib/server/metrics/forecast-accuracy';
@@ -26,16 +26,16 @@ export const load: PageServerLoad = async (event) => {
 	if (asOf === null || quarter === null) return { filters, forecast: null };
 
 	const db = await database();
-	// Separate reads run on separate connections, so the questions are answered side by side.
-	const [period, movement, backtest, rates, calibrated] = await answeredOnce(db, [event.route.id, scope, asOf, months, quarter], () =>
-		Promise.all([
-			db.read((q) => forecastByPeriod(q, scope, { asOf, months })),
-			db.read((q) => forecastMovement(q, scope, { quarter, asOf })),
-			db.read((q) => forecastBacktest(q, scope, { asOf })),
-			db.read((q) => stageWinRates(q, scope, { asOf })),
-			db.read((q) => calibratedForecastByMonth(q, scope, { asOf, months }))
-		])
-	);
+	// Separate reads run on separate connections, so the questions are answered side by side; each is
+	// remembered on its own, so another quarter or horizon works out only what depends on it.
+	const ask = scopedAnswers(db, scope);
+	const [period, movement, backtest, rates, calibrated] = await Promise.all([
+		ask('forecast by period', forecastByPeriod, { asOf, months }),
+		ask('forecast movement', forecastMovement, { quarter, asOf }),
+		ask('forecast backtest', forecastBacktest, { asOf }),
+		ask('stage win rates', stageWinRates, { asOf }),
+		ask('calibrated forecast', calibratedForecastByMonth, { asOf, months })
+	]);
 	return {
 		filters,
 		forecast: {

@@ -3,7 +3,7 @@ import { defaultWindowWeeks, isMovementPart, type MovementPart } from '$lib/doma
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
-import { answeredOnce } from '$lib/server/metrics/remembered';
+import { scopedAnswers } from '$lib/server/metrics/remembered';
 import {
 	dealsCreatedAndClosed,
 	dealsMovedForward,
@@ -70,24 +70,24 @@ export const load: PageServerLoad = async (event) => {
 
 	const options = { from, to, period, dealType };
 	const window = { at: to, windowWeeks: defaultWindowWeeks, dealType };
-	// Separate reads run on separate connections, so the questions are answered side by side.
+	// Separate reads run on separate connections, so the questions are answered side by side; each is
+	// remembered on its own, so opening a bar or a cell works out only its list.
+	const ask = scopedAnswers(db, scope);
 	const [movement, partDeals, createdAndClosed, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort] =
-		await answeredOnce(db, [event.route.id, scope, options, part, cell, backward, cohortStage], () =>
-			Promise.all([
-				db.read((q) => pipelineMovement(q, scope, options)),
-				part ? db.read((q) => movementDeals(q, scope, { ...options, part, limit: listLimit })) : null,
-				db.read((q) => dealsCreatedAndClosed(q, scope, options)),
-				db.read((q) => stageTransitions(q, scope, options)),
-				db.read((q) => dealsMovedForward(q, scope, { ...options, limit: listLimit })),
-				cell ? db.read((q) => transitionDeals(q, scope, { ...options, stageFrom: cell.from, stageTo: cell.to, limit: listLimit })) : null,
-				backward ? db.read((q) => transitionDeals(q, scope, { ...options, direction: 'backward', limit: listLimit })) : null,
-				db.read((q) => stalledDeals(q, scope, { ...window, period, limit: listLimit })),
-				db.read((q) => slippedDeals(q, scope, { ...options, limit: listLimit })),
-				db.read((q) => agingDeals(q, scope, { ...window, period, limit: listLimit })),
-				db.read((q) => stageConversion(q, scope, window)),
-				cohortStage ? db.read((q) => stageCohortDeals(q, scope, { ...window, stageId: cohortStage, limit: listLimit })) : null
-			])
-		);
+		await Promise.all([
+			ask('movement', pipelineMovement, options),
+			part ? ask('movement deals', movementDeals, { ...options, part, limit: listLimit }) : null,
+			ask('created and closed', dealsCreatedAndClosed, options),
+			ask('stage transitions', stageTransitions, options),
+			ask('moved forward', dealsMovedForward, { ...options, limit: listLimit }),
+			cell ? ask('transition deals', transitionDeals, { ...options, stageFrom: cell.from, stageTo: cell.to, limit: listLimit }) : null,
+			backward ? ask('transition deals', transitionDeals, { ...options, direction: 'backward' as const, limit: listLimit }) : null,
+			ask('stalled', stalledDeals, { ...window, period, limit: listLimit }),
+			ask('slipped', slippedDeals, { ...options, limit: listLimit }),
+			ask('aging', agingDeals, { ...window, period, limit: listLimit }),
+			ask('stage conversion', stageConversion, window),
+			cohortStage ? ask('stage cohort', stageCohortDeals, { ...window, stageId: cohortStage, limit: listLimit }) : null
+		]);
 
 	return {
 		ready: true as const,

@@ -2,7 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
-import { answeredOnce } from '$lib/server/metrics/remembered';
+import { scopedAnswers } from '$lib/server/metrics/remembered';
 import { keyAccountConcentration, netRevenueRetention } from '$lib/server/metrics/retention';
 import {
 	isNewBusinessWeight,
@@ -49,22 +49,19 @@ export const load: PageServerLoad = async (event) => {
 	const showRetention = repsInView.some((r) => accountManagerRoles.has(r.role));
 	const query = { from: period.from, to: period.to, newBusinessWeight };
 
-	// Separate reads run on separate connections, so the questions are answered side by side.
-	const [mix, overTime, reps, teams, sources, openers, retention, concentration] = await answeredOnce(
-		db,
-		[event.route.id, scope, query, bucket, showRetention],
-		() =>
-			Promise.all([
-				db.read((q) => revenueMix(q, scope, query)),
-				db.read((q) => revenueMixOverTime(q, scope, { ...period, bucket })),
-				db.read((q) => revenueMixByRep(q, scope, query)),
-				db.read((q) => revenueMixByTeam(q, scope, query)),
-				db.read((q) => newBusinessBySource(q, scope, period)),
-				db.read((q) => newBusinessByOpener(q, scope, period)),
-				showRetention ? db.read((q) => netRevenueRetention(q, scope, period)) : null,
-				showRetention ? db.read((q) => keyAccountConcentration(q, scope, period)) : null
-			])
-	);
+	// Separate reads run on separate connections, so the questions are answered side by side; each is
+	// remembered on its own, so a new weight works out only what it weighs.
+	const ask = scopedAnswers(db, scope);
+	const [mix, overTime, reps, teams, sources, openers, retention, concentration] = await Promise.all([
+		ask('revenue mix', revenueMix, query),
+		ask('revenue mix over time', revenueMixOverTime, { ...period, bucket }),
+		ask('revenue mix by rep', revenueMixByRep, query),
+		ask('revenue mix by team', revenueMixByTeam, query),
+		ask('new business by source', newBusinessBySource, period),
+		ask('new business by opener', newBusinessByOpener, period),
+		showRetention ? ask('net revenue retention', netRevenueRetention, period) : null,
+		showRetention ? ask('key account concentration', keyAccountConcentration, period) : null
+	]);
 
 	return {
 		period,

@@ -1,7 +1,7 @@
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
-import { answeredOnce } from '$lib/server/metrics/remembered';
+import { scopedAnswers } from '$lib/server/metrics/remembered';
 import { MIN_SAMPLE_TO_LABEL } from '$lib/domain/shrinkage';
 import { salesRoles } from '$lib/domain/roles';
 import {
@@ -32,7 +32,7 @@ export const load: PageServerLoad = async (event) => {
 	if (latest === null) return { ...base, period: null, profiles: [], kpiTables: [] };
 
 	const period = periodFromSearch(event.url.searchParams, latest);
-	const strengths = await answeredOnce(db, [event.route.id, scope, period], () => db.read((q) => teamStrengths(q, scope, period)));
+	const strengths = await scopedAnswers(db, scope)('team strengths', teamStrengths, period);
 
 	// One table per role, each with that role's own KPIs only.
 	const kpiTables = salesRoles
