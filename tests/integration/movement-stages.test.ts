@@ -75,6 +75,17 @@ describe('stage movement from A to B', () => {
 		expect(backward.deals.map((d) => [d.deal_id, d.steps])).toEqual([['B1', -2]]);
 	});
 
+	it('looks up some deals by CRM id, those that did not move too, and nothing outside the scope', async () => {
+		const opts = { from: week(0), to: week(1), dealIds: ['F1', 'B1', 'M1', 'NOT-A-DEAL'] };
+		const some = await db.read((q) => transitionDeals(q, everyone, opts));
+		expect(some.deals.map((d) => [d.deal_id, d.direction]).sort()).toEqual([
+			['B1', 'backward'],
+			['F1', 'forward'],
+			['M1', null]
+		]);
+		expect((await db.read((q) => transitionDeals(q, catOnly, opts))).deals).toEqual([]);
+	});
+
 	it("shows a rep only their own deals' moves", async () => {
 		const t = await db.read((q) => stageTransitions(q, catOnly, { from: week(0), to: week(1) }));
 		expect(t).toEqual({ cells: [], movedForward: 0, movedBackward: 0 });

@@ -174,8 +174,8 @@ async function agendaAndOpenDeals(
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
 	// time of the slowest, not of all of them together.
-	const [transitions, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs] = await sideBySide(q, [
-		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week })).deals : []),
+	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs] = await sideBySide(q, [
+		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week, direction: 'forward' })).deals : []),
 		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
 		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
 		async (c) => (previous ? await dealsCreatedAndClosed(c, only, { from: previous, to: week }) : []),
@@ -188,14 +188,13 @@ async function agendaAndOpenDeals(
 		(c) => agendaDealRefs(c, repId, previous, week)
 	]);
 
-	const stepTransitions = await transitionsSince(q, only, week, previous, transitions, steps);
+	const stepTransitions = await transitionsSince(q, only, week, steps);
 
 	const ref = (crmId: string, name: string | null): DealRef =>
 		refs.get(crmId) ?? { id: -1, crm_id: crmId, name, account: null, key_account: false };
 
 	// Celebrate: wins first, then every step forward (biggest leaps first), then small progress at key accounts.
 	const celebrate: CelebrateItem[] = [];
-	const forward = transitions.filter((d) => d.direction === 'forward');
 	for (const deal of forward.filter((d) => stages.get(d.stage_to ?? '')?.outcome === 'won')) {
 		celebrate.push({ kind: 'won', deal: ref(deal.deal_id, deal.deal_name), amount: deal.amount_to ?? deal.amount_from ?? 0 });
 	}
@@ -431,19 +430,16 @@ function followUpSteps(q: Queryable, repId: number, week: string, previous: stri
 	);
 }
 
-/** Per week a followed-up step was agreed in, how each deal moved from then to `week`. */
-async function transitionsSince(
-	q: Queryable,
-	scope: Scope,
-	week: string,
-	previous: string | null,
-	previousTransitions: TransitionDeal[],
-	steps: NextStep[]
-): Promise<Map<string, Map<string, TransitionDeal>>> {
+/**
+ * Per week a followed-up step was agreed in, how each of its deals moved from then to `week`. Asked
+ * for those deals only: a rep can hold thousands, and the steps name a handful.
+ */
+async function transitionsSince(q: Queryable, scope: Scope, week: string, steps: NextStep[]): Promise<Map<string, Map<string, TransitionDeal>>> {
+	const dealsByWeek = new Map<string, string[]>();
+	for (const step of steps) if (step.deal) dealsByWeek.set(step.week, [...(dealsByWeek.get(step.week) ?? []), step.deal.crm_id]);
 	const byWeek = new Map<string, Map<string, TransitionDeal>>();
-	const weeks = new Set(steps.filter((s) => s.deal !== null).map((s) => s.week));
-	for (const since of weeks) {
-		const deals = since === previous ? previousTransitions : (await transitionDeals(q, scope, { from: since, to: week })).deals;
+	for (const [since, dealIds] of dealsByWeek) {
+		const { deals } = await transitionDeals(q, scope, { from: since, to: week, dealIds });
 		byWeek.set(since, new Map(deals.map((d) => [d.deal_id, d])));
 	}
 	return byWeek;

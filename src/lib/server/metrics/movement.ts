@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api';
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
@@ -437,12 +438,19 @@ export type StageKey = number | 'none';
 
 /**
  * The deals behind the transition matrix: filtered by direction and/or one cell (stage at A, stage
- * at B). Biggest leaps first, then biggest amounts, so the list reads best example first.
+ * at B), or to some deals by CRM id. Biggest leaps first, then biggest amounts, so the list reads
+ * best example first.
  */
 export async function transitionDeals(
 	db: Queryable,
 	scope: Scope,
-	options: MovementOptions & { direction?: MoveDirection | null; stageFrom?: StageKey | null; stageTo?: StageKey | null; limit?: number | null }
+	options: MovementOptions & {
+		direction?: MoveDirection | null;
+		stageFrom?: StageKey | null;
+		stageTo?: StageKey | null;
+		dealIds?: readonly string[] | null;
+		limit?: number | null;
+	}
 ): Promise<DealList<TransitionDeal>> {
 	const stageParam = (key: StageKey | null | undefined) => (key === undefined || key === null ? null : key === 'none' ? -1 : key);
 	const rows = await withComparison(db, scope, options, (ctes) => {
@@ -474,6 +482,7 @@ export async function transitionDeals(
 			WHERE ($direction::VARCHAR IS NULL OR m.direction = $direction::VARCHAR)
 				AND ($stage_from::INTEGER IS NULL OR coalesce(m.stage_a, -1) = $stage_from::INTEGER)
 				AND ($stage_to::INTEGER IS NULL OR coalesce(m.stage_b, -1) = $stage_to::INTEGER)
+				AND ($deal_ids::VARCHAR[] IS NULL OR list_contains($deal_ids::VARCHAR[], m.crm_id))
 			ORDER BY abs(m.rank_b - m.rank_a) DESC NULLS LAST, coalesce(m.amount_b, m.amount_a) DESC, deal_id
 			LIMIT $limit`,
 			{
@@ -481,6 +490,7 @@ export async function transitionDeals(
 				direction: options.direction ?? null,
 				stage_from: stageParam(options.stageFrom),
 				stage_to: stageParam(options.stageTo),
+				deal_ids: options.dealIds ? listValue([...options.dealIds]) : null,
 				limit: options.limit ?? null
 			}
 		);
