@@ -32,6 +32,8 @@ Options:
   --weekday D           weekday of the weekly snapshots rebuilt from histories (default monday)
   --encoding latin-1    for CSV files saved as Latin-1 / Windows-1252 instead of UTF-8
   --dry-run             check everything, write nothing (the attempt is logged)
+  --replace-dates       replace every row of each snapshot date in the files, not only the rows
+                        of the owners they name (a full re-export of those weeks)
   --json                print a machine-readable summary on stdout
   --progress P          bar (default on a terminal), lines, or none
 `;
@@ -68,6 +70,7 @@ function parse() {
 			weekday: { type: 'string' },
 			encoding: { type: 'string' },
 			'dry-run': { type: 'boolean' },
+			'replace-dates': { type: 'boolean' },
 			json: { type: 'boolean' },
 			progress: { type: 'string' },
 			help: { type: 'boolean', short: 'h' }
@@ -140,6 +143,8 @@ const options: ImportOptions = {
 	weekday: values.weekday?.toLowerCase() as Weekday | undefined,
 	encoding: values.encoding?.toLowerCase().startsWith('latin') ? 'latin-1' : undefined,
 	dryRun: values['dry-run'] ?? false,
+	// Whoever runs this holds the database file, so imports as an admin.
+	replaceDates: values['replace-dates'] ?? false,
 	user: `cli:${os.userInfo().username}`,
 	onProgress
 };
@@ -192,8 +197,9 @@ function printSummary(s: ImportSummary) {
 	if (s.status === 'ok') {
 		const verb = s.dry_run ? 'Checked (dry run, nothing written)' : 'Imported';
 		out(`${verb} ${s.files.join(', ')} as ${s.format}: ${plural(s.dry_run ? s.rows_read : s.rows_loaded, 'row')}, ${plural(s.snapshots.length, 'snapshot')} (${range}), in ${s.seconds} s.`);
-		if (s.snapshots_replaced.length > 0) {
-			out(`${s.dry_run ? 'Would replace' : 'Replaced'} existing snapshots: ${s.snapshots_replaced.join(', ')}.`);
+		for (const replaced of s.snapshots_replaced) {
+			const teams = replaced.teams.map((t) => `${t.team ?? 'no team'} ${count(t.rows)} (${count(t.deleted)} removed)`).join(', ');
+			out(`${s.dry_run ? 'Would replace' : 'Replaced'} ${plural(replaced.rows, 'row')} of ${replaced.date}: ${teams}.`);
 		}
 		if (!s.dry_run) {
 			const { teams, reps, accounts, deals } = s.created;

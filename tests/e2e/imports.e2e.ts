@@ -63,15 +63,22 @@ test('a broken snapshot file is reported with line, column and value, and nothin
 	expect(snapshots.snapshots).not.toContain(importedDate);
 });
 
+/** A rep of leader1's team: a leader may only import their own team's pipeline. */
+async function repOfLeader1(page: Page): Promise<string> {
+	const { reps } = (await (await page.request.get('/api/v1/reps')).json()) as Reps;
+	return reps.find((r) => r.role === 'AE')!.email;
+}
+
 test('the validation report is in German for German readers', async ({ page }) => {
 	await signIn(page, 'leader1@demo.test');
+	const ownRep = await repOfLeader1(page);
 	await page.goto('/imports');
 	await page.getByLabel('Language').selectOption('de');
 	await expect(page.getByRole('heading', { level: 1, name: 'Importe' })).toBeVisible();
 	await page.getByLabel('Dateien (CSV oder Parquet)').setInputFiles({
 		name: 'kaputt.csv',
 		mimeType: 'text/csv',
-		buffer: Buffer.from(brokenCsv)
+		buffer: Buffer.from(brokenCsv.replaceAll('someone@demo.test', ownRep))
 	});
 	await page.getByRole('button', { name: 'Hochladen und prüfen' }).click();
 	const row = page.getByRole('table', { name: /^Fehler: 1/ }).locator('tbody tr');
@@ -88,9 +95,10 @@ test('the validation report is in German for German readers', async ({ page }) =
 test('a file larger than one request body arrives whole, in chunks, with progress shown', async ({ page }) => {
 	test.setTimeout(120_000);
 	await signIn(page, 'leader1@demo.test');
+	const ownRep = await repOfLeader1(page);
 	await page.goto('/imports');
 	// About 1.3 MB: several chunks at the server's default 512 KB request body limit.
-	const rows = Array.from({ length: 20_000 }, (_, i) => `2024-11-18,BIG-${i + 1},big.owner@demo.test,Discovery,1000,2025-06-30`);
+	const rows = Array.from({ length: 20_000 }, (_, i) => `2024-11-18,BIG-${i + 1},${ownRep},Discovery,1000,2025-06-30`);
 	await chooseFile(page, 'large.csv', ['snapshot_date,deal_id,owner,stage,amount,close_date', ...rows].join('\n'));
 	await page.getByRole('button', { name: 'Upload and check' }).click();
 	await expect(page.getByRole('status').locator('progress')).toBeVisible();
@@ -138,9 +146,15 @@ test('a deal list is mapped column by column and checked again; the preview says
 	await expect(used.getByRole('row', { name: 'deal_id Opp ID' })).toBeVisible();
 	await expect(used.getByRole('row', { name: 'close_date Expected close' })).toBeVisible();
 	await expect(page.getByText('Weekly snapshots are taken on Monday.')).toBeVisible();
-	// The demo has every Monday of 2026 already: the preview warns before anything is replaced.
-	await expect(page.getByText(/^Already loaded, will be replaced: 5 Jan 2026, 12 Jan 2026/)).toBeVisible();
+	// The demo has every Monday of 2026 already, but none of this file's reps: an import replaces
+	// only the rows of the reps it names, so nothing of the demo's weeks would go.
+	await expect(page.getByText(/^Already loaded, will be replaced/)).toHaveCount(0);
 	await expect(page.getByRole('button', { name: /^Import \d+ rows$/ })).toBeVisible();
+	// Replacing whole dates is an admin's explicit choice, and the preview says whose rows it deletes.
+	await page.getByText('More options').click();
+	await page.getByLabel(/^Replace whole snapshot dates/).check();
+	await page.getByRole('button', { name: 'Check again with these options' }).click();
+	await expect(page.getByText(/^Already loaded, will be replaced: 5 Jan 2026: [\d,]+ rows \(.+ [\d,]+\), [\d,]+ of them no longer in the file; 12 Jan 2026/)).toBeVisible();
 	await expectAccessible(page);
 });
 

@@ -120,16 +120,39 @@ describe('native snapshot import', () => {
 		await importFiles(db, [file]);
 		const before = await contentChecksums(db);
 		const again = await importFiles(db, [file]);
-		expect(again).toMatchObject({ status: 'ok', rows_loaded: 7, snapshots_replaced: ['2026-03-02', '2026-03-09'] });
+		expect(again).toMatchObject({ status: 'ok', rows_loaded: 7 });
+		expect(again.snapshots_replaced).toEqual([
+			{ date: '2026-03-02', rows: 3, deleted: 0, teams: [{ team: 'Nord', rows: 2, deleted: 0 }, { team: 'Süd', rows: 1, deleted: 0 }] },
+			{ date: '2026-03-09', rows: 4, deleted: 0, teams: [{ team: 'Nord', rows: 2, deleted: 0 }, { team: 'Süd', rows: 2, deleted: 0 }] }
+		]);
 		expect(again.created).toEqual({ teams: 0, reps: 0, accounts: 0, deals: 0 });
 		expect(await contentChecksums(db)).toEqual(before);
 	});
 
-	it('importing a date that exists replaces that date entirely and leaves other dates alone', async () => {
+	it("importing a date that exists replaces the rows of the owners the file names on it, and leaves other owners and dates alone", async () => {
 		await importFiles(db, [fixture('import', 'native-two-weeks.csv')]);
 		const file = writeFile(dir, 'correction.csv', [header, '2026-03-09,OPP-1,anna.berg@example.com,Proposal,55000,2026-06-30'].join('\n'));
 		const summary = await importFiles(db, [file]);
-		expect(summary.snapshots_replaced).toEqual(['2026-03-09']);
+		// Anna's OPP-2 is no longer in her file for that week, so it goes; Carl's week stays whole.
+		expect(summary.snapshots_replaced).toEqual([{ date: '2026-03-09', rows: 2, deleted: 1, teams: [{ team: 'Nord', rows: 2, deleted: 1 }] }]);
+		const rows = await snapshotTable(db);
+		expect(rows.filter((r) => r.snapshot_date === '2026-03-09').map((r) => [r.deal, r.owner, r.stage, r.amount])).toEqual([
+			['OPP-1', 'anna.berg@example.com', 'Proposal', '55000.00'],
+			['OPP-3', 'carl.dorn@example.com', 'Negotiation', '30000.00'],
+			['OPP-4', 'carl.dorn@example.com', 'Lead', '5000.00']
+		]);
+		expect(rows.filter((r) => r.snapshot_date === '2026-03-02')).toHaveLength(3);
+	});
+
+	it('with replaceDates, importing a date that exists replaces that date entirely and says which teams lose rows', async () => {
+		await importFiles(db, [fixture('import', 'native-two-weeks.csv')]);
+		const file = writeFile(dir, 'correction.csv', [header, '2026-03-09,OPP-1,anna.berg@example.com,Proposal,55000,2026-06-30'].join('\n'));
+		const preview = await importFiles(db, [file], { replaceDates: true, dryRun: true });
+		expect(preview.snapshots_replaced).toEqual([
+			{ date: '2026-03-09', rows: 4, deleted: 3, teams: [{ team: 'Nord', rows: 2, deleted: 1 }, { team: 'Süd', rows: 2, deleted: 2 }] }
+		]);
+		const summary = await importFiles(db, [file], { replaceDates: true });
+		expect(summary.snapshots_replaced).toEqual(preview.snapshots_replaced);
 		const rows = await snapshotTable(db);
 		expect(rows.filter((r) => r.snapshot_date === '2026-03-09').map((r) => [r.deal, r.stage, r.amount])).toEqual([
 			['OPP-1', 'Proposal', '55000.00']

@@ -105,7 +105,8 @@ describe('Salesforce OpportunityHistory import', () => {
 		await importFiles(db, sampleFiles);
 		const before = await contentChecksums(db);
 		const again = await importFiles(db, sampleFiles);
-		expect(again.snapshots_replaced).toEqual(['2026-02-23', '2026-03-02', '2026-03-09']);
+		expect(again.snapshots_replaced.map((s) => s.date)).toEqual(['2026-02-23', '2026-03-02', '2026-03-09']);
+		expect(again.snapshots_replaced.every((s) => s.rows > 0 && s.deleted === 0)).toBe(true);
 		expect(await contentChecksums(db)).toEqual(before);
 	});
 

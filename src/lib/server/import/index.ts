@@ -9,7 +9,8 @@ import { deals } from './formats/deals.ts';
 import { hubspot } from './formats/hubspot.ts';
 import { native, requiredNativeColumns } from './formats/native.ts';
 import { salesforce } from './formats/salesforce.ts';
-import { existingDates, loadRows, prepareReferenceData } from './load.ts';
+import { adminImporter, checkImporterScope, replacedSnapshots } from './importer.ts';
+import { loadRows, prepareReferenceData } from './load.ts';
 import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
 import { readFile, type StagedFile } from './read.ts';
@@ -19,6 +20,7 @@ import type { ImportFile, ImportOptions, ImportPreview, ImportProblem, ImportPro
 import { Checker } from './validate.ts';
 
 export type * from './types.ts';
+export type { Importer } from './importer.ts';
 export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
@@ -86,7 +88,10 @@ export async function importFiles(
 		return finish(true);
 	};
 
+	const importer = options.importer ?? adminImporter;
+	const replaceDates = options.replaceDates ?? false;
 	if (inputs.length === 0) return fail([problem('error', 'no_files', {})]);
+	if (replaceDates && importer.role !== 'admin') return fail([problem('error', 'replace_dates_admin_only', {})]);
 	try {
 		parseDateFormatOption(options.dateFormat);
 	} catch {
@@ -167,7 +172,8 @@ export async function importFiles(
 				`SELECT DISTINCT snapshot_date AS d FROM ${context.rows} WHERE snapshot_date IS NOT NULL ORDER BY 1`
 			);
 			summary.snapshots = dates.map((r) => r.d);
-			summary.snapshots_replaced = await existingDates(staging, context.rows);
+			await checkImporterScope(staging, checker, context.rows, importer);
+			summary.snapshots_replaced = await replacedSnapshots(staging, context.rows, replaceDates);
 		}
 
 		const found = await checker.collect(staged);
@@ -190,7 +196,9 @@ export async function importFiles(
 		report('loading', 0);
 		try {
 			const outcome = await db.write(async (tx) => {
-				const loaded = await loadRows(tx, staging, (step, fraction) => report('loading', fraction, undefined, step));
+				const loaded = await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) =>
+					report('loading', fraction, undefined, step)
+				);
 				summary.status = 'ok';
 				summary.rows_loaded = loaded.rowsLoaded;
 				summary.created = loaded.created;

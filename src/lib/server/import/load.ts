@@ -1,11 +1,14 @@
 import type { Transaction } from '../db/index.ts';
+import { ownerIsRep, teamList, type Importer } from './importer.ts';
 import type { Staging } from './staging.ts';
 
 /**
  * Writes checked rows (the `rows` table every format ends in) into the pipeline tables. The
  * reference data is upserted by its natural key: teams by name, reps by e-mail (or name, for CRMs
  * that export owner names), accounts and deals by CRM id. A snapshot date in the import replaces
- * that date entirely, so re-importing a file leaves the database as it was.
+ * that date's rows of the owners the import names on it (all of the date's rows with
+ * `replaceDates`), so re-importing a file leaves the database as it was and one team's file leaves
+ * the other teams' week alone.
  */
 
 export interface LoadResult {
@@ -56,15 +59,6 @@ export async function prepareReferenceData(staging: Staging, rows: string): Prom
 		GROUP BY deal`);
 }
 
-/** The snapshot dates in `rows` that the database already has. */
-export async function existingDates(staging: Staging, rows: string): Promise<string[]> {
-	const found = await staging.all<{ snapshot_date: string }>(
-		`SELECT DISTINCT snapshot_date FROM snapshots
-		WHERE snapshot_date IN (SELECT DISTINCT snapshot_date FROM ${rows}) ORDER BY snapshot_date`
-	);
-	return found.map((r) => r.snapshot_date);
-}
-
 async function count(tx: Transaction, sql: string): Promise<number> {
 	return (await tx.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`))?.n ?? 0;
 }
@@ -72,6 +66,7 @@ async function count(tx: Transaction, sql: string): Promise<number> {
 export async function loadRows(
 	transaction: Transaction,
 	staging: Staging,
+	{ importer, replaceDates }: { importer: Importer; replaceDates: boolean },
 	onStep: (step: string, fraction: number) => void = () => {}
 ): Promise<LoadResult> {
 	const tx = debugTimed(transaction);
@@ -82,43 +77,22 @@ export async function loadRows(
 	const dealsIn = staging.table('deals_in');
 
 	onStep('teams and reps', 0);
-	const newTeams = `SELECT name FROM ${teamsIn} t WHERE NOT EXISTS (SELECT 1 FROM teams WHERE lower(teams.name) = t.key)`;
-	const teams = await count(tx, newTeams);
-	await tx.run(`INSERT INTO teams (name) ${newTeams} ORDER BY name`);
-
 	// Which rep each owner is: by e-mail, or by name for owners without one.
-	const matchRep = `(SELECT min(r.id) FROM reps r WHERE CASE WHEN o.is_email THEN lower(r.email) = o.key ELSE lower(r.name) = o.key END)`;
-	const newReps = `SELECT o.* FROM ${ownersIn} o WHERE ${matchRep} IS NULL`;
-	const reps = await count(tx, newReps);
-	// Reps without an e-mail get an address under .invalid, a domain reserved never to resolve:
-	// unique as the schema demands, and obviously not deliverable.
-	await tx.run(`INSERT INTO reps (email, name, role, team_id)
-		SELECT DISTINCT ON (email) email, name, role, team_id FROM (
-			SELECT
-				CASE WHEN o.is_email THEN o.owner
-					ELSE trim(regexp_replace(lower(strip_accents(o.owner)), '[^a-z0-9]+', '.', 'g'), '.') || '@no-email.invalid' END AS email,
-				o.name,
-				coalesce(o.role, 'AE') AS role,
-				(SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)) AS team_id
-			FROM (${newReps}) o
-		)
-		ORDER BY email`);
-	await tx.run(`UPDATE reps SET
-			name = CASE WHEN o.is_email THEN o.name ELSE reps.name END,
-			role = coalesce(o.role, reps.role),
-			team_id = coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id)
-		FROM ${ownersIn} o
-		WHERE reps.id = ${matchRep}
-			AND (reps.name IS DISTINCT FROM CASE WHEN o.is_email THEN o.name ELSE reps.name END
-				OR reps.role IS DISTINCT FROM coalesce(o.role, reps.role)
-				OR reps.team_id IS DISTINCT FROM coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id))`);
+	const matchRep = `(SELECT min(r.id) FROM reps r WHERE ${ownerIsRep('o', 'r')})`;
+	const { teams, reps } = importer.role === 'admin' ? await writeTeamsAndReps(tx, teamsIn, ownersIn, matchRep) : { teams: 0, reps: 0 };
 
 	onStep('accounts', 0.1);
 	const newAccounts = `SELECT a.* FROM ${accountsIn} a WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.crm_id = a.crm_id)`;
 	const accounts = await count(tx, newAccounts);
 	await tx.run(`INSERT INTO accounts (crm_id, name) SELECT crm_id, coalesce(name, crm_id) FROM (${newAccounts}) ORDER BY crm_id`);
+	// A leader's file never renames an account another team also sells to: the name is theirs too.
+	const sharedAccount =
+		importer.role === 'admin'
+			? 'false'
+			: `EXISTS (SELECT 1 FROM deals d JOIN snapshots s ON s.deal_id = d.id JOIN reps r ON r.id = s.owner_id
+				WHERE d.account_id = accounts.id AND (r.team_id IS NULL OR NOT list_contains(${teamList(importer.teamIds)}, r.team_id)))`;
 	await tx.run(`UPDATE accounts SET name = a.name FROM ${accountsIn} a
-		WHERE accounts.crm_id = a.crm_id AND a.name IS NOT NULL AND accounts.name IS DISTINCT FROM a.name`);
+		WHERE accounts.crm_id = a.crm_id AND a.name IS NOT NULL AND accounts.name IS DISTINCT FROM a.name AND NOT ${sharedAccount}`);
 
 	onStep('deals', 0.2);
 	const newDeals = `SELECT d.* FROM ${dealsIn} d WHERE NOT EXISTS (SELECT 1 FROM deals WHERE deals.crm_id = d.crm_id)`;
@@ -158,7 +132,11 @@ export async function loadRows(
 		JOIN owner_ids ON owner_ids.key = lower(r.owner)`);
 	const dates = `SELECT DISTINCT snapshot_date FROM ${incoming}`;
 	const sameKey = 'n.snapshot_date = snapshots.snapshot_date AND n.deal_id = snapshots.deal_id';
+	const carriedOwner = replaceDates
+		? 'true'
+		: `EXISTS (SELECT 1 FROM ${incoming} n WHERE n.snapshot_date = snapshots.snapshot_date AND n.owner_id = snapshots.owner_id)`;
 	await tx.run(`DELETE FROM snapshots WHERE snapshot_date IN (${dates})
+		AND ${carriedOwner}
 		AND NOT EXISTS (SELECT 1 FROM ${incoming} n WHERE ${sameKey})`);
 	await tx.run(`UPDATE snapshots SET owner_id = n.owner_id, stage_id = n.stage_id, amount = n.amount,
 			probability = n.probability, close_date = n.close_date, forecast_category = n.forecast_category
@@ -176,6 +154,39 @@ export async function loadRows(
 	const loaded = await count(tx, `SELECT 1 FROM ${incoming}`);
 	await tx.run(`DROP TABLE ${incoming}`);
 	return { rowsLoaded: loaded, created: { teams, reps, accounts, deals } };
+}
+
+/** New teams and reps, and reps' names, roles and teams as the file gives them: an admin's import only. */
+async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: string, matchRep: string) {
+	const newTeams = `SELECT name FROM ${teamsIn} t WHERE NOT EXISTS (SELECT 1 FROM teams WHERE lower(teams.name) = t.key)`;
+	const teams = await count(tx, newTeams);
+	await tx.run(`INSERT INTO teams (name) ${newTeams} ORDER BY name`);
+	const newReps = `SELECT o.* FROM ${ownersIn} o WHERE ${matchRep} IS NULL`;
+	const reps = await count(tx, newReps);
+	// Reps without an e-mail get an address under .invalid, a domain reserved never to resolve:
+	// unique as the schema demands, and obviously not deliverable.
+	await tx.run(`INSERT INTO reps (email, name, role, team_id)
+		SELECT DISTINCT ON (email) email, name, role, team_id FROM (
+			SELECT
+				CASE WHEN o.is_email THEN o.owner
+					ELSE trim(regexp_replace(lower(strip_accents(o.owner)), '[^a-z0-9]+', '.', 'g'), '.') || '@no-email.invalid' END AS email,
+				o.name,
+				coalesce(o.role, 'AE') AS role,
+				(SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)) AS team_id
+			FROM (${newReps}) o
+		)
+		ORDER BY email`);
+	await tx.run(`UPDATE reps SET
+			name = CASE WHEN o.is_email THEN o.name ELSE reps.name END,
+			role = coalesce(o.role, reps.role),
+			team_id = coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id)
+		FROM ${ownersIn} o
+		WHERE reps.id = ${matchRep}
+			AND (reps.name IS DISTINCT FROM CASE WHEN o.is_email THEN o.name ELSE reps.name END
+				OR reps.role IS DISTINCT FROM coalesce(o.role, reps.role)
+				OR reps.team_id IS DISTINCT FROM coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id))`);
+
+	return { teams, reps };
 }
 
 function debugTimed(tx: Transaction): Transaction {

@@ -48,7 +48,7 @@ export async function writeLogEntry(
 			read: summary.rows_read,
 			loaded: summary.rows_loaded,
 			rejected: summary.rows_rejected,
-			replaced: JSON.stringify(summary.snapshots_replaced),
+			replaced: JSON.stringify(summary.snapshots_replaced.map((s) => s.date)),
 			summary: JSON.stringify(stored)
 		}
 	);

@@ -1,5 +1,7 @@
 /** What goes into an import and what comes out of it; shared by the CLI, the page and the benchmark. */
 
+import type { Importer } from './importer.ts';
+
 export const importFormats = ['native', 'salesforce', 'hubspot', 'deals'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
@@ -32,6 +34,16 @@ export interface ImportOptions {
 	encoding?: 'utf-8' | 'latin-1';
 	/** Who imports, for the log (an e-mail, or `cli:<user>`). */
 	user?: string | null;
+	/**
+	 * Whose pipeline the import may carry (see importer.ts): a leader's only their teams' reps.
+	 * The CLI, which holds the database file itself, imports as an admin; so does a missing value.
+	 */
+	importer?: Importer;
+	/**
+	 * Replace every row of each snapshot date the files contain, not only the rows of the owners
+	 * they name: an admin's explicit choice, for a full re-export of a week.
+	 */
+	replaceDates?: boolean;
 	/** Skip the log entry (previews on the upload page, which are not imports). */
 	log?: boolean;
 	onProgress?: (progress: ImportProgress) => void;
@@ -100,8 +112,8 @@ export interface ImportSummary {
 	rows_rejected: number;
 	/** Snapshot dates the import contains (or would contain), ascending. */
 	snapshots: string[];
-	/** Of those, the dates that already existed and were (or would be) replaced. */
-	snapshots_replaced: string[];
+	/** Of those, the dates whose existing rows were (or would be) replaced, with the counts per team. */
+	snapshots_replaced: ReplacedSnapshot[];
 	created: { teams: number; reps: number; accounts: number; deals: number };
 	errors: ImportProblem[];
 	warnings: ImportProblem[];
@@ -111,4 +123,13 @@ export interface ImportSummary {
 	preview: ImportPreview;
 	import_id: number | null;
 	seconds: number;
+}
+
+/** Existing rows of one snapshot date that an import replaces (rows), and of those, the ones it removes (deleted). */
+export interface ReplacedSnapshot {
+	date: string;
+	rows: number;
+	deleted: number;
+	/** Per team of the rows' owners (null: owners without a team), by name. */
+	teams: { team: string | null; rows: number; deleted: number }[];
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from '../db/index.ts';
 import { checkFiles, importFiles } from './index.ts';
+import type { Importer } from './importer.ts';
 import { importFormats, weekdays, type ImportFormat, type ImportOptions, type ImportProgress, type ImportSummary, type Weekday } from './types.ts';
 import { warmFactsInBackground } from '../metrics/warm.ts';
 
@@ -30,6 +31,8 @@ export interface PageOptions {
 	dateFormat?: string;
 	weekday?: Weekday;
 	encoding?: 'utf-8' | 'latin-1';
+	/** Replace whole snapshot dates (admins only; the import refuses it for anyone else). */
+	replaceDates?: boolean;
 }
 
 interface UploadFile {
@@ -222,12 +225,16 @@ function toImportOptions(options: PageOptions): ImportOptions {
 		stageMap: options.stageMap && Object.keys(options.stageMap).length > 0 ? options.stageMap : undefined,
 		dateFormat: options.dateFormat || undefined,
 		weekday: options.weekday,
-		encoding: options.encoding
+		encoding: options.encoding,
+		replaceDates: options.replaceDates ?? false
 	};
 }
 
-/** Starts the check (a dry run without a log entry); the page polls `uploadStatus`. */
-export function startCheck(db: Database, id: string, userId: string, options: PageOptions): JobView {
+/**
+ * Starts the check (a dry run without a log entry); the page polls `uploadStatus`. `importer` is
+ * what the person asking may import, worked out from their session at this request.
+ */
+export function startCheck(db: Database, id: string, userId: string, options: PageOptions, importer: Importer): JobView {
 	const job = own(id, userId);
 	if (job.state === 'uploading' && job.files.some((f) => f.received < f.size)) {
 		throw new UploadError(409, 'The upload is not complete yet.');
@@ -243,7 +250,7 @@ export function startCheck(db: Database, id: string, userId: string, options: Pa
 	void checkFiles(
 		db,
 		job.files.map((f) => ({ path: f.path, name: f.name })),
-		{ ...toImportOptions(options), onProgress: (p) => (job.progress = p) }
+		{ ...toImportOptions(options), importer, onProgress: (p) => (job.progress = p) }
 	)
 		.then((summary) => {
 			job.check = summary;
@@ -257,7 +264,7 @@ export function startCheck(db: Database, id: string, userId: string, options: Pa
 }
 
 /** Starts the import with the options that were checked; only after a check without errors. */
-export function startImport(db: Database, id: string, userId: string): JobView {
+export function startImport(db: Database, id: string, userId: string, importer: Importer): JobView {
 	const job = own(id, userId);
 	if (job.state !== 'checked' || !job.check || job.check.status !== 'ok') {
 		throw new UploadError(409, 'Check the files first; only a check without errors can be imported.');
@@ -267,7 +274,7 @@ export function startImport(db: Database, id: string, userId: string): JobView {
 	void importFiles(
 		db,
 		job.files.map((f) => ({ path: f.path, name: f.name })),
-		{ ...toImportOptions(job.options), user: job.userEmail, onProgress: (p) => (job.progress = p) }
+		{ ...toImportOptions(job.options), importer, user: job.userEmail, onProgress: (p) => (job.progress = p) }
 	)
 		.then((summary) => {
 			job.result = summary;
@@ -311,6 +318,7 @@ export function parsePageOptions(input: unknown): PageOptions {
 		stageMap: pairs(body.stageMap),
 		dateFormat: typeof body.dateFormat === 'string' && body.dateFormat.length <= 50 ? body.dateFormat : undefined,
 		weekday: pick(body.weekday, weekdays),
-		encoding: pick(body.encoding, ['utf-8', 'latin-1'] as const)
+		encoding: pick(body.encoding, ['utf-8', 'latin-1'] as const),
+		replaceDates: body.replaceDates === true
 	};
 }

@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { database } from '$lib/server/db';
+import { importerFor } from '$lib/server/import/importer';
 import { discardUpload, parsePageOptions, receiveChunk, startCheck, startImport, uploadStatus } from '$lib/server/import/uploads';
 import type { RequestHandler } from './$types';
 import { answer, requireImporter, requireSameOrigin } from '../respond';
@@ -34,9 +35,9 @@ export const POST: RequestHandler = async (event) => {
 	const db = await database();
 	switch (body?.action) {
 		case 'check':
-			return answer(() => startCheck(db, event.params.upload, user.id, parsePageOptions(body.options)), 202);
+			return answer(() => startCheck(db, event.params.upload, user.id, parsePageOptions(body.options), importerFor(user)), 202);
 		case 'import':
-			return answer(() => startImport(db, event.params.upload, user.id), 202);
+			return answer(() => startImport(db, event.params.upload, user.id, importerFor(user)), 202);
 		default:
 			error(400, 'Expected {"action": "check" | "import"}.');
 	}
