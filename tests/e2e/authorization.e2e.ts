@@ -209,3 +209,48 @@ test('each persona gets exactly the access its role allows, on every route', asy
 	}
 	expect(failures).toEqual([]);
 });
+
+test('the import routes refuse writes exactly as they refuse reads, for every persona', async ({ baseURL }) => {
+	test.setTimeout(120_000);
+	const base = baseURL!;
+	const leader = await signedIn(base, accounts.leaderOfA);
+	const aes = ((await (await leader.get('/api/v1/reps')).json()) as { reps: { email: string; role: string }[] }).reps.filter((r) => r.role === 'AE');
+	const personas: Record<Persona, APIRequestContext> = {
+		anonymous: await signedIn(base, null),
+		repA: await signedIn(base, aes[0].email),
+		repB: await signedIn(base, aes[1].email),
+		leaderOfA: leader,
+		otherLeader: await signedIn(base, accounts.otherLeader),
+		executive: await signedIn(base, accounts.executive),
+		admin: await signedIn(base, accounts.admin)
+	};
+	const csv = Buffer.from('snapshot_date,deal_id,owner,stage,amount,close_date\n');
+	const start: Record<Persona, number> = { anonymous: 401, repA: 403, repB: 403, leaderOfA: 201, otherLeader: 201, executive: 403, admin: 201 };
+	// Someone else's upload, for every write an upload takes: 404 for other importers, as if it did not exist.
+	const foreign: Record<Persona, number> = { anonymous: 401, repA: 403, repB: 403, leaderOfA: 0, otherLeader: 404, executive: 403, admin: 404 };
+
+	const owned = (await (await leader.post('/api/v1/imports', { data: { files: [{ name: 'x.csv', size: csv.length }] } })).json()) as { upload: { id: string } };
+	const id = owned.upload.id;
+	const failures: string[] = [];
+	for (const [persona, api] of Object.entries(personas) as [Persona, APIRequestContext][]) {
+		const started = await api.post('/api/v1/imports', { data: { files: [{ name: 'y.csv', size: csv.length }] } });
+		if (started.status() !== start[persona]) failures.push(`${persona} POST /api/v1/imports: expected ${start[persona]}, got ${started.status()}`);
+		if (started.status() === 201) {
+			const { upload } = (await started.json()) as { upload: { id: string } };
+			await api.delete(`/api/v1/imports/${upload.id}`);
+		}
+		if (persona === 'leaderOfA') continue;
+		const writes = [
+			() => api.put(`/api/v1/imports/${id}?file=0&offset=0`, { data: csv }),
+			() => api.post(`/api/v1/imports/${id}`, { data: { action: 'check', options: {} } }),
+			() => api.post(`/api/v1/imports/${id}`, { data: { action: 'import' } }),
+			() => api.delete(`/api/v1/imports/${id}`)
+		];
+		for (const [index, write] of writes.entries()) {
+			const status = (await write()).status();
+			if (status !== foreign[persona]) failures.push(`${persona} write #${index} on someone else's upload: expected ${foreign[persona]}, got ${status}`);
+		}
+	}
+	await leader.delete(`/api/v1/imports/${id}`);
+	expect(failures).toEqual([]);
+});

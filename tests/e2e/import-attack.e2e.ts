@@ -52,7 +52,7 @@ test("a leader's upload naming another team's rep is refused, located, and chang
 	const victim = everyone.find((r) => r.role === 'AE' && r.team !== ownTeam)!;
 	expect(victim).toBeDefined();
 
-	const csv = ['snapshot_date,deal_id,owner,team,stage,amount,close_date', `2025-01-06,ATTACK-1,${victim.email},${ownTeam},Lead,1,2025-06-30`].join('\n');
+	const csv = ['snapshot_date,deal_id,owner,team,stage,amount,close_date', `2024-06-03,ATTACK-1,${victim.email},${ownTeam},Lead,1,2025-06-30`].join('\n');
 	const job = await uploadAndCheck(leader, 'attack.csv', csv);
 	expect(job.state).toBe('checked');
 	expect(job.check!.status).toBe('error');
@@ -70,7 +70,7 @@ test("a leader's upload naming another team's rep is refused, located, and chang
 	expect((await leader.get(`/coaching/${email}/notes.md`)).status()).toBe(404);
 	expect((await leader.get(`/api/v1/reps/${email}/coaching`)).status()).toBe(404);
 	const snapshots = (await (await admin.get('/api/v1/snapshots')).json()) as { snapshots: string[] };
-	expect(snapshots.snapshots).not.toContain('2025-01-06');
+	expect(snapshots.snapshots).not.toContain('2024-06-03');
 });
 
 test("a leader may not replace whole snapshot dates, even by asking the API directly", async ({ baseURL }) => {

@@ -78,7 +78,7 @@ test('the validation report is in German for German readers', async ({ page }) =
 	await page.getByLabel('Dateien (CSV oder Parquet)').setInputFiles({
 		name: 'kaputt.csv',
 		mimeType: 'text/csv',
-		buffer: Buffer.from(brokenCsv.replaceAll('someone@demo.test', ownRep))
+		buffer: Buffer.from(brokenCsv.replaceAll('someone@demo.test', ownRep).replaceAll('DEMO-OPP-', 'NEW-OPP-'))
 	});
 	await page.getByRole('button', { name: 'Hochladen und prüfen' }).click();
 	const row = page.getByRole('table', { name: /^Fehler: 1/ }).locator('tbody tr');
@@ -152,7 +152,7 @@ test('a deal list is mapped column by column and checked again; the preview says
 	await expect(page.getByRole('button', { name: /^Import \d+ rows$/ })).toBeVisible();
 	// Replacing whole dates is an admin's explicit choice, and the preview says whose rows it deletes.
 	await page.getByText('More options').click();
-	await page.getByLabel(/^Replace whole snapshot dates/).check();
+	await page.getByRole('checkbox', { name: /Replace whole snapshot dates/ }).check();
 	await page.getByRole('button', { name: 'Check again with these options' }).click();
 	await expect(page.getByText(/^Already loaded, will be replaced: 5 Jan 2026: [\d,]+ rows \(.+ [\d,]+\), [\d,]+ of them no longer in the file; 12 Jan 2026/)).toBeVisible();
 	await expectAccessible(page);
