@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
+import { database } from '../../src/lib/server/db/index.ts';
 import { cliImportDirectories, headersRoot, serverImportDirectories, uploadsRoot } from '../../src/lib/server/import/directories.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
 import { fixture, writeFile } from '../fixtures/import/helpers.ts';
@@ -95,6 +96,32 @@ describe('the database after start-up is locked down', () => {
 		expect(summary).toMatchObject({ status: 'error', rows_loaded: 0 });
 		expect(summary.errors.map((e) => e.code)).toEqual(['file_unreadable']);
 		expect(await db.one('SELECT count(*)::INTEGER AS n FROM snapshots')).toEqual({ n: 0 });
+	});
+});
+
+describe("the server's database", () => {
+	it('is opened locked down, reaching only the importer directories', async () => {
+		const holder = globalThis as typeof globalThis & { __pipelineCoachDb?: Promise<Database> };
+		const before = process.env.DATABASE_PATH;
+		process.env.DATABASE_PATH = path.join(outside, 'server.duckdb');
+		delete holder.__pipelineCoachDb;
+		const server = await database();
+		try {
+			expect(await server.one(`SELECT current_setting('enable_external_access') AS external, current_setting('lock_configuration') AS locked`)).toEqual({
+				external: false,
+				locked: true
+			});
+			const allowed = await server.one<{ directories: string[] }>(`SELECT current_setting('allowed_directories') AS directories`);
+			// DuckDB adds its own temp directory (where it spills) by itself.
+			const spill = `${process.env.DATABASE_PATH}.tmp${path.sep}`;
+			expect([...allowed!.directories].sort()).toEqual([...serverImportDirectories().map((d) => d + path.sep), spill].sort());
+			await expect(server.all(`SELECT * FROM read_csv('/etc/passwd')`)).rejects.toThrow(refused);
+		} finally {
+			server.close();
+			delete holder.__pipelineCoachDb;
+			if (before === undefined) delete process.env.DATABASE_PATH;
+			else process.env.DATABASE_PATH = before;
+		}
 	});
 });
 
