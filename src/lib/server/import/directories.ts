@@ -17,10 +17,18 @@ export function headersRoot(): string {
 	return path.join(os.tmpdir(), 'pipeline-coach-headers');
 }
 
-/** `headersRoot()`, created readable by this user only. */
+/**
+ * `headersRoot()`, created readable by this user only. The temp folder is shared with every user of
+ * the machine: a folder of that name made by someone else (or a link planted there) would let them
+ * read the headers of our imports, so it is refused rather than used.
+ */
 export async function headersDirectory(): Promise<string> {
 	const dir = headersRoot();
 	await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+	const stat = await fs.promises.lstat(dir);
+	if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
+		throw new Error(`${dir} is not a folder of this user's; remove it so that imports can recreate it.`);
+	}
 	return dir;
 }
 
