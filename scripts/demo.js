@@ -6,6 +6,8 @@ const env = {
 	...process.env,
 	PORT: port,
 	ORIGIN: process.env.ORIGIN ?? `http://localhost:${port}`,
+	// Demo mode: the sign-in page names the demo accounts and their password (never outside it).
+	DEMO: '1',
 	// DuckDB and argon2 share libuv's pool; 4 threads let heavy queries starve sign-ins.
 	UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16'
 };

@@ -14,7 +14,8 @@ const seed = spawnSync('npx', ['tsx', 'scripts/seed.ts', '--demo', '--until', '2
 if (seed.status !== 0) process.exit(seed.status ?? 1);
 
 const server = spawn(process.execPath, ['build'], {
-	env: { ...env, PORT: port, ORIGIN: `http://localhost:${port}`, UV_THREADPOOL_SIZE: '16' },
+	// DEMO=1 as `npm run demo` sets it: the tests sign in as the demo accounts the sign-in page names.
+	env: { ...env, PORT: port, ORIGIN: `http://localhost:${port}`, UV_THREADPOOL_SIZE: '16', DEMO: '1' },
 	stdio: 'inherit'
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));

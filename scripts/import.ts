@@ -15,6 +15,7 @@ import {
 	type ImportSummary,
 	type Weekday
 } from '../src/lib/server/import/index.ts';
+import { cliImportDirectories } from '../src/lib/server/import/directories.ts';
 
 const usage = `Usage: npm run import -- FILE... [options]
 
@@ -129,7 +130,8 @@ function onProgress(progress: ImportProgress) {
 
 let db: Database;
 try {
-	db = await Database.open(databaseConfigFromEnv());
+	// Locked down like the server's, reaching only the directories of the files it was given.
+	db = await Database.open(databaseConfigFromEnv(), { lockDown: { directories: cliImportDirectories(files) } });
 } catch (error) {
 	// Database.open words the lock error for people; a stack trace would only bury it.
 	fail(error instanceof Error ? error.message : String(error), json);

@@ -1,4 +1,4 @@
-import type { Handle, ServerInit } from '@sveltejs/kit';
+import type { Handle, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getTextDirection } from '$lib/paraglide/runtime';
 import { paraglideMiddleware } from '$lib/paraglide/server';
@@ -26,8 +26,23 @@ const handleSecurityHeaders: Handle = async ({ event, resolve }) => {
 	if (event.url.protocol === 'https:') {
 		response.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
 	}
+	if (carriesUserData(event) && !/\bno-store\b/i.test(response.headers.get('cache-control') ?? '')) {
+		response.headers.set('Cache-Control', 'private, no-store');
+	}
 	return response;
 };
+
+/**
+ * Whether a response may hold someone's data: every answer to a signed-in request (pages show whose
+ * pipeline it is), every API answer, every page's data (`__data.json`) and notes download. Such an
+ * answer must never be kept by a shared proxy, nor by the browser's cache, where the next person
+ * at the machine would find it after the first signed out. Checked after the session is read,
+ * which `handleSession` does inside this handler's `resolve`.
+ */
+function carriesUserData(event: RequestEvent): boolean {
+	const { pathname } = event.url;
+	return event.locals.user != null || event.isDataRequest || pathname.startsWith('/api/') || pathname.endsWith('/notes.md');
+}
 
 export const handle: Handle = sequence(handleSecurityHeaders, handleSession, handleLocale);
 

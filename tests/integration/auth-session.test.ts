@@ -5,6 +5,7 @@ import {
 	generateSessionToken,
 	invalidateSession,
 	invalidateUserSessions,
+	sessionConfigFromEnv,
 	sessionLifetimeMs,
 	validateSessionToken
 } from '../../src/lib/server/auth/session.ts';
@@ -117,6 +118,44 @@ describe('sessions', () => {
 		await createSession(db, token, userId, start);
 		await db.write((tx) => tx.run('UPDATE users SET active = false WHERE id = $id', { id: userId }));
 		expect((await validateSessionToken(db, token, later(1))).user).toBeNull();
+	});
+
+	it('ends 90 days after signing in however active it was: renewals stop at the absolute end', async () => {
+		const token = generateSessionToken();
+		const session = await createSession(db, token, userId, start);
+		// Used every week: renewed again and again, but never past day 90.
+		for (let d = 7; d < 90; d += 7) expect((await validateSessionToken(db, token, later(d))).user?.id, `day ${d}`).toBe(userId);
+		const lastWeek = await validateSessionToken(db, token, later(84));
+		expect(lastWeek.session?.expiresAt).toEqual(later(90));
+		expect(lastWeek.session?.createdAt).toEqual(session.createdAt);
+
+		expect(await validateSessionToken(db, token, later(90))).toEqual({ session: null, user: null });
+		expect(await db.all('SELECT id FROM sessions')).toEqual([]);
+	});
+
+	it('the absolute lifetime follows SESSION_MAX_DAYS, and applies to sessions created under a longer one', async () => {
+		const token = generateSessionToken();
+		// Created under the default of 90 days, then the operator lowers it to 7.
+		const session = await createSession(db, token, userId, start);
+		expect(session.expiresAt).toEqual(later(30));
+		const week = sessionConfigFromEnv({ SESSION_MAX_DAYS: '7' }).maxAgeMs;
+		expect((await validateSessionToken(db, token, later(6), week)).session?.expiresAt).toEqual(later(7));
+		expect((await validateSessionToken(db, token, later(7), week)).session).toBeNull();
+
+		const short = generateSessionToken();
+		expect((await createSession(db, short, userId, start, week)).expiresAt).toEqual(later(7));
+	});
+
+	it('the session settings come from ORIGIN and SESSION_MAX_DAYS', () => {
+		expect(sessionConfigFromEnv({})).toEqual({ cookieName: 'session', secureCookie: false, maxAgeMs: 90 * day });
+		expect(sessionConfigFromEnv({ ORIGIN: 'http://localhost:3000' })).toMatchObject({ cookieName: 'session', secureCookie: false });
+		// Over https the cookie is Secure and carries the __Host- prefix (Path=/, no Domain).
+		expect(sessionConfigFromEnv({ ORIGIN: 'https://coach.example.com', SESSION_MAX_DAYS: '30' })).toEqual({
+			cookieName: '__Host-session',
+			secureCookie: true,
+			maxAgeMs: 30 * day
+		});
+		for (const bad of ['0', '-1', 'ninety']) expect(() => sessionConfigFromEnv({ SESSION_MAX_DAYS: bad })).toThrow(/SESSION_MAX_DAYS/);
 	});
 
 	it('a validation remembered from an earlier request never outlives a sign-out, a deactivation, a wrong secret or the expiry', async () => {

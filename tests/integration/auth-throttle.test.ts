@@ -76,6 +76,17 @@ describe('sign-in throttling', () => {
 		await failTimes(5, who, after(24 * 60 * 60));
 	});
 
+	it('rows of failures older than the quiet day are deleted by the next sign-in attempt, recent ones kept', async () => {
+		await failTimes(3, { email: 'anna@example.test', clientAddress: '203.0.113.7' });
+		await failTimes(1, { email: 'ben@example.test', clientAddress: '198.51.100.4' }, after(12 * 60 * 60));
+		const keys = () => db.all<{ throttle_key: string }>('SELECT throttle_key FROM sign_in_failures ORDER BY 1').then((rows) => rows.map((r) => r.throttle_key));
+		expect(await keys()).toEqual(['account:anna@example.test', 'account:ben@example.test', 'address:198.51.100.4', 'address:203.0.113.7']);
+
+		// A day after Anna's failures, half a day after Ben's: someone else tries to sign in.
+		await failTimes(1, { email: 'carl@example.test', clientAddress: '192.0.2.9' }, after(24 * 60 * 60));
+		expect(await keys()).toEqual(['account:ben@example.test', 'account:carl@example.test', 'address:192.0.2.9', 'address:198.51.100.4']);
+	});
+
 	it('never waits longer than 15 minutes', () => {
 		expect([4, 5, 6, 7, 20].map((failures) => lockoutMs(failures))).toEqual([0, 15_000, 30_000, 60_000, 900_000]);
 	});

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDemoUsers, defaultDemoPassword, demoAccountsHint } from '../../src/lib/server/auth/demo-users.ts';
+import { createDemoUsers, defaultDemoPassword, demoAccountsHint, isDemoMode } from '../../src/lib/server/auth/demo-users.ts';
 import { verifyPassword } from '../../src/lib/server/auth/password.ts';
 import { scopeForUser } from '../../src/lib/server/auth/scope.ts';
 import { createSession, generateSessionToken, validateSessionToken } from '../../src/lib/server/auth/session.ts';
@@ -276,10 +276,11 @@ describe('demo users', () => {
 		expect(await db.all('SELECT * FROM user_teams ORDER BY ALL')).toEqual(teamsBefore);
 	});
 
-	it('the sign-in page mentions them, with the password only when it is the default (or asked for) and works', async () => {
-		expect(await db.read((q) => demoAccountsHint(q, {}))).toBeNull();
+	it('in demo mode the sign-in page mentions them, with the password only when it is the default (or asked for) and works', async () => {
+		const demo = { DEMO: '1' };
+		expect(await db.read((q) => demoAccountsHint(q, demo))).toBeNull();
 		await db.write((tx) => createDemoUsers(tx, defaultDemoPassword));
-		expect(await db.read((q) => demoAccountsHint(q, {}))).toEqual({
+		expect(await db.read((q) => demoAccountsHint(q, demo))).toEqual({
 			accounts: [
 				{ email: 'admin@demo.test', role: 'admin' },
 				{ email: 'exec@demo.test', role: 'executive' },
@@ -288,11 +289,28 @@ describe('demo users', () => {
 			],
 			password: defaultDemoPassword
 		});
-		expect((await db.read((q) => demoAccountsHint(q, { DEMO_PASSWORD: 'secret-pw' })))?.password).toBeNull();
-		expect((await db.read((q) => demoAccountsHint(q, { DEMO_PASSWORD: 'secret-pw', SHOW_DEMO_PASSWORD: 'true' })))?.password).toBeNull();
+		expect((await db.read((q) => demoAccountsHint(q, { ...demo, DEMO_PASSWORD: 'secret-pw' })))?.password).toBeNull();
+		expect((await db.read((q) => demoAccountsHint(q, { ...demo, DEMO_PASSWORD: 'secret-pw', SHOW_DEMO_PASSWORD: 'true' })))?.password).toBeNull();
 
 		const admin = await db.read((q) => findUserByEmail(q, 'admin@demo.test'));
 		await resetPassword(db, admin!.id, 'changed-by-admin');
-		expect((await db.read((q) => demoAccountsHint(q, {})))?.password).toBeNull();
+		expect((await db.read((q) => demoAccountsHint(q, demo)))?.password).toBeNull();
+	});
+
+	it('outside demo mode the sign-in page names no account and no password, even when the demo accounts exist with the default password', async () => {
+		await db.write((tx) => createDemoUsers(tx, defaultDemoPassword));
+		for (const env of [{}, { DEMO: '' }, { DEMO: '0' }, { DEMO: 'false' }, { SHOW_DEMO_PASSWORD: 'true' }]) {
+			expect(await db.read((q) => demoAccountsHint(q, env)), JSON.stringify(env)).toBeNull();
+		}
+	});
+
+	it('demo mode is what the operator says: DEMO=1 or DEMO=true, set by npm run demo', () => {
+		expect(isDemoMode({ DEMO: '1' })).toBe(true);
+		expect(isDemoMode({ DEMO: 'true' })).toBe(true);
+		expect(isDemoMode({ DEMO: ' TRUE ' })).toBe(true);
+		expect(isDemoMode({})).toBe(false);
+		expect(isDemoMode({ DEMO: '0' })).toBe(false);
+		expect(isDemoMode({ DEMO: 'no' })).toBe(false);
+		expect(isDemoMode({ DEMO_PASSWORD: 'pipeline-demo' })).toBe(false);
 	});
 });

@@ -3,12 +3,23 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../../src/lib/server/db/config.ts';
 import { Database } from '../../src/lib/server/db/database.ts';
+import type { LockDown } from '../../src/lib/server/db/lockdown.ts';
+import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+import { fixture } from '../fixtures/import/helpers.ts';
 
-/** A fresh DuckDB file in a temp folder, migrated; removed by `cleanup`. */
-export async function freshDatabase(config: Partial<DatabaseConfig> = {}): Promise<{ db: Database; dir: string; file: string; cleanup: () => void }> {
+/**
+ * A fresh DuckDB file in a temp folder, migrated; removed by `cleanup`. Locked down as the server's
+ * is, so tests see what the server allows; DuckDB may also reach the temp folder (where tests write
+ * their files) and tests/fixtures/.
+ */
+export async function freshDatabase(
+	config: Partial<DatabaseConfig> = {},
+	options: { lockDown?: LockDown | false } = {}
+): Promise<{ db: Database; dir: string; file: string; cleanup: () => void }> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-coach-'));
 	const file = path.join(dir, 'test.duckdb');
-	const db = await Database.open({ path: file, threads: 2, memoryLimit: '1GB', ...config });
+	const lockDown = options.lockDown ?? { directories: [dir, fixture(), ...serverImportDirectories()] };
+	const db = await Database.open({ path: file, threads: 2, memoryLimit: '1GB', ...config }, { lockDown });
 	return {
 		db,
 		dir,

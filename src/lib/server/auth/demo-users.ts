@@ -71,16 +71,32 @@ export interface DemoAccountsHint {
 
 const verifiedHints = new Map<string, boolean>();
 
+/** The environment the sign-in page's hint depends on. */
+export interface DemoEnv {
+	DEMO?: string;
+	DEMO_PASSWORD?: string;
+	SHOW_DEMO_PASSWORD?: string;
+}
+
 /**
- * What the sign-in page may say about demo accounts, or null when there are none (a real
- * installation). The password is checked against the admin account's hash before it is shown, so
- * the page never advertises a password that was changed or seeded differently; the check runs once
- * per hash, not per page view.
+ * Whether this server runs as a demo: started by `npm run demo`, or with DEMO=1 (or true). Only
+ * the operator's say-so counts. A real installation whose admin once ran the seed, or whose
+ * accounts still carry the default password, must not print accounts and a password for anyone
+ * who opens the sign-in page.
  */
-export async function demoAccountsHint(
-	q: Queryable,
-	env: { DEMO_PASSWORD?: string; SHOW_DEMO_PASSWORD?: string } = process.env
-): Promise<DemoAccountsHint | null> {
+export function isDemoMode(env: DemoEnv = process.env): boolean {
+	const value = env.DEMO?.trim().toLowerCase();
+	return value === '1' || value === 'true';
+}
+
+/**
+ * What the sign-in page may say about demo accounts: nothing outside demo mode, nor when there are
+ * none. The password is checked against the admin account's hash before it is shown, so the page
+ * never advertises a password that was changed or seeded differently; the check runs once per
+ * hash, not per page view.
+ */
+export async function demoAccountsHint(q: Queryable, env: DemoEnv = process.env): Promise<DemoAccountsHint | null> {
+	if (!isDemoMode(env)) return null;
 	const accounts = await q.all<{ email: string; role: UserRole; password_hash: string }>(
 		`SELECT email, role, password_hash FROM (
 			SELECT email, role, password_hash,

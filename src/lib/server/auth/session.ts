@@ -40,13 +40,47 @@ export interface Session {
 
 export type SessionValidationResult = { session: Session; user: SessionUser } | { session: null; user: null };
 
-export const sessionCookieName = 'session';
-
 const dayMs = 24 * 60 * 60 * 1000;
 /** Sliding expiry: a session lives 30 days after it was last renewed... */
 export const sessionLifetimeMs = 30 * dayMs;
 /** ...and is renewed only when under 15 days remain, so an active user writes once a fortnight, not per request. */
 export const sessionRenewalThresholdMs = 15 * dayMs;
+/** ...but never beyond this long after signing in (`SESSION_MAX_DAYS`). */
+export const defaultSessionMaxDays = 90;
+
+export interface SessionConfig {
+	/** `__Host-session` over https, `session` otherwise. */
+	cookieName: string;
+	secureCookie: boolean;
+	/** The absolute lifetime: however active, a session ends this long after it was created. */
+	maxAgeMs: number;
+}
+
+/**
+ * Served over https (ORIGIN says so), the cookie is Secure and named with the `__Host-` prefix:
+ * browsers then accept it only when it is Secure, for path /, and without a Domain, so neither
+ * plain http nor a sibling subdomain can plant or overwrite a session. A plain-http demo on a LAN
+ * keeps a plain cookie, which is the only one its browsers would send back.
+ *
+ * The absolute lifetime bounds what a stolen cookie is worth: renewals keep an active session
+ * alive, but not for longer than this, after which its owner signs in again.
+ */
+export function sessionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SessionConfig {
+	const secureCookie = (env.ORIGIN ?? '').trim().toLowerCase().startsWith('https://');
+	const raw = env.SESSION_MAX_DAYS?.trim();
+	const days = raw ? Number(raw) : defaultSessionMaxDays;
+	if (!Number.isFinite(days) || days <= 0) throw new Error(`SESSION_MAX_DAYS must be a number of days above 0; got "${raw}".`);
+	return { cookieName: secureCookie ? '__Host-session' : 'session', secureCookie, maxAgeMs: days * dayMs };
+}
+
+/** This server's, decided once at start-up. */
+export const sessionConfig = sessionConfigFromEnv();
+export const sessionCookieName = sessionConfig.cookieName;
+
+/** The latest a session may expire: the sliding 30 days from `now`, cut at its absolute end. */
+function expiryAt(createdAt: Date, now: Date, maxAgeMs: number): Date {
+	return new Date(Math.min(now.getTime() + sessionLifetimeMs, createdAt.getTime() + maxAgeMs));
+}
 
 /**
  * 15 random bytes are 120 bits: enough that guessing one of a million live sessions at a million
@@ -73,14 +107,20 @@ function parseSessionToken(token: string): { id: string; secret: string } | null
 }
 
 /** Stores a session for `token` (from `generateSessionToken`); the secret itself never reaches the database. */
-export async function createSession(db: Database, token: string, userId: string, now = new Date()): Promise<Session> {
+export async function createSession(
+	db: Database,
+	token: string,
+	userId: string,
+	now = new Date(),
+	maxAgeMs = sessionConfig.maxAgeMs
+): Promise<Session> {
 	const parts = parseSessionToken(token);
 	if (!parts) throw new Error('A session token must look like <id>.<secret>.');
 	const session: Session = {
 		id: parts.id,
 		userId,
 		createdAt: now,
-		expiresAt: new Date(now.getTime() + sessionLifetimeMs)
+		expiresAt: expiryAt(now, now, maxAgeMs)
 	};
 	await db.write(async (tx) => {
 		// Expired sessions are otherwise only removed when presented; signing in is rare enough to
@@ -102,10 +142,16 @@ export async function createSession(db: Database, token: string, userId: string,
 }
 
 /**
- * The session and user for a token, or nulls. Expired sessions are deleted; sessions with under 15
- * days left are extended to 30 (the caller re-sets the cookie with the new `expiresAt`).
+ * The session and user for a token, or nulls. Expired sessions, and those older than the absolute
+ * lifetime, are deleted; sessions with under 15 days left are extended to 30, but never past the
+ * absolute end (the caller re-sets the cookie with the new `expiresAt`).
  */
-export async function validateSessionToken(db: Database, token: string, now = new Date()): Promise<SessionValidationResult> {
+export async function validateSessionToken(
+	db: Database,
+	token: string,
+	now = new Date(),
+	maxAgeMs = sessionConfig.maxAgeMs
+): Promise<SessionValidationResult> {
 	const none = { session: null, user: null } as const;
 	const parts = parseSessionToken(token);
 	if (!parts) return none;
@@ -118,8 +164,9 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 	if (
 		known &&
 		known.writes === writes &&
+		known.maxAgeMs === maxAgeMs &&
 		constantTimeEqual(hashSecret(parts.secret), known.secretHash) &&
-		now.getTime() < known.session.expiresAt.getTime() - sessionRenewalThresholdMs
+		now.getTime() < known.freshUntil
 	) {
 		return { session: { ...known.session }, user: { ...known.user, teamIds: [...known.user.teamIds] } };
 	}
@@ -140,7 +187,10 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 		createdAt: new Date(row.created_at),
 		expiresAt: new Date(row.expires_at)
 	};
-	if (now.getTime() >= session.expiresAt.getTime()) {
+	// The absolute end is checked on its own too: sessions created before it existed, or before
+	// SESSION_MAX_DAYS was lowered, may carry a later expiry.
+	const end = session.createdAt.getTime() + maxAgeMs;
+	if (now.getTime() >= session.expiresAt.getTime() || now.getTime() >= end) {
 		await invalidateSession(db, session.id);
 		return none;
 	}
@@ -153,8 +203,12 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 		return none;
 	}
 
-	if (now.getTime() >= session.expiresAt.getTime() - sessionRenewalThresholdMs) {
-		session.expiresAt = new Date(now.getTime() + sessionLifetimeMs);
+	if (session.expiresAt.getTime() > end) session.expiresAt = new Date(end);
+	const renewed = expiryAt(session.createdAt, now, maxAgeMs);
+	// Near the absolute end there is nothing left to extend; writing the same expiry on every
+	// request of its last fortnight would be waste.
+	if (now.getTime() >= session.expiresAt.getTime() - sessionRenewalThresholdMs && renewed.getTime() > session.expiresAt.getTime()) {
+		session.expiresAt = renewed;
 		await db.write((tx) =>
 			tx.run('UPDATE sessions SET expires_at = epoch_ms($expires_at::BIGINT) WHERE id = $id', {
 				id: session.id,
@@ -164,13 +218,25 @@ export async function validateSessionToken(db: Database, token: string, now = ne
 	}
 	const cache = validated(db);
 	cache.delete(session.id);
-	cache.set(session.id, { writes, secretHash: new Uint8Array(row.secret_hash), session: { ...session }, user: { ...user, teamIds: [...user.teamIds] } });
+	// The answer stands until a renewal is due, or, once none can extend it, until it expires.
+	const freshUntil = renewed.getTime() > session.expiresAt.getTime() ? session.expiresAt.getTime() - sessionRenewalThresholdMs : session.expiresAt.getTime();
+	cache.set(session.id, {
+		writes,
+		maxAgeMs,
+		freshUntil,
+		secretHash: new Uint8Array(row.secret_hash),
+		session: { ...session },
+		user: { ...user, teamIds: [...user.teamIds] }
+	});
 	if (cache.size > maxValidated) cache.delete(cache.keys().next().value!);
 	return { session, user };
 }
 
 interface Validated {
 	writes: number;
+	maxAgeMs: number;
+	/** Until when the remembered answer may be given without reading the session again. */
+	freshUntil: number;
 	secretHash: Uint8Array;
 	session: Session;
 	user: SessionUser;
@@ -198,24 +264,23 @@ export async function invalidateUserSessions(db: Database, userId: string): Prom
 /**
  * HttpOnly: page scripts (and so any injected script) cannot read the token. SameSite=Lax: other
  * sites cannot make the browser send it with their form posts, while following a link here still
- * arrives signed in. Secure whenever the app is served over https (production sets ORIGIN to an https
- * address), so it never travels over plain http there; a plain-http demo on a LAN still works.
+ * arrives signed in. Secure whenever ORIGIN is an https address (see `sessionConfigFromEnv`) or the
+ * request came over https, so it never travels over plain http there; a plain-http demo on a LAN
+ * still works.
  */
 export function setSessionTokenCookie(event: { cookies: Cookies; url: URL }, token: string, expiresAt: Date): void {
-	event.cookies.set(sessionCookieName, token, {
-		path: '/',
-		httpOnly: true,
-		sameSite: 'lax',
-		secure: event.url.protocol === 'https:',
-		expires: expiresAt
-	});
+	event.cookies.set(sessionCookieName, token, { ...cookieAttributes(event), expires: expiresAt });
 }
 
 export function deleteSessionTokenCookie(event: { cookies: Cookies; url: URL }): void {
-	event.cookies.delete(sessionCookieName, {
+	event.cookies.delete(sessionCookieName, cookieAttributes(event));
+}
+
+function cookieAttributes(event: { url: URL }) {
+	return {
 		path: '/',
 		httpOnly: true,
-		sameSite: 'lax',
-		secure: event.url.protocol === 'https:'
-	});
+		sameSite: 'lax' as const,
+		secure: sessionConfig.secureCookie || event.url.protocol === 'https:'
+	};
 }

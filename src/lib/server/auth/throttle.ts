@@ -77,6 +77,18 @@ async function failuresOf(tx: Transaction, key: string, now: Date, policy: Throt
 }
 
 /**
+ * Failures older than the quiet period no longer count (see `failuresOf`), so their rows go. Without
+ * this every address and every mistyped e-mail that ever failed would stay in the table for good:
+ * a slow leak, and a list of who tried which account kept longer than it is any use. Each sign-in
+ * attempt sweeps, inside its own write, so the table holds about a day of failures.
+ */
+async function forgetQuietFailures(tx: Transaction, now: Date, policy: ThrottlePolicy): Promise<void> {
+	await tx.run('DELETE FROM sign_in_failures WHERE last_failure_at <= epoch_ms($cutoff::BIGINT)', {
+		cutoff: now.getTime() - policy.forgetAfterMs
+	});
+}
+
+/**
  * Decides whether a sign-in may be tried now and, if so, counts it as a failure before the password
  * is even checked; `recordSignInSuccess` takes that back. Counting first, inside one serialised
  * write, means fifty simultaneous guesses cannot all slip through before the first one is recorded.
@@ -89,6 +101,7 @@ export async function reserveSignInAttempt(
 ): Promise<ThrottleDecision> {
 	const keys = Object.values(throttleKeys(attempt));
 	return db.write(async (tx) => {
+		await forgetQuietFailures(tx, now, policy);
 		const states = [];
 		for (const key of keys) states.push({ key, ...(await failuresOf(tx, key, now, policy)) });
 		const lockedUntil = Math.max(...states.map((s) => s.lockedUntil));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
 import { databaseConfigFromEnv, type DatabaseConfig } from './config.ts';
+import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
 
 export type SqlParams = Record<string, DuckDBValue>;
@@ -107,7 +108,12 @@ export class Database implements DataOrigin {
 		readonly config: DatabaseConfig
 	) {}
 
-	static async open(config: DatabaseConfig = databaseConfigFromEnv()): Promise<Database> {
+	/**
+	 * Opens the database and brings its schema up to date. With `lockDown`, DuckDB then reads and
+	 * writes no files but the database's own and those under `lockDown.directories`, installs and
+	 * loads no extensions, and refuses every further configuration change (see `lockDownDuckDB`).
+	 */
+	static async open(config: DatabaseConfig = databaseConfigFromEnv(), opening: { lockDown?: LockDown | false } = {}): Promise<Database> {
 		if (config.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(config.path)), { recursive: true });
 		const options: Record<string, string> = { memory_limit: config.memoryLimit };
 		if (config.threads) options.threads = String(config.threads);
@@ -126,6 +132,14 @@ export class Database implements DataOrigin {
 		}
 		const database = new Database(instance, config);
 		await database.write((tx) => migrate(tx));
+		if (opening.lockDown) {
+			const connection = await instance.connect();
+			try {
+				await lockDownDuckDB(connection, opening.lockDown);
+			} finally {
+				connection.closeSync();
+			}
+		}
 		return database;
 	}
 

@@ -1,13 +1,19 @@
+import { serverImportDirectories } from '../import/directories.ts';
+import { databaseConfigFromEnv } from './config.ts';
 import { Database } from './database.ts';
 
 export { Database, sideBySide } from './database.ts';
+export type { LockDown } from './lockdown.ts';
 export type { DataOrigin, Queryable, Transaction, Row, SqlParams } from './database.ts';
 
 // Cached on globalThis so Vite's dev reloads and every route share the single instance per process.
 const holder = globalThis as typeof globalThis & { __pipelineCoachDb?: Promise<Database> };
 
-/** The process's database, opened and migrated on first use. */
+/**
+ * The process's database, opened and migrated on first use, then locked down: DuckDB reaches no
+ * files but its own and the importer's directories.
+ */
 export function database(): Promise<Database> {
-	holder.__pipelineCoachDb ??= Database.open();
+	holder.__pipelineCoachDb ??= Database.open(databaseConfigFromEnv(), { lockDown: { directories: serverImportDirectories() } });
 	return holder.__pipelineCoachDb;
 }

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { headersDirectory } from './directories.ts';
 import { headerBytes, mapLines, type LineMap } from './lines.ts';
 import { problem } from './problems.ts';
 import { ident, literal } from './sql.ts';
@@ -80,8 +81,8 @@ async function readCsv(
 
 	// DuckDB reads the column names (quoted names with commas included) and picks the delimiter
 	// from the header alone, so a broken row further down cannot derail the sniffing.
-	const headerFile = path.join(os.tmpdir(), `pipeline-coach-header-${process.pid}-${Date.now()}-${no}.csv`);
-	await fs.promises.writeFile(headerFile, header);
+	const headerFile = path.join(await headersDirectory(), `${process.pid}-${Date.now()}-${randomBytes(4).toString('hex')}-${no}.csv`);
+	await fs.promises.writeFile(headerFile, header, { flag: 'wx', mode: 0o600 });
 	let delimiter: string;
 	let columns: string[];
 	try {

@@ -29,9 +29,10 @@ export class Staging {
 		const connection = await db.instance.connect();
 		const schema = `import_${randomBytes(6).toString('hex')}`;
 		await connection.run(`ATTACH ':memory:' AS ${schema}`);
-		// Progress of long reads is polled from the connection; the bar itself is ours.
-		await connection.run('SET enable_progress_bar = true');
-		await connection.run('SET enable_progress_bar_print = false');
+		// Progress of long reads is polled from the connection; the bar itself is ours. PRAGMAs, as a
+		// locked-down configuration refuses SET even for these settings of one connection.
+		await connection.run('PRAGMA enable_progress_bar');
+		await connection.run('PRAGMA disable_print_progress_bar');
 		return new Staging(connection, schema);
 	}
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from '../db/index.ts';
+import { uploadsRoot } from './directories.ts';
 import { checkFiles, importFiles } from './index.ts';
 import type { Importer } from './importer.ts';
 import { importFormats, weekdays, type ImportFormat, type ImportOptions, type ImportProgress, type ImportSummary, type Weekday } from './types.ts';
@@ -80,7 +80,7 @@ export class UploadError extends Error {
 
 const holder = globalThis as typeof globalThis & { __pipelineCoachUploads?: Map<string, Job> };
 const jobs = (holder.__pipelineCoachUploads ??= new Map());
-const root = path.join(os.tmpdir(), 'pipeline-coach-uploads');
+const root = uploadsRoot();
 /** An abandoned upload's files are removed after this long without a request. */
 const idleMs = 6 * 60 * 60 * 1000;
 
