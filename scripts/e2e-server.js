@@ -8,7 +8,8 @@ const databasePath = path.resolve('.test-output', 'e2e.duckdb');
 fs.mkdirSync(path.dirname(databasePath), { recursive: true });
 for (const file of [databasePath, `${databasePath}.wal`]) fs.rmSync(file, { force: true });
 
-const env = { ...process.env, DATABASE_PATH: databasePath };
+// Uploads wait in a folder of this run's own, not the temp directory other servers on the machine share.
+const env = { ...process.env, DATABASE_PATH: databasePath, UPLOAD_DIR: path.resolve('.test-output', 'uploads') };
 // A fixed "until" keeps the demo company identical from run to run.
 const seed = spawnSync('npx', ['tsx', 'scripts/seed.ts', '--demo', '--until', '2026-11-23'], { env, stdio: 'inherit' });
 if (seed.status !== 0) process.exit(seed.status ?? 1);

@@ -71,6 +71,7 @@ test("a leader's upload naming another team's rep is refused, located, and chang
 	expect((await leader.get(`/api/v1/reps/${email}/coaching`)).status()).toBe(404);
 	const snapshots = (await (await admin.get('/api/v1/snapshots')).json()) as { snapshots: string[] };
 	expect(snapshots.snapshots).not.toContain('2024-06-03');
+	expect((await leader.delete(`/api/v1/imports/${job.id}`)).status()).toBe(204);
 });
 
 test("a leader may not replace whole snapshot dates, even by asking the API directly", async ({ baseURL }) => {

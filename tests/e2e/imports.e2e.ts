@@ -227,3 +227,32 @@ test('reps may not import: no menu entry, 403 on the page and on the API', async
 	expect(upload.status()).toBe(403);
 	expect(await upload.json()).toEqual({ message: 'Your role may not do this.' });
 });
+
+test('a leader reads only their own imports, and a fourth unfinished upload is refused until one is discarded', async ({ page }) => {
+	await signIn(page, 'leader1@demo.test');
+	// The admin's import above is not in leader1's log; leader1's own checks above are unfinished uploads.
+	const before = (await (await page.request.get('/api/v1/imports')).json()) as { imports: unknown[]; uploads: { id: string }[] };
+	expect(before.imports).toEqual([]);
+	for (const upload of before.uploads) expect((await page.request.delete(`/api/v1/imports/${upload.id}`)).status()).toBe(204);
+
+	const started: string[] = [];
+	for (let i = 0; i < 3; i++) {
+		const response = await page.request.post('/api/v1/imports', { data: { files: [{ name: `week-${i}.csv`, size: 100 }] } });
+		expect(response.status()).toBe(201);
+		started.push(((await response.json()) as { upload: { id: string } }).upload.id);
+	}
+	const refused = await page.request.post('/api/v1/imports', { data: { files: [{ name: 'week-3.csv', size: 100 }] } });
+	expect(refused.status()).toBe(429);
+	expect(await refused.json()).toEqual({
+		message:
+			'You already have 3 unfinished uploads, the most this server allows at once (3). ' +
+			'Import or discard one of them and try again (uploads left alone are removed after 60 minutes).',
+		limit: 3,
+		unfinished: 3
+	});
+
+	for (const id of started) expect((await page.request.delete(`/api/v1/imports/${id}`)).status()).toBe(204);
+	const again = await page.request.post('/api/v1/imports', { data: { files: [{ name: 'week-3.csv', size: 100 }] } });
+	expect(again.status()).toBe(201);
+	await page.request.delete(`/api/v1/imports/${((await again.json()) as { upload: { id: string } }).upload.id}`);
+});

@@ -7,9 +7,12 @@ import path from 'node:path';
  * DuckDB reaches no other files, so every place the importer hands DuckDB a path is named here.
  */
 
-/** Where the Imports page keeps uploaded files until they are imported or swept. */
-export function uploadsRoot(): string {
-	return path.join(os.tmpdir(), 'pipeline-coach-uploads');
+/**
+ * Where the Imports page keeps uploaded files until they are imported or swept (UPLOAD_DIR,
+ * default a folder in the system's temp directory); one `mkdtemp` folder per upload inside it.
+ */
+export function uploadsRoot(env: NodeJS.ProcessEnv = process.env): string {
+	return path.resolve(env.UPLOAD_DIR || path.join(os.tmpdir(), 'pipeline-coach-uploads'));
 }
 
 /** Where the importer puts a CSV file's first line for DuckDB to sniff the columns from. */

@@ -8,13 +8,14 @@ import type { PageServerLoad } from './$types';
 /**
  * The Imports page: admins and sales leaders bring in CRM exports. The upload itself runs from the
  * browser against /api/v1/imports (in chunks, checked before anything is written); this load
- * gives the page the import log and what it needs to offer the options.
+ * gives the page the import log (a leader's own imports, every import for admins) and what it
+ * needs to offer the options.
  */
 export const load: PageServerLoad = async (event) => {
-	requireRole(event, 'admin', 'leader');
+	const user = requireRole(event, 'admin', 'leader');
 	const db = await database();
 	const [imports, stages] = await db.read(async (q) => [
-		await importLog(q),
+		await importLog(q, user),
 		(await q.all<{ name: string }>('SELECT name FROM stages ORDER BY position')).map((s) => s.name)
 	] as const);
 	return {

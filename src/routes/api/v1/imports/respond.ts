@@ -27,7 +27,7 @@ export async function answer(step: () => unknown | Promise<unknown>, status = 20
 		const result = await step();
 		return result === undefined ? new Response(null, { status: 204 }) : json(result, { status });
 	} catch (caught) {
-		if (caught instanceof UploadError) return json({ message: caught.message }, { status: caught.status });
+		if (caught instanceof UploadError) return json({ message: caught.message, ...caught.details }, { status: caught.status });
 		throw caught;
 	}
 }
