@@ -89,6 +89,19 @@ describe('npm run import', () => {
 		expect(result.code).toBe(1);
 	});
 
+	it('imports a Salesforce export folder given as *.csv, skipping the files the preset does not read with a warning', async () => {
+		const folder = path.join(dir, 'export');
+		fs.cpSync(fixture('salesforce-sample'), folder, { recursive: true });
+		writeFile(folder, 'pipeline-report.csv', 'Owner,Total\nanna,12000\n');
+		const csvFiles = fs.readdirSync(folder).filter((name) => name.endsWith('.csv')).sort().map((name) => path.join(folder, name));
+		const result = await runCli([...csvFiles, '--format', 'salesforce', '--json']);
+		expect(result.code).toBe(0);
+		const summary = JSON.parse(result.stdout);
+		expect(summary).toMatchObject({ status: 'ok', format: 'salesforce', rows_loaded: 103, errors: [] });
+		const skipped = summary.warnings.filter((w: { code: string }) => w.code === 'sf_file_skipped');
+		expect(skipped.map((w: { file: string }) => w.file)).toEqual(['OpportunityHistoryGroup.csv', 'pipeline-report.csv']);
+	});
+
 	it('prints problems for people, one per line, without --json', async () => {
 		const file = writeFile(dir, 'bad.csv', 'snapshot_date,deal_id,owner,stage,amount,close_date\n2026-03-02,D-1,a@x.test,Lead,-3,2026-06-30\n');
 		const result = await runCli([file]);
