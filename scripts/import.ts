@@ -4,6 +4,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Database } from '../src/lib/server/db/database.ts';
 import { databaseConfigFromEnv } from '../src/lib/server/db/config.ts';
+import { cliImportDirectories } from '../src/lib/server/import/directories.ts';
 import {
 	describeProblem,
 	importFiles,
@@ -15,7 +16,6 @@ import {
 	type ImportSummary,
 	type Weekday
 } from '../src/lib/server/import/index.ts';
-import { cliImportDirectories } from '../src/lib/server/import/directories.ts';
 
 const usage = `Usage: npm run import -- FILE... [options]
 
@@ -39,27 +39,34 @@ Options:
   --progress P          bar (default on a terminal), lines, or none
 `;
 
-function fail(message: string, json: boolean): never {
-	if (json) {
-		const errors = [{ file: null, line: null, column: null, value: null, message }];
-		process.stdout.write(`${JSON.stringify({ status: 'error', rows_loaded: 0, snapshots: [], errors })}\n`);
-	} else process.stderr.write(`${message}\n`);
-	process.exit(1);
+/** A refusal before anything was imported: said once, on stdout as JSON with --json, else on stderr. */
+class Refusal extends Error {}
+
+function fail(message: string): never {
+	throw new Refusal(message);
+}
+
+/**
+ * Writes `text` and resolves once the stream has taken all of it. Exiting earlier (process.exit
+ * right after a write) drops whatever a slow reader's pipe had not taken yet, so a script reading
+ * --json would get a cut-off document.
+ */
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+	return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
 /** "a=b,c=d" (possibly given several times) -> { a: 'b', c: 'd' }; column names may contain '='. */
-function pairs(values: string[] | undefined, option: string, json: boolean): Record<string, string> | undefined {
+function pairs(values: string[] | undefined, option: string): Record<string, string> | undefined {
 	if (!values || values.length === 0) return undefined;
 	const result: Record<string, string> = {};
 	for (const entry of values.flatMap((v) => v.split(','))) {
 		const at = entry.lastIndexOf('=');
-		if (at <= 0 || at === entry.length - 1) fail(`${option} expects source=target pairs separated by commas; "${entry}" is not one.`, json);
+		if (at <= 0 || at === entry.length - 1) fail(`${option} expects source=target pairs separated by commas; "${entry}" is not one.`);
 		result[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
 	}
 	return result;
 }
 
-let args: ReturnType<typeof parse>;
 function parse() {
 	return parseArgs({
 		allowPositionals: true,
@@ -78,115 +85,135 @@ function parse() {
 		}
 	});
 }
-try {
-	args = parse();
-} catch (error) {
-	process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
-	process.exit(2);
-}
-const { values, positionals: files } = args;
-const json = values.json ?? false;
-if (values.help || files.length === 0) {
-	process.stdout.write(usage);
-	process.exit(values.help ? 0 : 2);
-}
-if (values.format && !importFormats.includes(values.format as ImportFormat)) {
-	fail(`--format ${values.format} is not one of ${importFormats.join(', ')}.`, json);
-}
-if (values.weekday && !weekdays.includes(values.weekday.toLowerCase() as Weekday)) {
-	fail(`--weekday ${values.weekday} is not one of ${weekdays.join(', ')}.`, json);
-}
-if (values.encoding && !['utf-8', 'utf8', 'latin-1', 'latin1'].includes(values.encoding.toLowerCase())) {
-	fail(`--encoding ${values.encoding} is not utf-8 or latin-1.`, json);
-}
-for (const file of files) {
-	if (!fs.existsSync(file)) fail(`${file}: no such file.`, json);
-}
 
-const progressMode = values.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
-const totalBytes = files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
-// A bar for a file that loads in a blink is only flicker.
-const showBar = progressMode === 'bar' && process.stderr.isTTY && (values.progress === 'bar' || totalBytes > 5_000_000);
-let lastPhase = '';
-function onProgress(progress: ImportProgress) {
-	if (progressMode === 'lines') {
-		const line = progress.step ? `${progress.phase} ${progress.step}` : progress.phase;
-		if (line !== lastPhase) process.stderr.write(`${line}\n`);
-		lastPhase = line;
-		return;
+/** The import, start to end; resolves to the exit code once everything it printed was taken. */
+async function main(): Promise<number> {
+	let args: ReturnType<typeof parse>;
+	try {
+		args = parse();
+	} catch (error) {
+		await write(process.stderr, `${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+		return 2;
 	}
-	if (!showBar) return;
-	const width = 30;
-	const filled = Math.round(progress.fraction * width);
-	const label =
-		progress.phase === 'reading' && progress.file
-			? `reading ${progress.file}`
-			: progress.step
-				? `${progress.phase} ${progress.step}`
-				: progress.phase;
-	process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(progress.fraction * 100)).padStart(3)}% ${label.padEnd(40).slice(0, 40)}`);
-	if (progress.phase === 'done') process.stderr.write('\n');
+	const json = args.values.json ?? false;
+	try {
+		return await run(args, json);
+	} catch (error) {
+		if (!(error instanceof Refusal)) throw error;
+		if (json) {
+			const errors = [{ file: null, line: null, column: null, value: null, message: error.message }];
+			await write(process.stdout, `${JSON.stringify({ status: 'error', rows_loaded: 0, snapshots: [], errors })}\n`);
+		} else await write(process.stderr, `${error.message}\n`);
+		return 1;
+	}
 }
 
-let db: Database;
-try {
-	// Locked down like the server's, reaching only the directories of the files it was given.
-	db = await Database.open(databaseConfigFromEnv(), { lockDown: { directories: cliImportDirectories(files) } });
-} catch (error) {
-	// Database.open words the lock error for people; a stack trace would only bury it.
-	fail(error instanceof Error ? error.message : String(error), json);
+async function run({ values, positionals: files }: ReturnType<typeof parse>, json: boolean): Promise<number> {
+	if (values.help || files.length === 0) {
+		await write(process.stdout, usage);
+		return values.help ? 0 : 2;
+	}
+	if (values.format && !importFormats.includes(values.format as ImportFormat)) {
+		fail(`--format ${values.format} is not one of ${importFormats.join(', ')}.`);
+	}
+	if (values.weekday && !weekdays.includes(values.weekday.toLowerCase() as Weekday)) {
+		fail(`--weekday ${values.weekday} is not one of ${weekdays.join(', ')}.`);
+	}
+	if (values.encoding && !['utf-8', 'utf8', 'latin-1', 'latin1'].includes(values.encoding.toLowerCase())) {
+		fail(`--encoding ${values.encoding} is not utf-8 or latin-1.`);
+	}
+	for (const file of files) {
+		if (!fs.existsSync(file)) fail(`${file}: no such file.`);
+	}
+
+	const progressMode = values.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
+	const totalBytes = files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
+	// A bar for a file that loads in a blink is only flicker.
+	const showBar = progressMode === 'bar' && process.stderr.isTTY && (values.progress === 'bar' || totalBytes > 5_000_000);
+	let lastPhase = '';
+	function onProgress(progress: ImportProgress) {
+		if (progressMode === 'lines') {
+			const line = progress.step ? `${progress.phase} ${progress.step}` : progress.phase;
+			if (line !== lastPhase) process.stderr.write(`${line}\n`);
+			lastPhase = line;
+			return;
+		}
+		if (!showBar) return;
+		const width = 30;
+		const filled = Math.round(progress.fraction * width);
+		const label =
+			progress.phase === 'reading' && progress.file
+				? `reading ${progress.file}`
+				: progress.step
+					? `${progress.phase} ${progress.step}`
+					: progress.phase;
+		process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(progress.fraction * 100)).padStart(3)}% ${label.padEnd(40).slice(0, 40)}`);
+		if (progress.phase === 'done') process.stderr.write('\n');
+	}
+
+	const map = pairs(values.map, '--map');
+	const stageMap = pairs(values.stages, '--stages');
+	let db: Database;
+	try {
+		// Locked down like the server's, reaching only the directories of the files it was given.
+		db = await Database.open(databaseConfigFromEnv(), { lockDown: { directories: cliImportDirectories(files) } });
+	} catch (error) {
+		// Database.open words the lock error for people; a stack trace would only bury it.
+		fail(error instanceof Error ? error.message : String(error));
+	}
+
+	const options: ImportOptions = {
+		format: values.format as ImportFormat | undefined,
+		map,
+		stageMap,
+		dateFormat: values['date-format'],
+		weekday: values.weekday?.toLowerCase() as Weekday | undefined,
+		encoding: values.encoding?.toLowerCase().startsWith('latin') ? 'latin-1' : undefined,
+		dryRun: values['dry-run'] ?? false,
+		// Whoever runs this holds the database file, so imports as an admin.
+		replaceDates: values['replace-dates'] ?? false,
+		user: `cli:${os.userInfo().username}`,
+		onProgress
+	};
+
+	let summary: ImportSummary;
+	try {
+		summary = await importFiles(db, files, options);
+	} finally {
+		db.close();
+	}
+
+	await write(process.stdout, json ? `${JSON.stringify(jsonSummary(summary))}\n` : summaryText(summary));
+	return summary.status === 'ok' ? 0 : 1;
 }
 
-const options: ImportOptions = {
-	format: values.format as ImportFormat | undefined,
-	map: pairs(values.map, '--map', json),
-	stageMap: pairs(values.stages, '--stages', json),
-	dateFormat: values['date-format'],
-	weekday: values.weekday?.toLowerCase() as Weekday | undefined,
-	encoding: values.encoding?.toLowerCase().startsWith('latin') ? 'latin-1' : undefined,
-	dryRun: values['dry-run'] ?? false,
-	// Whoever runs this holds the database file, so imports as an admin.
-	replaceDates: values['replace-dates'] ?? false,
-	user: `cli:${os.userInfo().username}`,
-	onProgress
-};
-
-let summary: ImportSummary;
-try {
-	summary = await importFiles(db, files, options);
-} finally {
-	db.close();
-}
-
-if (json) {
+/** The summary for scripts: problems without their internal severity and message parameters. */
+function jsonSummary(summary: ImportSummary) {
 	const { status, rows_loaded, snapshots, errors, warnings, ...rest } = summary;
 	const strip = ({ severity: _s, params: _p, ...problem }: (typeof errors)[number]) => problem;
-	process.stdout.write(
-		`${JSON.stringify({
-			status,
-			rows_loaded,
-			snapshots,
-			errors: errors.map(strip),
-			warnings: warnings.map(strip),
-			format: rest.format,
-			dry_run: rest.dry_run,
-			rows_read: rest.rows_read,
-			rows_rejected: rest.rows_rejected,
-			snapshots_replaced: rest.snapshots_replaced,
-			created: rest.created,
-			error_count: rest.error_count,
-			warning_count: rest.warning_count,
-			import_id: rest.import_id,
-			seconds: rest.seconds
-		})}\n`
-	);
-} else {
-	printSummary(summary);
+	return {
+		status,
+		rows_loaded,
+		snapshots,
+		errors: errors.map(strip),
+		warnings: warnings.map(strip),
+		format: rest.format,
+		dry_run: rest.dry_run,
+		rows_read: rest.rows_read,
+		rows_rejected: rest.rows_rejected,
+		snapshots_replaced: rest.snapshots_replaced,
+		created: rest.created,
+		error_count: rest.error_count,
+		warning_count: rest.warning_count,
+		import_id: rest.import_id,
+		seconds: rest.seconds
+	};
 }
-process.exit(summary.status === 'ok' ? 0 : 1);
 
-function printSummary(s: ImportSummary) {
-	const out = (line = '') => process.stdout.write(`${line}\n`);
+/** The summary for people reading a terminal. */
+function summaryText(s: ImportSummary): string {
+	let text = '';
+	const out = (line = '') => (text += `${line}\n`);
 	const count = (n: number) => n.toLocaleString('en');
 	const plural = (n: number, noun: string) => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 	const list = (title: string, problems: typeof s.errors, total: number) => {
@@ -212,4 +239,8 @@ function printSummary(s: ImportSummary) {
 	}
 	list('Errors', s.errors, s.error_count);
 	list('Warnings', s.warnings, s.warning_count);
+	return text;
 }
+
+// Set, not process.exit(): the process ends once the event loop is empty, after stdout has drained.
+process.exitCode = await main();

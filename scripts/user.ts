@@ -213,17 +213,22 @@ function printTable(header: string[], rows: string[][]) {
 	for (const row of rows) console.log(line(row));
 }
 
+// process.exitCode, not process.exit(): the process ends once stdout has drained, so a long user
+// list piped into a slower reader arrives whole.
 main(process.argv.slice(2)).then(
-	() => process.exit(0),
+	() => {
+		process.exitCode = 0;
+	},
 	(error: unknown) => {
 		if (error instanceof CommandError || error instanceof UserInputError) {
 			console.error(`Error: ${error.message}`);
-			process.exit(1);
+			process.exitCode = 1;
+			return;
 		}
 		// A bug rather than a mistake: still one readable line, with the stack only on request.
 		console.error(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
 		if (process.env.DEBUG) console.error(error);
 		else console.error('Run again with DEBUG=1 to see the details.');
-		process.exit(2);
+		process.exitCode = 2;
 	}
 );

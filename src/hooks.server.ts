@@ -1,5 +1,6 @@
-import type { Handle, RequestEvent, ServerInit } from '@sveltejs/kit';
+import type { Handle, HandleServerError, RequestEvent, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import { m } from '$lib/paraglide/messages.js';
 import { getTextDirection } from '$lib/paraglide/runtime';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { handleSession } from '$lib/server/auth/handle';
@@ -49,4 +50,20 @@ export const handle: Handle = sequence(handleSecurityHeaders, handleSession, han
 /** Opens the database at start-up and builds the facts the first pages need, without holding the start up. */
 export const init: ServerInit = () => {
 	database().then(warmFactsInBackground, (error) => console.error('The database could not be opened:', error));
+};
+
+/**
+ * An error nobody expected (a failed query, a bug): logged in full with a short reference, and
+ * answered with a message that gives the reference but not the internals, since a database message
+ * names tables and columns. Kit sends it as JSON `{"message"}` to API clients (any Accept but
+ * text/html, as fetch and curl send) and as the error page to browsers. API answers are in English,
+ * like every other API message; pages in the reader's language.
+ */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	// 404 for an unknown path and the like: Kit's own message says it.
+	if (status !== 500) return { message };
+	const reference = crypto.randomUUID().slice(0, 8);
+	console.error(`Unexpected error ${reference} on ${event.request.method} ${event.url.pathname}:`, error);
+	const api = event.url.pathname.startsWith('/api/');
+	return { message: m.shell_error_unexpected({ reference }, api ? { locale: 'en' } : undefined) };
 };

@@ -28,6 +28,24 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 	});
 }
 
+/**
+ * Runs the import CLI piped into a reader that, once output arrives, waits a second before reading
+ * on: the pipe fills and the CLI must wait for it to drain, as behind `| jq` on a busy machine.
+ */
+function runCliIntoSlowReader(args: string[]): Promise<{ code: number | null; stdout: string }> {
+	const cli = [process.execPath, '--import', 'tsx', 'scripts/import.ts', ...args].map((a) => `'${a}'`).join(' ');
+	const reader = `'${process.execPath}' -e "process.stdin.once('readable', () => setTimeout(() => process.stdin.pipe(process.stdout), 1000))"`;
+	return new Promise((resolve) => {
+		// pipefail: the exit code is the CLI's, not the reader's.
+		const child = spawn('bash', ['-o', 'pipefail', '-c', `${cli} | ${reader}`], {
+			env: { ...process.env, DATABASE_PATH: databasePath, DUCKDB_THREADS: '2' }
+		});
+		let stdout = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		child.on('close', (code) => resolve({ code, stdout }));
+	});
+}
+
 describe('npm run import', () => {
 	it('--json prints the summary and exits 0 when the import succeeds', async () => {
 		const result = await runCli([fixture('import', 'native-two-weeks.csv'), '--json']);
@@ -54,6 +72,34 @@ describe('npm run import', () => {
 				}
 			]
 		});
+	});
+
+	it('--json prints the whole summary however large, even to a reader slower than the import', async () => {
+		// Long bad values in five columns: a hundred listed errors each, far more than a pipe holds.
+		const bad = 'x'.repeat(400);
+		const rows = Array.from({ length: 150 }, (_, i) => `${bad},D-${i},a@x.test,${bad},${bad},${bad},${bad}`);
+		const file = writeFile(dir, 'big.csv', ['snapshot_date,deal_id,owner,stage,amount,close_date,probability', ...rows].join('\n'));
+		const result = await runCliIntoSlowReader([file, '--json']);
+		expect(result.stdout.length).toBeGreaterThan(256 * 1024);
+		const summary = JSON.parse(result.stdout);
+		expect(summary).toMatchObject({ status: 'error', rows_loaded: 0 });
+		// A hundred listed for each of the five columns, then how many more there were: the end arrived.
+		expect(summary.errors.filter((e: { file: string | null }) => e.file === 'big.csv')).toHaveLength(500);
+		expect(summary.errors.at(-1)).toMatchObject({ code: 'too_many', message: '… and 50 more like this (unknown_stage).' });
+		expect(result.code).toBe(1);
+	});
+
+	it('imports a Salesforce export folder given as *.csv, skipping the files the preset does not read with a warning', async () => {
+		const folder = path.join(dir, 'export');
+		fs.cpSync(fixture('salesforce-sample'), folder, { recursive: true });
+		writeFile(folder, 'pipeline-report.csv', 'Owner,Total\nanna,12000\n');
+		const csvFiles = fs.readdirSync(folder).filter((name) => name.endsWith('.csv')).sort().map((name) => path.join(folder, name));
+		const result = await runCli([...csvFiles, '--format', 'salesforce', '--json']);
+		expect(result.code).toBe(0);
+		const summary = JSON.parse(result.stdout);
+		expect(summary).toMatchObject({ status: 'ok', format: 'salesforce', rows_loaded: 103, errors: [] });
+		const skipped = summary.warnings.filter((w: { code: string }) => w.code === 'sf_file_skipped');
+		expect(skipped.map((w: { file: string }) => w.file)).toEqual(['OpportunityHistoryGroup.csv', 'pipeline-report.csv']);
 	});
 
 	it('prints problems for people, one per line, without --json', async () => {

@@ -118,15 +118,28 @@ describe('Salesforce OpportunityHistory import', () => {
 		expect(await contentChecksums(db)).toEqual(before);
 	});
 
-	it('refuses a file the preset does not know, such as the sample’s derived stage grouping', async () => {
-		const summary = await importFiles(db, [...sampleFiles, sample('OpportunityHistoryGroup.csv')]);
-		expect(summary.errors).toEqual([
+	it('skips a file the preset does not read, such as the sample’s derived stage grouping, with a warning naming it', async () => {
+		const summary = await importFiles(db, [...sampleFiles, sample('OpportunityHistoryGroup.csv')], { format: 'salesforce' });
+		expect(summary.status).toBe('ok');
+		expect(summary.errors).toEqual([]);
+		expect(summary.warnings).toContainEqual(
 			expect.objectContaining({
-				code: 'sf_file_unknown',
+				code: 'sf_file_skipped',
 				file: 'OpportunityHistoryGroup.csv',
 				line: 1,
-				message: 'This is not a Salesforce export the preset reads; expected OpportunityHistory, Opportunity, Account or User.'
+				message:
+					'Skipped OpportunityHistoryGroup.csv: it is not one of the Salesforce exports the preset reads (OpportunityHistory, Opportunity, Account, User), so nothing in it was imported.'
 			})
-		]);
+		);
+		// Exactly what the three files alone import (the migrations' own timestamps aside).
+		const withExtra = await contentChecksums(db, ['imports', 'schema_version']);
+		const alone = await freshDatabase();
+		try {
+			await importFiles(alone.db, sampleFiles);
+			expect(await contentChecksums(alone.db, ['imports', 'schema_version'])).toEqual(withExtra);
+		} finally {
+			alone.cleanup();
+		}
 	});
+
 });

@@ -100,6 +100,57 @@ describe('HubSpot deals export with "Date entered" columns', () => {
 	});
 });
 
+describe('HubSpot deals export whose Deal Stage carries its pipeline', () => {
+	/** A portal with two pipelines writes `<stage> (<pipeline>)` in Deal Stage, as in the headers. */
+	const twoPipelines =
+		'Record ID,Amount,Close Date,Create Date,Deal owner,Deal Stage,"Date entered ""Contract Sent (Sales Pipeline)""",' +
+		'"Date entered ""Closed Won (Sales Pipeline)""","Date entered ""Verbal Commit (Enterprise)"""\n' +
+		'1,100,2026-01-30,2026-01-05,a@x.test,Closed Won (Sales Pipeline),2026-01-14,2026-01-28,\n' +
+		'2,200,2026-03-31,2026-01-05,a@x.test,Contract Sent (Sales Pipeline),2026-01-21,,\n' +
+		'3,300,2026-03-31,2026-01-05,a@x.test,Verbal Commit (Enterprise),,,2026-01-21\n';
+
+	it('reads `Closed Won (Sales Pipeline)` as Closed Won, like the "Date entered" headers', async () => {
+		const file = writeFile(dir, 'two-pipelines.csv', twoPipelines);
+		const summary = await importFiles(db, [file], { stageMap: { 'Verbal Commit': 'Negotiation' } });
+		expect(summary).toMatchObject({ status: 'ok', format: 'hubspot', errors: [] });
+		expect(await stagesByDeal(db)).toEqual({
+			'1': ['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Negotiation', '2026-01-26 Negotiation', '2026-02-02 Closed Won'],
+			'2': ['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Negotiation', '2026-02-02 Negotiation'],
+			'3': ['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Negotiation', '2026-02-02 Negotiation']
+		});
+	});
+
+	it('still refuses a stage value it cannot place, naming the value as written', async () => {
+		const file = writeFile(
+			dir,
+			'enterprise.csv',
+			'Record ID,Amount,Close Date,Create Date,Deal owner,Deal Stage,"Date entered ""Contract Sent (Sales Pipeline)"""\n' +
+				'1,100,2026-03-31,2026-01-05,a@x.test,Verbal Commit (Enterprise),2026-01-14\n'
+		);
+		const refused = await importFiles(db, [file]);
+		expect(refused.status).toBe('error');
+		expect(refused.errors).toEqual([
+			expect.objectContaining({ code: 'unknown_stage', line: 2, column: 'Deal Stage', value: 'Verbal Commit (Enterprise)' })
+		]);
+	});
+
+
+	it('skips a file that is not a deals export, with a warning naming it, and imports the deals', async () => {
+		const deals = writeFile(dir, 'deals.csv', twoPipelines);
+		const companies = writeFile(dir, 'companies.csv', 'Record ID,Company name,Country\n501,Acme Corp,DE\n');
+		const summary = await importFiles(db, [deals, companies], { format: 'hubspot', stageMap: { 'Verbal Commit': 'Negotiation' } });
+		expect(summary).toMatchObject({ status: 'ok', format: 'hubspot', errors: [] });
+		expect(summary.warnings).toEqual([
+			expect.objectContaining({
+				code: 'hubspot_file_skipped',
+				file: 'companies.csv',
+				message: 'Skipped companies.csv: it has no “Date entered …” columns, so it is not a deals export the HubSpot preset reads; nothing in it was imported.'
+			})
+		]);
+		expect(Object.keys(await stagesByDeal(db))).toEqual(['1', '2', '3']);
+	});
+});
+
 describe('plain deal list with a column mapping', () => {
 	const map = {
 		'Opp ID': 'deal_id',

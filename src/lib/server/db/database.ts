@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, DuckDBListValue, DuckDBTypeId, LIST, SQLNULL, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { databaseConfigFromEnv, type DatabaseConfig } from './config.ts';
 import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
@@ -60,8 +60,23 @@ export interface DataOrigin {
 	readonly writes: number;
 }
 
+/**
+ * The types to bind `params` with, where their values do not say it. DuckDB's client infers a
+ * list's type from its first item, so an empty list (a scope with no reps, a rep without a team)
+ * would be a list of ANY, which DuckDB refuses ("Cannot create lists with item type of ANY"). A list
+ * of NULLs casts to any list type (`$reps::INTEGER[]`) and contains nothing, which is what it means.
+ */
+export function paramTypes(params?: SqlParams): Record<string, DuckDBType> | undefined {
+	if (!params) return undefined;
+	let types: Record<string, DuckDBType> | undefined;
+	for (const [name, value] of Object.entries(params)) {
+		if (value instanceof DuckDBListValue && value.items.length === 0) (types ??= {})[name] = LIST(SQLNULL);
+	}
+	return types;
+}
+
 async function runOn<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
-	const reader = await connection.runAndReadAll(sql, params);
+	const reader = await connection.runAndReadAll(sql, params, paramTypes(params));
 	// Column by column, then into rows: a third of the time of DuckDB's row objects on large answers
 	// (a movement answer of 4,000 deals).
 	const names = reader.columnNames();
@@ -178,7 +193,7 @@ export class Database implements DataOrigin {
 				...queryable(connection),
 				connection,
 				run: async (sql, params) => {
-					await connection.run(sql, params);
+					await connection.run(sql, params, paramTypes(params));
 				}
 			};
 			await connection.run('BEGIN TRANSACTION');

@@ -86,6 +86,11 @@ export interface ParseContext {
 	stageNames: string;
 	/** The dateFormat option: 'mdy', 'dmy' or a strptime pattern. */
 	dateFormat?: string;
+	/**
+	 * Stage texts may end in their pipeline, `Closed Won (Sales Pipeline)`, as HubSpot writes them
+	 * when a portal has several pipelines: a text that is not a stage as a whole is read without it.
+	 */
+	pipelineSuffix?: boolean;
 }
 
 /** SQL reading the text `v` as a field of `kind` (dates and stages are handled apart). */
@@ -192,9 +197,13 @@ export async function parseFields(
 				FROM ${distinctValues(field.column)}`
 			);
 		} else if (field.kind === 'stage') {
+			// The whole text first, so that a --stages mapping naming the pipeline still wins.
+			const withoutPipeline = context.pipelineSuffix
+				? `LEFT JOIN ${context.stageNames} p ON p.key = lower(regexp_replace(d.v, '\\s*\\([^()]*\\)\\s*$', ''))`
+				: '';
 			await staging.run(
-				`CREATE TABLE ${lookup} AS SELECT d.v, n.stage_id AS parsed
-				FROM ${distinctValues(field.column)} d LEFT JOIN ${context.stageNames} n ON n.key = lower(d.v)`
+				`CREATE TABLE ${lookup} AS SELECT d.v, ${context.pipelineSuffix ? 'coalesce(n.stage_id, p.stage_id)' : 'n.stage_id'} AS parsed
+				FROM ${distinctValues(field.column)} d LEFT JOIN ${context.stageNames} n ON n.key = lower(d.v) ${withoutPipeline}`
 			);
 		} else {
 			let percentScale = false;

@@ -44,17 +44,22 @@ export const hubspot: FormatModule = {
 	mapFields: dealRowSpecs(false).map((s) => s.name),
 
 	detect(files) {
-		return files.some(hasStageDates) && files.every((f) => f.columns.some((c) => normaliseHeader(c) === 'record_id' || normaliseHeader(c) === 'deal_id'));
+		return files.some((f) => hasStageDates(f) && f.columns.some((c) => normaliseHeader(c) === 'record_id' || normaliseHeader(c) === 'deal_id'));
 	},
 
 	async run(context) {
 		const { checker, stages } = context;
 		const columns = new Map<StagedFile, StageDateColumn[]>();
-		for (const file of context.files) {
-			if (!hasStageDates(file)) {
-				checker.add(problem('error', 'hubspot_no_stages', { file: file.name, line: 1 }));
-				continue;
-			}
+		// Next to a deals export, a file without stage dates (companies, contacts) is one the preset
+		// does not read: skipped with a warning. Without any deals export, nothing can be read.
+		const anyDeals = context.files.some(hasStageDates);
+		const read = context.files.filter((file) => {
+			if (hasStageDates(file)) return true;
+			if (anyDeals) checker.add(problem('warning', 'hubspot_file_skipped', { file: file.name, line: 1, value: file.name }));
+			else checker.add(problem('error', 'hubspot_no_stages', { file: file.name, line: 1 }));
+			return false;
+		});
+		for (const file of read) {
 			const dated: StageDateColumn[] = [];
 			for (const column of file.columns) {
 				const label = enteredStage(column);
@@ -66,11 +71,19 @@ export const hubspot: FormatModule = {
 			columns.set(file, dated);
 		}
 		if ((await checker.errorCount()) > 0) return;
-		await stageDatesToSnapshots(context, 'deals', dealRowSpecs(false), (file) => columns.get(file) ?? [], {
-			map: context.options.map,
-			headers,
-			// "Date exited ...", "Cumulative time in ..." and the like are HubSpot's own bookkeeping.
-			claimed: (column) => /^(pipeline|date exited|cumulative time in|latest time in|time in)\b/i.test(column.trim())
-		});
+		await stageDatesToSnapshots(
+			{ ...context, files: read },
+			'deals',
+			dealRowSpecs(false),
+			(file) => columns.get(file) ?? [],
+			{
+				map: context.options.map,
+				headers,
+				// "Date exited ...", "Cumulative time in ..." and the like are HubSpot's own bookkeeping.
+				claimed: (column) => /^(pipeline|date exited|cumulative time in|latest time in|time in)\b/i.test(column.trim())
+			},
+			// `Deal Stage` carries the pipeline as the "Date entered" headers do: `Closed Won (Sales Pipeline)`.
+			{ pipelineSuffix: true }
+		);
 	}
 };

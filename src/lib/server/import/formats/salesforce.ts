@@ -117,7 +117,9 @@ export const salesforce: FormatModule = {
 		for (const file of context.files) {
 			const role = roleOf(file);
 			if (!role) {
-				checker.add(problem('error', 'sf_file_unknown', { file: file.name, line: 1 }));
+				// `*.csv` in an export folder picks up files the preset has no use for (a report, a
+				// stage grouping): they are left out and said so, not a reason to refuse the rest.
+				checker.add(problem('warning', 'sf_file_skipped', { file: file.name, line: 1, value: file.name }));
 				continue;
 			}
 			const binding = bindColumns(file, specs[role], {

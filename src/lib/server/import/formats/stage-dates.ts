@@ -1,5 +1,5 @@
 import { bindColumns, type Binding } from '../bind.ts';
-import { fieldRules, parseFields, recordSql, type FieldSpec, type ParsedFile } from '../fields.ts';
+import { fieldRules, parseFields, recordSql, type FieldSpec, type ParseContext, type ParsedFile } from '../fields.ts';
 import { checkOwners, dealFieldSpecs, describeFile, type FormatContext } from '../format.ts';
 import { historyToSnapshots } from '../history-to-snapshots.ts';
 import { literal } from '../sql.ts';
@@ -37,7 +37,8 @@ export async function stageDatesToSnapshots(
 	role: string,
 	specs: FieldSpec[],
 	stageColumns: (file: ParsedFile['file']) => StageDateColumn[],
-	bindOptions: Parameters<typeof bindColumns>[2]
+	bindOptions: Parameters<typeof bindColumns>[2],
+	parseOptions: Pick<ParseContext, 'pipelineSuffix'> = {}
 ): Promise<void> {
 	const { staging, checker, stages } = context;
 	const events = staging.table('events');
@@ -68,7 +69,7 @@ export async function stageDatesToSnapshots(
 			staging,
 			file,
 			binding.fields,
-			{ stageNames: stages.table, dateFormat: context.options.dateFormat },
+			{ stageNames: stages.table, dateFormat: context.options.dateFormat, ...parseOptions },
 			staging.table(`file_${file.no}_deals`)
 		);
 		checker.add(...parsed.dates.problems);
