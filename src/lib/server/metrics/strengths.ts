@@ -3,6 +3,7 @@ import type { Queryable } from '../db/index.ts';
 import { ladderSql } from './deal-history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure } from './team-privacy.ts';
 import { coverage } from './forecast.ts';
 import type { SalesRole } from '../../domain/roles.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../domain/periods.ts';
@@ -49,11 +50,11 @@ export type Dimension = (typeof dimensions)[number];
 export const funnelPositions = { qualified: 2, midFunnel: 3, lateFunnel: 5 } as const;
 
 /**
- * A rep sees their team's median only when at least this many reps (themselves included) share the
- * role on the team: with two, the median is the average of the pair and would give away the
- * colleague's number exactly.
+ * A rep sees their team's median only when enough other reps with a sample share the role on the
+ * team: with one, the median of the pair is their average and gives the colleague's number away
+ * exactly. The one team-privacy rule every team figure a rep sees follows (team-privacy.ts).
  */
-export const MIN_PEERS_TO_SHARE_MEDIAN = 3;
+export const MIN_PEERS_TO_SHARE_MEDIAN = MIN_OTHER_REPS_BEHIND_TEAM_FIGURE;
 
 /** The relay legs each role runs. No rep is placed on a dimension their role does not run. */
 export const dimensionsByRole: Readonly<Record<SalesRole, readonly Dimension[]>> = {
@@ -761,7 +762,7 @@ export function strengthAndGrowthArea(scores: readonly MeasureScore[]): { topStr
 /**
  * Shrinks and compares every measure within its peer group (same period, team and role), then keeps
  * the profiles of the reps the scope may list. For a rep's own scope the medians are those of their
- * team, shown only when enough colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles,
+ * team, shown only when enough other colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles,
  * which place a rep among named colleagues, are left out.
  */
 export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): RepProfile[] {
@@ -785,7 +786,8 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 			const estimates = observations.map((o) => estimate(o, prior));
 			const peerValues = estimates.filter((e, i): e is RateEstimate => e !== null && hasSample(observations[i])).map((e) => e.estimate);
 			const peers = peerValues.length;
-			const comparable = peers >= 2 && (!ownView || peers >= MIN_PEERS_TO_SHARE_MEDIAN);
+			const otherPeers = group.filter((row, i) => row.rep_id !== scope.ownRepId && estimates[i] !== null && hasSample(observations[i])).length;
+			const comparable = peers >= 2 && (!ownView || withheldTeamFigure(scope, { otherReps: otherPeers }) === null);
 			const teamMedian = comparable ? median(peerValues) : null;
 			group.forEach((row, i) => {
 				const e = estimates[i];
