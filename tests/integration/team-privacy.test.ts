@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
+import { stageWinRates } from '../../src/lib/server/metrics/calibration.ts';
 import { newBusinessByOpener, revenueMixByTeam } from '../../src/lib/server/metrics/revenue-mix.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
 import {
@@ -151,6 +152,26 @@ describe('team figures a rep sees', () => {
 		// A fixed window shorter than a month is as revealing as a custom week.
 		const short = await db.read((q) => stageConversion(q, ann, { at: '2026-02-02', windowWeeks: 2 }));
 		expect(short.stages.every((s) => s.team_withheld === 'partial_months' && s.team_entered === null)).toBe(true);
+	});
+});
+
+describe('the forecast’s team stage-to-won rates a rep sees', () => {
+	const teamsOf = (rates: { team: string | null }[]) => [...new Set(rates.map((r) => r.team))];
+
+	it('leave out the team’s rates while only two colleagues have decided deals behind them, not for the leader', async () => {
+		const db = await company({ withDee: false });
+		const mine = await db.read((q) => stageWinRates(q, ann, { asOf: '2026-02-02' }));
+		expect(teamsOf(mine)).toEqual([null]);
+		const leaders = await db.read((q) => stageWinRates(q, northLeader, { asOf: '2026-02-02' }));
+		expect(teamsOf(leaders)).toEqual([null, 'North']);
+	});
+
+	it('show the team’s rates for the stages three colleagues’ decided deals passed through', async () => {
+		const db = await company({ withDee: true });
+		const mine = await db.read((q) => stageWinRates(q, ann, { asOf: '2026-02-02' }));
+		const north = mine.filter((r) => r.team === 'North').map((r) => r.stage);
+		expect(north).toEqual(expect.arrayContaining(['Lead', 'Qualified', 'Discovery']));
+		expect(north).not.toContain('Negotiation');
 	});
 });
 
