@@ -4,6 +4,7 @@ import type { Database } from '../../src/lib/server/db/database.ts';
 import { stageWinRates } from '../../src/lib/server/metrics/calibration.ts';
 import { newBusinessByOpener, revenueMixByTeam } from '../../src/lib/server/metrics/revenue-mix.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
+import { strengthProfiles } from '../../src/lib/server/metrics/strengths.ts';
 import {
 	MIN_OTHER_REPS_BEHIND_TEAM_FIGURE,
 	coversWholeMonths,
@@ -184,6 +185,16 @@ describe('what an SDR sees of the deals they opened', () => {
 			['Sam', 1, 0, 1, 700, 1]
 		]);
 		expect(JSON.stringify(rows)).not.toMatch(/5000/);
+	});
+
+	it('their own KPIs count money won only on the deals a colleague of their own team won', async () => {
+		const db = await company({ withDee: true });
+		// Both of Sam's deals were created on 1 December 2025; Dan (South) won one of them for 5,000.
+		const period = [{ key: 'opened', from: '2025-12-01', to: '2026-01-31' }];
+		const [mine] = await db.read((q) => strengthProfiles(q, sam, period));
+		expect(mine.kpis).toMatchObject({ opened: 2, sourced_won_value: 0 });
+		const leaders = await db.read((q) => strengthProfiles(q, northLeader, period));
+		expect(leaders.find((p) => p.rep.name === 'Sam')!.kpis).toMatchObject({ opened: 2, sourced_won_value: 5000 });
 	});
 
 	it('their leader sees the amounts of what their SDR opened for another team', async () => {

@@ -95,6 +95,9 @@ export interface RepPeriodCounts {
 	opened_opportunity: number;
 	opened_won_value: number;
 	partner_won_value: number;
+	/** The same two over the deals owned in the opener's own team: what the opener may see (team-privacy.ts). */
+	opened_won_value_in_team: number;
+	partner_won_value_in_team: number;
 	// advancing: deals that reached Discovery in the period while the rep owned them
 	mid_entered: number;
 	mid_converted: number;
@@ -250,8 +253,15 @@ const repPeriodCountsSql = (peers: string) => /* sql */ `
 			count(*) FILTER (WHERE k.highest_rank >= $qualified_rank) AS opened_qualified,
 			count(*) FILTER (WHERE k.highest_rank >= $mid_rank) AS opened_opportunity,
 			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won') AS opened_won_value,
-			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner') AS partner_won_value
-		FROM known_deals k
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner') AS partner_won_value,
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND in_team) AS opened_won_value_in_team,
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner' AND in_team) AS partner_won_value_in_team
+		FROM (
+			SELECT k.*, (k.closed_owner = k.opener OR closer.team_id = opener.team_id) AS in_team
+			FROM known_deals k
+			LEFT JOIN reps opener ON opener.id = k.opener
+			LEFT JOIN reps closer ON closer.id = k.closed_owner
+		) k
 		JOIN periods p ON k.created_on BETWEEN p.period_start AND p.period_end
 		WHERE k.opener IS NOT NULL
 		GROUP BY ALL
@@ -465,6 +475,8 @@ const repPeriodCountsSql = (peers: string) => /* sql */ `
 		coalesce(o.opened_opportunity, 0)::INTEGER AS opened_opportunity,
 		coalesce(o.opened_won_value, 0)::DOUBLE AS opened_won_value,
 		coalesce(o.partner_won_value, 0)::DOUBLE AS partner_won_value,
+		coalesce(o.opened_won_value_in_team, 0)::DOUBLE AS opened_won_value_in_team,
+		coalesce(o.partner_won_value_in_team, 0)::DOUBLE AS partner_won_value_in_team,
 		coalesce(a.mid_entered, 0)::INTEGER AS mid_entered,
 		coalesce(a.mid_converted, 0)::INTEGER AS mid_converted,
 		a.mid_days_per_stage::DOUBLE AS mid_days_per_stage,
@@ -827,7 +839,7 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 				dimensions: primaries.map((m) => ({ name: m.dimension, ...scores.find((s) => s.key === m.key)! })),
 				measures: scores,
 				...strengthAndGrowthArea(scores),
-				kpis: repKpis(row)
+				kpis: repKpis(row, { ownView })
 			});
 		}
 	}
@@ -909,7 +921,12 @@ export interface RepKpis {
 
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
-export function repKpis(c: RepPeriodCounts): RepKpis {
+/**
+ * The KPIs of one rep and period. In a rep's own view (`ownView`), what they opened counts in
+ * money only where a colleague of their own team won it: another team's deal sizes stay with that
+ * team (team-privacy.ts); the deals still count in `opened`.
+ */
+export function repKpis(c: RepPeriodCounts, { ownView = false }: { ownView?: boolean } = {}): RepKpis {
 	const winRate = ratio(c.won_count, c.won_count + c.lost_count);
 	const winRateValue = ratio(c.won_value, c.won_value + c.lost_value);
 	const avgWon = ratio(c.won_value, c.won_count);
@@ -929,8 +946,8 @@ export function repKpis(c: RepPeriodCounts): RepKpis {
 		opportunity_rate: ratio(c.opened_opportunity, c.opened_qualified),
 		strategic_prospects: c.opened_opportunity,
 		response_rate: ratio(c.meetings_booked, c.calls + c.emails),
-		sourced_won_value: c.opened_won_value,
-		partner_revenue: c.partner_won_value,
+		sourced_won_value: ownView ? c.opened_won_value_in_team : c.opened_won_value,
+		partner_revenue: ownView ? c.partner_won_value_in_team : c.partner_won_value,
 		velocity:
 			winRate !== null && avgWon !== null && c.avg_cycle_days !== null && c.avg_cycle_days > 0
 				? (c.open_deals * winRate * avgWon) / c.avg_cycle_days
