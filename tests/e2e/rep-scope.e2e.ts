@@ -138,3 +138,24 @@ test('one question asked in turn by an executive, a leader and a rep is answered
 	expect([...everyone].some((name) => !teamNames.has(name))).toBe(true);
 	expect(everyoneAgain).toEqual(everyone);
 });
+
+test('a rep asking the revenue mix for a single week is told why the team totals are not there; their leader gets them', async ({ page }) => {
+	await signIn(page, 'leader1@demo.test');
+	const { reps } = (await (await page.request.get('/api/v1/reps')).json()) as { reps: Rep[] };
+	const repA = reps.find((r) => r.active && r.role === 'AE')!;
+	const { snapshots } = (await (await page.request.get('/api/v1/snapshots')).json()) as { snapshots: string[] };
+	// A week starting on a Monday that is not the first of a month.
+	const from = snapshots.slice(1).find((date) => !date.endsWith('-01'))!;
+	const to = new Date(Date.parse(`${from}T00:00:00Z`) + 6 * 86_400_000).toISOString().slice(0, 10);
+	const url = `/revenue?period=custom&from=${from}&to=${to}`;
+
+	await page.goto(url);
+	await expect(page.getByRole('table', { name: 'Team totals' }).locator('tbody tr').first()).toBeVisible();
+	await expect(page.getByTestId('team-figures-withheld')).toHaveCount(0);
+
+	await signIn(page, repA.email);
+	await page.goto(url);
+	await expect(page.getByTestId('team-figures-withheld')).toContainText('whole calendar months');
+	await expect(page.getByRole('table', { name: 'Team totals' })).toHaveCount(0);
+	await expectAccessible(page);
+});

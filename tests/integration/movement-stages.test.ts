@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { dealsMovedForward, slippedDeals, stageTransitions, transitionDeals } from '../../src/lib/server/metrics/movement.ts';
+import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import { agingDeals, stageCohortDeals, stageConversion, stalledDeals } from '../../src/lib/server/metrics/stage-velocity.ts';
-import { annOnly, catOnly, everyone, history, load, pipelineDatabase, stage, week, type SnapshotRow, type StageName } from './movement-fixtures.ts';
+import { annOnly, catOnly, everyone, history, load, northLeader, pipelineDatabase, rep, stage, week, type SnapshotRow, type StageName } from './movement-fixtures.ts';
 
 let db: Database;
 let cleanup: () => void;
@@ -225,10 +226,16 @@ describe('stage conversion and time in stage over a rolling window', () => {
 	});
 
 	it("compares a rep with their own team and never with another team", async () => {
-		const c = await db.read((q) => stageConversion(q, annOnly, { at: week(10) }));
+		// Ann's leader, looking at Ann: her team is the comparison (a rep with one colleague gets none,
+		// team-privacy.test.ts).
+		const annForLeader: Scope = { ...northLeader, repIds: [rep.ann] };
+		const c = await db.read((q) => stageConversion(q, annForLeader, { at: week(10) }));
 		const lead = c.stages.find((s) => s.stage === 'Lead')!;
 		// North is Ann and Ben; Cat's deal in South is not part of Ann's comparison.
-		expect(lead).toMatchObject({ team_entered: 5, team_converted: 4, team_conversion: 0.8, team_median_days: 7, team_days_sample: 4 });
+		expect(lead).toMatchObject({ team_entered: 5, team_converted: 4, team_conversion: 0.8, team_median_days: 7, team_days_sample: 4, team_withheld: null });
+		// Ann herself has only Ben behind North's figures: they would give his away.
+		const hers = await db.read((q) => stageConversion(q, annOnly, { at: week(10) }));
+		expect(hers.stages.find((s) => s.stage === 'Lead')).toMatchObject({ entered: 4, team_entered: null, team_conversion: null, team_withheld: 'too_few_reps' });
 	});
 
 	it('drills into the deals behind a stage rate', async () => {

@@ -125,7 +125,7 @@ describe('revenue mix on the demo company, against direct SQL', () => {
 		const [m, reps, teams, months, sources, concentration] = await db.read(async (q) => [
 			await revenueMix(q, everyone, query),
 			await revenueMixByRep(q, everyone, query),
-			await revenueMixByTeam(q, everyone, query),
+			(await revenueMixByTeam(q, everyone, query)).teams,
 			await revenueMixOverTime(q, everyone, { ...query, bucket: 'month' }),
 			await newBusinessBySource(q, everyone, query),
 			await keyAccountConcentration(q, everyone, query)

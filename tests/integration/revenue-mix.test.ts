@@ -183,18 +183,22 @@ describe('revenue mix on a hand-made company', () => {
 		expect(sum('pipeline_total_existing')).toBe(m.pipeline.existing.total);
 	});
 
-	it('a rep sees only their own row, and their team’s totals over all their teammates', async () => {
+	it('a rep sees only their own row, and no team totals while only two colleagues have deals in them', async () => {
 		const query = { ...january, newBusinessWeight: 1 };
 		const rows = await db.read((q) => revenueMixByRep(q, benAlone, query));
 		expect(rows.map((r) => r.name)).toEqual(['Ben']);
+		// North's January is Ann's, Cleo's and Ben's own deals: the total less Ben's would be Ann's and
+		// Cleo's together (team-privacy.test.ts has the team where it shows).
 		const teams = await db.read((q) => revenueMixByTeam(q, benAlone, query));
-		expect(teams).toHaveLength(1);
-		expect(teams[0]).toMatchObject({ team: 'North', won_new_business: 1800, won_existing: 1900, pipeline_total_existing: 800 });
+		expect(teams).toEqual({ teams: [], withheld: 'too_few_reps' });
+		const leaders = await db.read((q) => revenueMixByTeam(q, northLeader, query));
+		expect(leaders.teams[0]).toMatchObject({ team: 'North', won_new_business: 1800, won_existing: 1900, pipeline_total_existing: 800 });
 	});
 
 	it('an executive gets every team’s totals, and they add up to the company', async () => {
 		const query = { ...january, newBusinessWeight: 1.5 };
-		const teams = await db.read((q) => revenueMixByTeam(q, everyone, query));
+		const { teams, withheld } = await db.read((q) => revenueMixByTeam(q, everyone, query));
+		expect(withheld).toBeNull();
 		expect(teams.map((t) => [t.team, t.won_new_business, t.won_existing, t.weighted_score])).toEqual([
 			['North', 1800, 1900, 1800 * 1.5 + 1900],
 			['South', 2000, 0, 3000]
@@ -243,7 +247,7 @@ describe('revenue mix on a hand-made company', () => {
 
 	it('the SDR who opened a deal is credited with it, and sees it, though an AE owns it', async () => {
 		const rows = await db.read((q) => newBusinessByOpener(q, samAlone, january));
-		expect(rows.map((r) => [r.name, r.role, r.won, r.won_deals, r.pipeline_total])).toEqual([['Sam', 'SDR', 800, 1, 400]]);
+		expect(rows.map((r) => [r.name, r.role, r.won, r.won_deals, r.open_deals, r.pipeline_total, r.amounts_withheld])).toEqual([['Sam', 'SDR', 800, 1, 1, 400, 0]]);
 		// Sam owns no deal, so Sam's own revenue is zero: the credit is an opener's, not an owner's.
 		expect((await mix(samAlone)).won).toEqual({ new_business: 0, existing: 0 });
 	});

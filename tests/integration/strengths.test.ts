@@ -424,7 +424,10 @@ describe('who sees what', () => {
 	});
 
 	it('gives a rep only their own profile, with the same team median the leader sees', async () => {
-		const db = await pipeline({ reps, rows: rows() });
+		// Dee joins North as a fourth AE, so Ann has three other AEs behind the median.
+		const withDee: Rep[] = [...reps, { id: 7, name: 'Dee', role: 'AE', team: 1 }];
+		const deeRows = Array.from({ length: 12 }, (_, n) => closedDeal(3000 + n, 7, n < 5)).flat();
+		const db = await pipeline({ reps: withDee, rows: [...rows(), ...deeRows] });
 		const mine = await db.read((q) => teamStrengths(q, ann, Q1));
 		expect(mine.profiles.map((p) => p.rep.name)).toEqual(['Ann']);
 		const leaders = await db.read((q) => teamStrengths(q, northLeader, Q1));
@@ -434,10 +437,20 @@ describe('who sees what', () => {
 		expect(asRep.index).toBeCloseTo(asLeader.index!, 12);
 		// A percentile places the rep among named colleagues; a rep does not get it.
 		expect(asRep.percentile).toBeNull();
-		expect(JSON.stringify(mine)).not.toMatch(/Ben|Cat|Sam|Sue|Zoe/);
+		expect(JSON.stringify(mine)).not.toMatch(/Ben|Cat|Dee|Sam|Sue|Zoe/);
 	});
 
-	it(`hides the median from a rep with fewer than ${MIN_PEERS_TO_SHARE_MEDIAN} colleagues-plus-self in the role, where it would reveal a colleague’s number`, async () => {
+	it(`hides the median from a rep with fewer than ${MIN_PEERS_TO_SHARE_MEDIAN} other reps in the role, which the leader still sees`, async () => {
+		// Ann has two other AEs on North (Ben, Cat): the team-privacy rule asks for three.
+		const db = await pipeline({ reps, rows: rows() });
+		const [mine] = (await db.read((q) => teamStrengths(q, ann, Q1))).profiles;
+		expect(measure(mine, 'late_stage_conversion').team_median).toBeNull();
+		expect(measure(mine, 'late_stage_conversion').index).toBeNull();
+		const leaders = await db.read((q) => teamStrengths(q, northLeader, Q1));
+		expect(measure(profileOf(leaders.profiles, 'Ann'), 'late_stage_conversion').team_median).not.toBeNull();
+	});
+
+	it('hides the median from an SDR with one other SDR on the team, where it would reveal the colleague’s number', async () => {
 		// Sam and Sue are the only SDRs: the median of two is their average.
 		const db = await pipeline({
 			reps,

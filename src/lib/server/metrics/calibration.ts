@@ -2,6 +2,7 @@ import type { Queryable } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { addMonths, monthOf, monthStart, type IsoDate, type Month } from '../../domain/periods.ts';
 import { forecastFacts } from './forecast-facts.ts';
+import { withheldTeamFigure } from './team-privacy.ts';
 
 /**
  * Calibrated weighting: instead of the probability the CRM (or the rep) typed in, weight each open
@@ -102,27 +103,40 @@ export interface StageWinRate {
 
 /**
  * Question 5, the rates themselves: for every open stage, the company's historical stage-to-won rate
- * and each team's (in scope), with the resolved deals behind them, as known at `asOf`.
+ * and each team's (in scope), with the resolved deals behind them, as known at `asOf`. A rep gets
+ * their team's row for a stage only under the team-privacy rule (team-privacy.ts): its deals and
+ * wins less the rep's own would otherwise be one colleague's record.
  */
 export async function stageWinRates(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<StageWinRate[]> {
 	await forecastFacts(db);
 	const teams = teamScopeCondition(scope, 't.id');
-	return db.all<StageWinRate>(
+	const rows = await db.all<StageWinRate & { other_reps: number | null }>(
 		`WITH
 		rate_dates AS (SELECT $as_of::DATE AS rate_date),
-		${calibratedRatesSql}
+		${calibratedRatesSql},
+		behind_team AS (
+			SELECT r.team_id, c.stage_id,
+				count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM $viewer::INTEGER AND c.deals > 0) AS other_reps
+			FROM rep_stage_counts c JOIN reps r ON r.id = c.owner_id
+			GROUP BY ALL
+		)
 		SELECT st.name AS stage, st.position::INTEGER AS position, st.default_probability,
-			NULL AS team, cr.deals::INTEGER AS deals, cr.won::INTEGER AS won, cr.rate
+			NULL AS team, cr.deals::INTEGER AS deals, cr.won::INTEGER AS won, cr.rate, NULL::INTEGER AS other_reps
 		FROM company_rates cr JOIN stages st ON st.id = cr.stage_id
 		UNION ALL
-		SELECT st.name, st.position, st.default_probability, t.name, tr.deals::INTEGER, tr.won::INTEGER, tr.rate
+		SELECT st.name, st.position, st.default_probability, t.name, tr.deals::INTEGER, tr.won::INTEGER, tr.rate,
+			coalesce(b.other_reps, 0)::INTEGER
 		FROM team_rates tr
 		JOIN stages st ON st.id = tr.stage_id
 		JOIN teams t ON t.id = tr.team_id
+		LEFT JOIN behind_team b ON b.team_id = tr.team_id AND b.stage_id = tr.stage_id
 		WHERE ${teams.sql}
 		ORDER BY position, team NULLS FIRST`,
-		{ as_of: asOf, shrinkage: shrinkageDeals, ...teams.params }
+		{ as_of: asOf, shrinkage: shrinkageDeals, viewer: scope.ownRepId, ...teams.params }
 	);
+	return rows
+		.filter((row) => row.other_reps === null || withheldTeamFigure(scope, { otherReps: row.other_reps }) === null)
+		.map(({ other_reps: _behind, ...rate }) => rate);
 }
 
 export interface CalibratedMonth {

@@ -327,7 +327,7 @@ async function conversionFocus(q: Queryable, scope: Scope, week: string): Promis
 		if (stage.entered < minimumSample || stage.conversion === null) continue;
 		const own = earlier.stages.find((s) => s.stage_id === stage.stage_id);
 		const references = [
-			{ reference: 'team' as const, rate: stage.team_entered >= minimumSample ? stage.team_conversion : null },
+			{ reference: 'team' as const, rate: (stage.team_entered ?? 0) >= minimumSample ? stage.team_conversion : null },
 			{ reference: 'own' as const, rate: own && own.entered >= minimumSample ? own.conversion : null }
 		];
 		for (const { reference, rate } of references) {

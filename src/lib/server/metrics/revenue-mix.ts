@@ -2,6 +2,7 @@ import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { firstWonSql as firstWonOnSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
+import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
 /**
  * Revenue mix: how much of what a scope wins, and of what it has open, comes from new customers and
@@ -508,17 +509,25 @@ export interface TeamRevenueMixRow extends SplitColumns {
 	weighted_score: number;
 }
 
+export interface TeamRevenueMix {
+	teams: TeamRevenueMixRow[];
+	/** Why a rep's team totals are left out (team-privacy.ts); null when nothing was. */
+	withheld: TeamFigureWithheld | null;
+}
+
 /**
  * Team totals for the teams in the scope, over every rep whose team it is (so a rep sees their
- * team's aggregate without seeing a teammate's row). Deals are placed by their owner's team.
+ * team's aggregate without seeing a teammate's row). Deals are placed by their owner's team. A rep
+ * gets their team's totals only under the team-privacy rule: enough colleagues with a deal in them,
+ * over whole months.
  */
-export async function revenueMixByTeam(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<TeamRevenueMixRow[]> {
+export async function revenueMixByTeam(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<TeamRevenueMix> {
 	const teams = teamScopeCondition(scope, 'r.team_id');
 	// Unrestricted, deals of owners with no rep record still count (under no team).
 	const inTeams = (column: string) => (scope.teamIds === null ? 'true' : `${column} IN (SELECT r.id FROM reps r WHERE ${teams.sql})`);
 	const listed = teamScopeCondition(scope, 't.id');
-	return withRevenueFacts(db, (facts) =>
-		db.all<TeamRevenueMixRow>(
+	const rows = await withRevenueFacts(db, (facts) =>
+		db.all<TeamRevenueMixRow & { other_reps: number; latest_snapshot: string | null }>(
 			/* sql */ `
 			WITH ${dealFactsCtes(facts)},
 			${wonInPeriodCte(inTeams('fw.owner_id'))},
@@ -531,6 +540,13 @@ export async function revenueMixByTeam(db: Queryable, scope: Scope, query: Weigh
 			open_by_team AS (
 				SELECT r.team_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
 				FROM open_at_end o LEFT JOIN reps r ON r.id = o.owner_id
+				GROUP BY r.team_id
+			),
+			-- The colleagues behind each team's totals: owners of a counted deal other than the viewer.
+			behind_team AS (
+				SELECT r.team_id, count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM $viewer::INTEGER)::INTEGER AS other_reps
+				FROM (SELECT owner_id FROM won_in_period UNION ALL SELECT owner_id FROM open_at_end) c
+				LEFT JOIN reps r ON r.id = c.owner_id
 				GROUP BY r.team_id
 			),
 			team_ids AS (
@@ -547,15 +563,26 @@ export async function revenueMixByTeam(db: Queryable, scope: Scope, query: Weigh
 				coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
 				coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
 				coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
-				coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing
+				coalesce(o.pipeline_weighted_existing, 0) AS pipeline_weighted_existing,
+				coalesce(b.other_reps, 0) AS other_reps,
+				(SELECT max(snapshot_date) FROM snapshots) AS latest_snapshot
 			FROM team_ids ti
 			LEFT JOIN teams t ON t.id = ti.team_id
 			LEFT JOIN won_by_team w ON w.team_id IS NOT DISTINCT FROM ti.team_id
 			LEFT JOIN open_by_team o ON o.team_id IS NOT DISTINCT FROM ti.team_id
+			LEFT JOIN behind_team b ON b.team_id IS NOT DISTINCT FROM ti.team_id
 			ORDER BY t.name NULLS LAST`,
-			{ ...period(query), weight: query.newBusinessWeight, ...teams.params, ...listed.params }
+			{ ...period(query), weight: query.newBusinessWeight, viewer: scope.ownRepId, ...teams.params, ...listed.params }
 		)
 	);
+	let withheld: TeamFigureWithheld | null = null;
+	const shown: TeamRevenueMixRow[] = [];
+	for (const { other_reps, latest_snapshot, ...row } of rows) {
+		const reason = withheldTeamFigure(scope, { otherReps: other_reps, period: query, latestSnapshot: latest_snapshot });
+		if (reason === null) shown.push(row);
+		else withheld ??= reason;
+	}
+	return { teams: shown, withheld };
 }
 
 export interface SourceRow {
@@ -604,17 +631,24 @@ export interface OpenerRow {
 	rep_id: number;
 	name: string;
 	role: string | null;
+	/** Won new business, over the deals whose amounts the viewer may see. */
 	won: number;
+	/** Every deal opened and won in the period: the outcome, whoever owns it. */
 	won_deals: number;
+	/** Every deal opened and open at the pipeline snapshot. */
+	open_deals: number;
 	pipeline_total: number;
 	pipeline_weighted: number;
+	/** Deals counted above whose amounts are left out: owned by another team than a rep viewer's. */
+	amounts_withheld: number;
 }
 
 /**
  * The relay's credit to the people who opened new business: per SDR/BDR (the deal's `sourced_by`),
  * the new business they opened that was won in the period or is open now. A deal counts when its
  * owner or its opener is in the scope, so an SDR sees what they opened for any AE, and an AE team's
- * leader sees who fed their team.
+ * leader sees who fed their team. A rep sees how the deals they opened came out, but amounts only of
+ * deals owned in their own team: another team's deal sizes are that team's business (team-privacy.ts).
  */
 export async function newBusinessByOpener(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<OpenerRow[]> {
 	const [wonOwner, openOwner, opener] = [
@@ -622,6 +656,10 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 		scopeCondition(scope, 's.owner_id'),
 		scopeCondition(scope, 'td.sourced_by')
 	];
+	const ownTeams = teamScopeCondition(scope, 'r.team_id', 'own_teams');
+	const amountShown = keepsTeammatesApart(scope)
+		? `(owner_id IS NOT DISTINCT FROM $viewer::INTEGER OR owner_id IN (SELECT r.id FROM reps r WHERE ${ownTeams.sql}))`
+		: 'true';
 	return withRevenueFacts(db, (facts) =>
 		db.all<OpenerRow>(
 			/* sql */ `
@@ -629,12 +667,19 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 			${wonInPeriodCte(`(${wonOwner.sql} OR ${opener.sql})`)},
 			${openAtEndCtes(`(${openOwner.sql} OR ${opener.sql})`)},
 			won_by_opener AS (
-				SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
+				SELECT sourced_by AS rep_id,
+					coalesce(sum(amount) FILTER (WHERE ${amountShown}), 0)::DOUBLE AS won,
+					count(*)::INTEGER AS won_deals,
+					count(*) FILTER (WHERE NOT ${amountShown})::INTEGER AS won_withheld
 				FROM won_in_period WHERE segment = 'new_business' AND sourced_by IS NOT NULL
 				GROUP BY ALL
 			),
 			open_by_opener AS (
-				SELECT sourced_by AS rep_id, sum(amount)::DOUBLE AS pipeline_total, sum(weighted)::DOUBLE AS pipeline_weighted
+				SELECT sourced_by AS rep_id,
+					count(*)::INTEGER AS open_deals,
+					coalesce(sum(amount) FILTER (WHERE ${amountShown}), 0)::DOUBLE AS pipeline_total,
+					coalesce(sum(weighted) FILTER (WHERE ${amountShown}), 0)::DOUBLE AS pipeline_weighted,
+					count(*) FILTER (WHERE NOT ${amountShown})::INTEGER AS open_withheld
 				FROM open_at_end WHERE segment = 'new_business' AND sourced_by IS NOT NULL
 				GROUP BY ALL
 			)
@@ -644,13 +689,15 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 				r.role,
 				coalesce(w.won, 0) AS won,
 				coalesce(w.won_deals, 0) AS won_deals,
+				coalesce(o.open_deals, 0) AS open_deals,
 				coalesce(o.pipeline_total, 0) AS pipeline_total,
-				coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
+				coalesce(o.pipeline_weighted, 0) AS pipeline_weighted,
+				(coalesce(w.won_withheld, 0) + coalesce(o.open_withheld, 0))::INTEGER AS amounts_withheld
 			FROM won_by_opener w
 			FULL JOIN open_by_opener o USING (rep_id)
 			LEFT JOIN reps r ON r.id = rep_id
 			ORDER BY won + pipeline_weighted DESC, name`,
-			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params }
+			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params, ...(keepsTeammatesApart(scope) ? { viewer: scope.ownRepId, ...ownTeams.params } : {}) }
 		)
 	);
 }

@@ -5,6 +5,7 @@ import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/moveme
 import { dealList, type DealList } from './movement.ts';
 import { ladderSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
+import { withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
 /**
  * How deals travel through the stages over a rolling window ending at a snapshot: conversion and time
@@ -221,12 +222,14 @@ export interface StageConversionRow {
 	median_days: number | null;
 	/** How many stage stays the median is taken over. */
 	days_sample: number;
-	team_entered: number;
-	team_converted: number;
+	/** The team columns are null for a rep when the team-privacy rule withholds them (why: `team_withheld`). */
+	team_entered: number | null;
+	team_converted: number | null;
 	team_conversion: number | null;
 	team_cumulative: number | null;
 	team_median_days: number | null;
-	team_days_sample: number;
+	team_days_sample: number | null;
+	team_withheld: TeamFigureWithheld | null;
 }
 
 export interface StageConversion {
@@ -240,6 +243,8 @@ export interface StageConversion {
  * Stage conversion rates and median days in each stage for the scope, and for its team(s) to compare
  * with (team-level aggregates, which a rep may see). Over the deals that entered each stage in the
  * window; rates of deals that entered recently are still maturing, which is why the sample is shown.
+ * A rep gets a stage's team columns only under the team-privacy rule, judged per stage: a late stage
+ * can have one colleague's deals behind it where the first has many.
  */
 export async function stageConversion(db: Queryable, scope: Scope, options: WindowOptions): Promise<StageConversion> {
 	const reps = scopeCondition(scope, 'e.owner_id');
@@ -262,6 +267,7 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 			team_reached_from_start: number;
 			team_median_days: number | null;
 			team_days_sample: number;
+			team_other_reps: number;
 		}>(
 			/* sql */ `
 			WITH
@@ -295,37 +301,44 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 				any_value(st.team_starters) AS team_starters,
 				count(e.deal_id) FILTER (WHERE e.in_team AND e.from_start)::INTEGER AS team_reached_from_start,
 				median(e.moved_on - e.entered) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::DOUBLE AS team_median_days,
-				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample
+				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample,
+				count(DISTINCT e.owner_id) FILTER (WHERE e.in_team AND e.owner_id IS DISTINCT FROM $viewer::INTEGER)::INTEGER AS team_other_reps
 			FROM ladder l
 			LEFT JOIN entries e ON e.step = l.rank
 			CROSS JOIN starters st
 			WHERE l.outcome = 'open'
 			GROUP BY l.stage_id, l.name, l.position
 			ORDER BY l.position`,
-			{ deal_type: options.dealType ?? null, ...reps.params, ...teams.params }
+			{ deal_type: options.dealType ?? null, viewer: scope.ownRepId, ...reps.params, ...teams.params }
 		)
 	);
 	const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+	const windowWeeks = options.windowWeeks ?? defaultWindowWeeks;
 	return {
 		from: rows[0]?.baseline ?? null,
 		to: options.at,
-		stages: rows.map((row) => ({
-			stage_id: row.stage_id,
-			stage: row.stage,
-			position: row.position,
-			entered: row.entered,
-			converted: row.converted,
-			conversion: ratio(row.converted, row.entered),
-			cumulative: ratio(row.reached_from_start, row.starters),
-			median_days: row.median_days,
-			days_sample: row.days_sample,
-			team_entered: row.team_entered,
-			team_converted: row.team_converted,
-			team_conversion: ratio(row.team_converted, row.team_entered),
-			team_cumulative: ratio(row.team_reached_from_start, row.team_starters),
-			team_median_days: row.team_median_days,
-			team_days_sample: row.team_days_sample
-		}))
+		stages: rows.map((row) => {
+			const withheld = withheldTeamFigure(scope, { otherReps: row.team_other_reps, windowWeeks });
+			const shown = <T>(value: T) => (withheld === null ? value : null);
+			return {
+				stage_id: row.stage_id,
+				stage: row.stage,
+				position: row.position,
+				entered: row.entered,
+				converted: row.converted,
+				conversion: ratio(row.converted, row.entered),
+				cumulative: ratio(row.reached_from_start, row.starters),
+				median_days: row.median_days,
+				days_sample: row.days_sample,
+				team_entered: shown(row.team_entered),
+				team_converted: shown(row.team_converted),
+				team_conversion: shown(ratio(row.team_converted, row.team_entered)),
+				team_cumulative: shown(ratio(row.team_reached_from_start, row.team_starters)),
+				team_median_days: shown(row.team_median_days),
+				team_days_sample: shown(row.team_days_sample),
+				team_withheld: withheld
+			};
+		})
 	};
 }
 

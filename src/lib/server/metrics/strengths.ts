@@ -3,6 +3,7 @@ import type { Queryable } from '../db/index.ts';
 import { ladderSql } from './deal-history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure } from './team-privacy.ts';
 import { coverage } from './forecast.ts';
 import type { SalesRole } from '../../domain/roles.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../domain/periods.ts';
@@ -49,11 +50,11 @@ export type Dimension = (typeof dimensions)[number];
 export const funnelPositions = { qualified: 2, midFunnel: 3, lateFunnel: 5 } as const;
 
 /**
- * A rep sees their team's median only when at least this many reps (themselves included) share the
- * role on the team: with two, the median is the average of the pair and would give away the
- * colleague's number exactly.
+ * A rep sees their team's median only when enough other reps with a sample share the role on the
+ * team: with one, the median of the pair is their average and gives the colleague's number away
+ * exactly. The one team-privacy rule every team figure a rep sees follows (team-privacy.ts).
  */
-export const MIN_PEERS_TO_SHARE_MEDIAN = 3;
+export const MIN_PEERS_TO_SHARE_MEDIAN = MIN_OTHER_REPS_BEHIND_TEAM_FIGURE;
 
 /** The relay legs each role runs. No rep is placed on a dimension their role does not run. */
 export const dimensionsByRole: Readonly<Record<SalesRole, readonly Dimension[]>> = {
@@ -94,6 +95,9 @@ export interface RepPeriodCounts {
 	opened_opportunity: number;
 	opened_won_value: number;
 	partner_won_value: number;
+	/** The same two over the deals owned in the opener's own team: what the opener may see (team-privacy.ts). */
+	opened_won_value_in_team: number;
+	partner_won_value_in_team: number;
 	// advancing: deals that reached Discovery in the period while the rep owned them
 	mid_entered: number;
 	mid_converted: number;
@@ -249,8 +253,15 @@ const repPeriodCountsSql = (peers: string) => /* sql */ `
 			count(*) FILTER (WHERE k.highest_rank >= $qualified_rank) AS opened_qualified,
 			count(*) FILTER (WHERE k.highest_rank >= $mid_rank) AS opened_opportunity,
 			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won') AS opened_won_value,
-			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner') AS partner_won_value
-		FROM known_deals k
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner') AS partner_won_value,
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND in_team) AS opened_won_value_in_team,
+			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner' AND in_team) AS partner_won_value_in_team
+		FROM (
+			SELECT k.*, (k.closed_owner = k.opener OR closer.team_id = opener.team_id) AS in_team
+			FROM known_deals k
+			LEFT JOIN reps opener ON opener.id = k.opener
+			LEFT JOIN reps closer ON closer.id = k.closed_owner
+		) k
 		JOIN periods p ON k.created_on BETWEEN p.period_start AND p.period_end
 		WHERE k.opener IS NOT NULL
 		GROUP BY ALL
@@ -464,6 +475,8 @@ const repPeriodCountsSql = (peers: string) => /* sql */ `
 		coalesce(o.opened_opportunity, 0)::INTEGER AS opened_opportunity,
 		coalesce(o.opened_won_value, 0)::DOUBLE AS opened_won_value,
 		coalesce(o.partner_won_value, 0)::DOUBLE AS partner_won_value,
+		coalesce(o.opened_won_value_in_team, 0)::DOUBLE AS opened_won_value_in_team,
+		coalesce(o.partner_won_value_in_team, 0)::DOUBLE AS partner_won_value_in_team,
 		coalesce(a.mid_entered, 0)::INTEGER AS mid_entered,
 		coalesce(a.mid_converted, 0)::INTEGER AS mid_converted,
 		a.mid_days_per_stage::DOUBLE AS mid_days_per_stage,
@@ -761,7 +774,7 @@ export function strengthAndGrowthArea(scores: readonly MeasureScore[]): { topStr
 /**
  * Shrinks and compares every measure within its peer group (same period, team and role), then keeps
  * the profiles of the reps the scope may list. For a rep's own scope the medians are those of their
- * team, shown only when enough colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles,
+ * team, shown only when enough other colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles,
  * which place a rep among named colleagues, are left out.
  */
 export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): RepProfile[] {
@@ -785,7 +798,8 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 			const estimates = observations.map((o) => estimate(o, prior));
 			const peerValues = estimates.filter((e, i): e is RateEstimate => e !== null && hasSample(observations[i])).map((e) => e.estimate);
 			const peers = peerValues.length;
-			const comparable = peers >= 2 && (!ownView || peers >= MIN_PEERS_TO_SHARE_MEDIAN);
+			const otherPeers = group.filter((row, i) => row.rep_id !== scope.ownRepId && estimates[i] !== null && hasSample(observations[i])).length;
+			const comparable = peers >= 2 && (!ownView || withheldTeamFigure(scope, { otherReps: otherPeers }) === null);
 			const teamMedian = comparable ? median(peerValues) : null;
 			group.forEach((row, i) => {
 				const e = estimates[i];
@@ -825,7 +839,7 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 				dimensions: primaries.map((m) => ({ name: m.dimension, ...scores.find((s) => s.key === m.key)! })),
 				measures: scores,
 				...strengthAndGrowthArea(scores),
-				kpis: repKpis(row)
+				kpis: repKpis(row, { ownView })
 			});
 		}
 	}
@@ -907,7 +921,12 @@ export interface RepKpis {
 
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
-export function repKpis(c: RepPeriodCounts): RepKpis {
+/**
+ * The KPIs of one rep and period. In a rep's own view (`ownView`), what they opened counts in
+ * money only where a colleague of their own team won it: another team's deal sizes stay with that
+ * team (team-privacy.ts); the deals still count in `opened`.
+ */
+export function repKpis(c: RepPeriodCounts, { ownView = false }: { ownView?: boolean } = {}): RepKpis {
 	const winRate = ratio(c.won_count, c.won_count + c.lost_count);
 	const winRateValue = ratio(c.won_value, c.won_value + c.lost_value);
 	const avgWon = ratio(c.won_value, c.won_count);
@@ -927,8 +946,8 @@ export function repKpis(c: RepPeriodCounts): RepKpis {
 		opportunity_rate: ratio(c.opened_opportunity, c.opened_qualified),
 		strategic_prospects: c.opened_opportunity,
 		response_rate: ratio(c.meetings_booked, c.calls + c.emails),
-		sourced_won_value: c.opened_won_value,
-		partner_revenue: c.partner_won_value,
+		sourced_won_value: ownView ? c.opened_won_value_in_team : c.opened_won_value,
+		partner_revenue: ownView ? c.partner_won_value_in_team : c.partner_won_value,
 		velocity:
 			winRate !== null && avgWon !== null && c.avg_cycle_days !== null && c.avg_cycle_days > 0
 				? (c.open_deals * winRate * avgWon) / c.avg_cycle_days

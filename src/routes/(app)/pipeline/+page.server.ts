@@ -18,6 +18,7 @@ import {
 import { parseMovementQuery } from '$lib/server/metrics/movement-query';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import { agingDeals, stageCohortDeals, stageConversion, stalledDeals } from '$lib/server/metrics/stage-velocity';
+import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '$lib/server/metrics/team-privacy';
 import type { PageServerLoad } from './$types';
 
 /** Deal lists show this many rows; the rest are a narrower filter away. */
@@ -96,6 +97,7 @@ export const load: PageServerLoad = async (event) => {
 		filters: { ...filterOptions, isRep: scope.role === 'rep' },
 		listLimit,
 		windowWeeks: defaultWindowWeeks,
+		minOtherReps: MIN_OTHER_REPS_BEHIND_TEAM_FIGURE,
 		movement,
 		part,
 		partDeals,

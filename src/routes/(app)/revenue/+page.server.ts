@@ -18,6 +18,7 @@ import {
 	type PeriodBucket
 } from '$lib/server/metrics/revenue-mix';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
+import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '$lib/server/metrics/team-privacy';
 import { getPreference, setPreference } from '$lib/server/preferences';
 import { daysBetween } from '$lib/domain/periods';
 import { periodFromSearch } from './period';
@@ -81,6 +82,7 @@ export const load: PageServerLoad = async (event) => {
 			rep: event.url.searchParams.get('rep') || null
 		},
 		isRep: scope.role === 'rep',
+		minOtherReps: MIN_OTHER_REPS_BEHIND_TEAM_FIGURE,
 		newBusinessWeight,
 		weightRange: newBusinessWeightRange,
 		mix,
