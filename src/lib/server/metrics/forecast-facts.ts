@@ -14,9 +14,11 @@ import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
  *   when on a forecast could know about the win.
  * - `forecast_cache.stage_outcomes(owner_id, stage_id, decided_on, deals, won)`: decided deals by the
  *   stages they were ever open in, what calibration learns from. A deal is decided at the first
- *   snapshot after the last one showing it open: won if it had been shown won by then, lost otherwise
- *   (shown lost, or gone from the snapshots while open, as pipeline movement counts it); it is
- *   credited to the rep who held it last while open. A deal seen open again after a gap was not lost.
+ *   snapshot after the last one showing it open, when that snapshot shows it closed: won if it had
+ *   been shown won by then, lost otherwise; it is credited to the rep who held it last while open. A
+ *   deal gone from that snapshot is not decided: an export of open deals only drops every win, and
+ *   learning those as losses would pull every rate down (pipeline movement calls them removed). A
+ *   deal seen open again after a gap was not lost.
  * - `forecast_cache.snapshot_dates(snapshot_date)`.
  *
  * These read every row of every snapshot, most of them deals closed long ago (about 3 million rows
@@ -60,6 +62,8 @@ const buildSql = [
 				coalesce(w.won_on <= n.next_snapshot_date, false) AS won
 			FROM open_histories h
 			JOIN next_snapshot n ON n.snapshot_date = h.last_open
+			-- Shown (closed) in the next snapshot; absent from it, the deal was removed, not decided.
+			JOIN snapshots shown ON shown.deal_id = h.deal_id AND shown.snapshot_date = n.next_snapshot_date
 			LEFT JOIN forecast_cache.won_deals w ON w.deal_id = h.deal_id
 			WHERE n.next_snapshot_date IS NOT NULL
 		)
