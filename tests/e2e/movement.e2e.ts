@@ -226,6 +226,30 @@ test('clicking a bar of the waterfall lists the deals behind it, and the list do
 	await expect(page.getByRole('table', { name: /^Won: the deals/ })).toHaveCount(0);
 });
 
+test('with a period seen from A, the waterfall adds up in all twelve parts and the wins outside it are listed beside it', async ({ page }) => {
+	await signIn(page, 'leader1@demo.test');
+	const { snapshots } = (await (await page.request.get('/api/v1/snapshots')).json()) as { snapshots: string[] };
+	const [from, to] = [snapshots[4], snapshots[0]];
+	const response = await page.request.get(`/api/v1/movement?from=${from}&to=${to}&period=this_quarter`);
+	expect(response.status()).toBe(200);
+	const api = (await response.json()) as Movement & {
+		period: { start: string; end: string };
+		closed_outside_period: { deal_id: string; outcome: 'won' | 'lost'; close_to: string }[];
+	};
+	// The quarter of A, not of B.
+	const quarterStart = `${from.slice(0, 5)}${String(Math.floor((Number(from.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
+	expect(api.period.start).toBe(quarterStart);
+	expect(Object.keys(api.parts).sort()).toEqual([...parts].sort());
+	const cents = (value: number) => Math.round(value * 100);
+	expect(parts.reduce((total, part) => total + (adds(part) ? 1 : -1) * cents(api.parts[part]), cents(api.start))).toBe(cents(api.end));
+	for (const deal of api.closed_outside_period) expect(deal.close_to < api.period.start || deal.close_to > api.period.end, deal.deal_id).toBe(true);
+
+	await page.goto(`/pipeline?from=${from}&to=${to}&period=this_quarter`);
+	await expect(page.getByRole('heading', { level: 3, name: 'Won and lost outside the period' })).toBeVisible();
+	const outside = page.getByRole('table', { name: /^Closed outside the period/ });
+	await expect(outside.locator('tbody tr')).toHaveCount(Math.max(1, api.closed_outside_period.length));
+});
+
 function escapeRegExp(text: string): string {
 	return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
