@@ -37,6 +37,38 @@ test('switching the horizon between 6, 12 and 18 months redraws chart and table,
 	await expectAccessible(page);
 });
 
+test('the page and the API show all open pipeline: the months, overdue, later and no close date add up to it', async ({ page }) => {
+	await signIn(page, 'exec@demo.test');
+	type Bucket = { total: number; weighted: number; count: number };
+	const api = (await (await page.request.get('/api/v1/forecast?months=6')).json()) as {
+		as_of: string;
+		months: { total: number }[];
+		overdue: Bucket;
+		later: Bucket;
+		no_close_date: Bucket;
+		open_pipeline: Bucket;
+	};
+	const cents = (value: number) => Math.round(value * 100);
+	const shown = api.months.reduce((sum, m) => sum + cents(m.total), 0);
+	expect(shown + cents(api.overdue.total) + cents(api.later.total) + cents(api.no_close_date.total)).toBe(cents(api.open_pipeline.total));
+	expect(api.open_pipeline.count).toBeGreaterThan(0);
+
+	await page.goto(`/forecast?as_of=${api.as_of}&months=6`);
+	const table = page.getByRole('table', { name: /^All open pipeline: the months above/ });
+	const rows = table.locator('tbody tr');
+	await expect(rows).toHaveCount(5);
+	const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).map((c) => c.trim());
+	const euros = (text: string) => Number(text.replace(/[^\d]/g, ''));
+	const [months, overdue, later, none, all] = await Promise.all([0, 1, 2, 3, 4].map(cells));
+	expect(all[0]).toBe('All open pipeline');
+	expect(euros(all[1])).toBe(Math.round(api.open_pipeline.total));
+	expect(euros(later[1])).toBe(Math.round(api.later.total));
+	expect(euros(overdue[1])).toBe(Math.round(api.overdue.total));
+	// As shown, in whole euros: the four rows add up to the last, give or take their rounding.
+	expect(Math.abs(euros(months[1]) + euros(overdue[1]) + euros(later[1]) + euros(none[1]) - euros(all[1]))).toBeLessThanOrEqual(2);
+	expect(euros(months[3]) + euros(overdue[3]) + euros(later[3]) + euros(none[3])).toBe(api.open_pipeline.count);
+});
+
 test('the accuracy sections show the backtest per quarter, team and rep, beside the calibrated weighting', async ({ page }) => {
 	await signIn(page, 'exec@demo.test');
 	await page.goto('/forecast');

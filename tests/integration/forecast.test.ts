@@ -85,6 +85,35 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
+describe('every open deal in exactly one bucket', () => {
+	it('the months of the horizon, overdue (due before the snapshot month), later (after the horizon) and no close date add up to all open pipeline', async () => {
+		const { months, buckets } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-01-05', months: 3 }));
+		// Deal 5 was due 20 December; deals 9 (July) and 10 (April) are beyond March.
+		expect(buckets.overdue).toEqual({ total: 30_000, weighted: 3_000, count: 1 });
+		expect(buckets.later.total).toBe(130_000);
+		expect(buckets.later.weighted).toBeCloseTo(72_000, 6);
+		expect(buckets.later.count).toBe(2);
+		expect(buckets.no_close_date).toEqual({ total: 0, weighted: 0, count: 0 });
+		expect(buckets.open.total).toBe(430_000);
+		expect(buckets.open.count).toBe(7);
+		const sum = (key: 'total' | 'weighted' | 'count') =>
+			months.reduce((acc, m) => acc + m[key], 0) + buckets.overdue[key] + buckets.later[key] + buckets.no_close_date[key];
+		expect(sum('total')).toBe(buckets.open.total);
+		expect(sum('weighted')).toBeCloseTo(buckets.open.weighted, 6);
+		expect(sum('count')).toBe(buckets.open.count);
+	});
+
+	it('a longer horizon takes deals from later into its months; a scope sees only its own deals', async () => {
+		const { buckets } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-01-05', months: 7 }));
+		expect(buckets.later).toEqual({ total: 0, weighted: 0, count: 0 });
+		const north = await db.read((q) => forecastByPeriod(q, leaderOfNorth, { asOf: '2026-01-05', months: 3 }));
+		// Ben's deal 5 is overdue; Anna's deal 9 (July) is later; Cara's deal 10 is not North's.
+		expect(north.buckets.overdue.total).toBe(30_000);
+		expect(north.buckets.later.total).toBe(60_000);
+		expect(north.buckets.open.total).toBe(320_000);
+	});
+});
+
 describe('the snapshot a forecast is as of', () => {
 	it('is the latest snapshot by default, and the one in effect on a day between snapshots', async () => {
 		await db.read(async (q) => {
@@ -186,13 +215,16 @@ describe('the forecast by quarter', () => {
 		expect(quarters[0].coverage).toBeCloseTo(270_000 / 325_000, 10);
 	});
 
-	it('counts open deals whose close date passed earlier in the quarter in it, though in no month shown', async () => {
-		const { months, quarters } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-02-02', months: 2 }));
+	// Issue 18 changed this: the quarter used to count deal 1 (due 20 January, still open on 2 February),
+	// though no month shown held it; now it is overdue, its own bucket, as in the rep KPIs' coverage.
+	it('leaves open deals whose close date passed earlier in the quarter out of it: they are overdue', async () => {
+		const { months, quarters, buckets } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-02-02', months: 2 }));
 		expect(months.map((m) => [m.month, m.total])).toEqual([
 			['2026-02', 80_000],
 			['2026-03', 0]
 		]);
-		expect(quarters[0]).toMatchObject({ quarter: '2026-Q1', total: 180_000, weighted: 124_000, closed: 25_000, forecast: 149_000 });
+		expect(quarters[0]).toMatchObject({ quarter: '2026-Q1', total: 80_000, weighted: 64_000, count: 1, closed: 25_000, forecast: 89_000 });
+		expect(buckets.overdue).toEqual({ total: 100_000, weighted: 60_000, count: 1 });
 	});
 
 	it('the last quarter runs to its end even past the monthly horizon', async () => {

@@ -5,6 +5,7 @@ import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import { dealTypes, type DealType } from '../../src/lib/domain/roles.ts';
 import {
 	movementParts,
+	occasionalParts,
 	partSign,
 	periodFor,
 	periodPicks,
@@ -52,14 +53,15 @@ async function independentTotals(db: Database, scope: Scope, options: MovementOp
 	const inScope = (column: string) => `($reps::INTEGER[] IS NULL OR list_contains($reps::INTEGER[], ${column}))`;
 	const filters = `st.outcome = 'open' AND ($ps::DATE IS NULL OR x.close_date BETWEEN $ps::DATE AND $pe::DATE)
 		AND ($type::VARCHAR IS NULL OR d.deal_type = $type::VARCHAR)`;
-	// A deal counts for its latest owner (at B, else at A) in both snapshots.
+	// A deal counts for its owner as of each snapshot, so a scope's weeks chain (issue 18; it used to
+	// count for its latest owner in both).
 	const start = await db.one<{ total: number }>(
 		`SELECT coalesce(sum(x.amount), 0)::DOUBLE AS total
 		FROM snapshots x
 		JOIN stages st ON st.id = x.stage_id
 		JOIN deals d ON d.id = x.deal_id
-		LEFT JOIN snapshots later ON later.snapshot_date = $to::DATE AND later.deal_id = x.deal_id
-		WHERE x.snapshot_date = $from::DATE AND ${filters} AND ${inScope('coalesce(later.owner_id, x.owner_id)')}`,
+		WHERE x.snapshot_date = $from::DATE AND ${filters} AND ${inScope('x.owner_id')}
+			AND $to::DATE IS NOT NULL`,
 		params
 	);
 	const end = await db.one<{ total: number }>(
@@ -83,10 +85,11 @@ async function checkWaterfall(db: Database, scope: Scope, options: MovementOptio
 	expect(cents(movement.start), `${label}: start`).toBe(cents(totals.start));
 	expect(cents(movement.end), `${label}: end`).toBe(cents(totals.end));
 
-	// Each deal is in exactly one part; a part is the sum of its deals' changes.
+	// A deal is in a part at most once (it may be in two: pulled in and won); a part is the sum of its
+	// deals' changes.
 	const { deals, total } = await db.read((q) => movementDeals(q, scope, options));
 	expect(total, `${label}: deals listed`).toBe(deals.length);
-	expect(new Set(deals.map((d) => d.deal_id)).size, `${label}: each deal once`).toBe(deals.length);
+	expect(new Set(deals.map((d) => `${d.deal_id}/${d.part}`)).size, `${label}: each deal once per part`).toBe(deals.length);
 	for (const part of movementParts) {
 		const mine = deals.filter((d) => d.part === part);
 		expect(mine.length, `${label}: ${part} count`).toBe(movement.counts[part]);
@@ -160,7 +163,7 @@ describe('the waterfall adds up on a restless synthetic pipeline', () => {
 	});
 	afterAll(() => cleanup());
 
-	it('for 120 random choices of A, B, P, scope and deal type, in cents, with every deal in one part', async () => {
+	it('for 120 random choices of A, B, P, scope and deal type, in cents, with every deal once in each of its parts', async () => {
 		const rng = random(7);
 		const scopes = [everyone, northLeader, annOnly, benOnly, catOnly];
 		for (let i = 0; i < 120; i++) {
@@ -176,15 +179,50 @@ describe('the waterfall adds up on a restless synthetic pipeline', () => {
 		}
 	});
 
-	it("every deal has one owner: the reps' waterfalls add up to the company's, part by part", async () => {
-		const options = { from: week(1), to: week(12), period: { start: '2026-04-01', end: '2026-12-31' } };
+	it("every deal has one owner at each snapshot: the reps' waterfalls add up to the company's, part by part", async () => {
+		const options = { from: week(1), to: week(12), period: { start: '2026-03-15', end: '2026-08-31' } };
 		const company = await db.read((q) => pipelineMovement(q, everyone, options));
 		const reps = await Promise.all([annOnly, benOnly, catOnly].map((scope) => db.read((q) => pipelineMovement(q, scope, options))));
-		for (const part of movementParts) {
+		const transfers: MovementPart[] = ['transferred_in', 'transferred_out'];
+		for (const part of movementParts.filter((p) => !transfers.includes(p))) {
 			expect(reps.reduce((sum, r) => sum + cents(r.parts[part]), 0), part).toBe(cents(company.parts[part]));
 		}
+		// What one rep hands over another receives; the company sees no transfer at all.
+		const transferredIn = reps.reduce((sum, r) => sum + cents(r.parts.transferred_in), 0);
+		expect(transferredIn).toBeGreaterThan(0);
+		expect(reps.reduce((sum, r) => sum + cents(r.parts.transferred_out), 0)).toBe(transferredIn);
+		expect([company.parts.transferred_in, company.parts.transferred_out]).toEqual([0, 0]);
 		expect(reps.reduce((sum, r) => sum + cents(r.start), 0)).toBe(cents(company.start));
-		expect(movementParts.filter((part) => company.counts[part] === 0), 'parts the data does not exercise').toEqual([]);
+	});
+
+	it('the restless history exercises every part of the company waterfall but the transfers', async () => {
+		const exercised = new Set<MovementPart>();
+		for (const period of [null, { start: '2026-02-01', end: '2026-04-30' }, { start: '2026-03-15', end: '2026-08-31' }]) {
+			for (let a = 0; a + 1 < weeks; a += 2) {
+				const m = await db.read((q) => pipelineMovement(q, everyone, { from: week(a), to: week(a + 1), period }));
+				for (const part of movementParts) if (m.counts[part] > 0) exercised.add(part);
+			}
+		}
+		expect(movementParts.filter((part) => !exercised.has(part))).toEqual(['transferred_in', 'transferred_out']);
+	});
+
+	it("a team's and a rep's consecutive weeks chain: the end of one comparison is the start of the next", async () => {
+		const southLeader: Scope = { role: 'leader', repIds: [3], teamIds: [2], ownRepId: null };
+		const periods: (Period | null)[] = [null, { start: '2026-04-01', end: '2026-06-30' }, { start: '2026-01-01', end: '2026-12-31' }];
+		for (const scope of [northLeader, southLeader, annOnly, benOnly]) {
+			for (const period of periods) {
+				let previous: { start: number; end: number } | null = null;
+				let moved = 0;
+				for (let w = 0; w + 1 < weeks; w++) {
+					const m = await db.read((q) => pipelineMovement(q, scope, { from: week(w), to: week(w + 1), period }));
+					expect(waterfallGapCents(m.start, m.parts, m.end), `week ${w} adds up`).toBe(0);
+					if (previous) expect(cents(m.start), `${scope.repIds} ${JSON.stringify(period)}: week ${w} starts where week ${w - 1} ended`).toBe(cents(previous.end));
+					moved += m.counts.transferred_in + m.counts.transferred_out;
+					previous = m;
+				}
+				if (period === null) expect(moved, 'the history re-owns deals across this scope').toBeGreaterThan(0);
+			}
+		}
 	});
 });
 
@@ -232,7 +270,10 @@ describe('the waterfall adds up on the demo company', () => {
 		// Four weeks, not one: in the middle of a quarter a deal is pulled into it only when a lost deal
 		// is reopened, which a single week of the demo company may or may not hold, whatever its seed.
 		const movement = await checkWaterfall(db, everyone, { from: dates.at(-5)!, to: dates.at(-1)!, period: periodFor('this_quarter', dates.at(-1)!) }, 'latest four weeks');
-		const quiet = movementParts.filter((part: MovementPart) => movement.counts[part] === 0);
+		// The occasional parts (issue 18) need a narrowed scope, an export that drops deals, or close
+		// dates crossing the period's other edge, which the demo company does not produce; the restless
+		// history above exercises them.
+		const quiet = movementParts.filter((part: MovementPart) => movement.counts[part] === 0 && !occasionalParts.has(part));
 		expect(quiet).toEqual([]);
 	});
 });

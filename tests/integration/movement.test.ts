@@ -8,7 +8,7 @@ import {
 	pipelineMovement,
 	type MovementOptions
 } from '../../src/lib/server/metrics/movement.ts';
-import { annOnly, benOnly, everyone, history, load, northLeader, pipelineDatabase, week } from './movement-fixtures.ts';
+import { annOnly, benOnly, catOnly, everyone, history, load, northLeader, pipelineDatabase, week } from './movement-fixtures.ts';
 
 let db: Database;
 let cleanup: () => void;
@@ -32,16 +32,29 @@ function onlyParts(expected: Partial<Record<MovementPart, number>>): Record<Move
 }
 
 describe('the waterfall from open pipeline at A to open pipeline at B', () => {
-	it('a deal closed won between A and B counts once, in won, at its amount at A', async () => {
+	// Issue 18 changed this: won deals used to leave at their amount at A, and the 250 showed nowhere.
+	it('a deal closed won between A and B counts in won at the amount won, the change from A in increased', async () => {
 		await load(db, history('W1', 0, [['Negotiation', '1000.00', '2026-03-31'], ['Won', '1250.00', '2026-01-09']]));
 		const m = await waterfall(0, 1);
 		expect(m.start).toBe(1000);
 		expect(m.end).toBe(0);
-		expect(m.parts).toEqual(onlyParts({ won: 1000 }));
+		expect(m.parts).toEqual(onlyParts({ won: 1250, increased: 250 }));
 		expect(m.counts.won).toBe(1);
 		expect(m.deals).toEqual([
-			expect.objectContaining({ deal_id: 'W1', part: 'won', stage_from: 'Negotiation', stage_to: 'Closed Won', amount_from: 1000, amount_to: 1250, change: -1000 })
+			expect.objectContaining({ deal_id: 'W1', part: 'won', stage_from: 'Negotiation', stage_to: 'Closed Won', amount_from: 1000, amount_to: 1250, change: -1250 }),
+			expect.objectContaining({ deal_id: 'W1', part: 'increased', change: 250 })
 		]);
+	});
+
+	it('a deal won for less than it stood at A shows the difference as decreased', async () => {
+		await load(db, history('W2', 0, [['Negotiation', '60000.00', '2026-03-31'], ['Won', '40000.00', '2026-01-09']]));
+		const m = await waterfall(0, 1);
+		expect(m.parts).toEqual(onlyParts({ won: 40000, decreased: 20000 }));
+	});
+
+	it('a deal won at exactly its amount at A is only in won', async () => {
+		await load(db, history('W3', 0, [['Negotiation', '500.00', '2026-03-31'], ['Won', '500.00', '2026-01-09']]));
+		expect((await waterfall(0, 1)).parts).toEqual(onlyParts({ won: 500 }));
 	});
 
 	it('a deal closed lost counts in lost at its amount at A', async () => {
@@ -51,12 +64,13 @@ describe('the waterfall from open pipeline at A to open pipeline at B', () => {
 		expect(m.deals[0]).toMatchObject({ deal_id: 'L1', part: 'lost', stage_to: 'Closed Lost' });
 	});
 
-	it('a deal missing from B counts as lost: it left the pipeline without a recorded win', async () => {
+	// Issue 18 changed this: a deal missing from B used to count as lost.
+	it('a deal missing from B is removed, not lost: nobody recorded a loss, the export dropped it', async () => {
 		await load(db, history('M1', 0, [['Discovery', '300.00', '2026-02-15'], null]));
 		await load(db, history('KEEP', 0, [['Lead', '10.00', '2026-02-15'], ['Lead', '10.00', '2026-02-15']]));
 		const m = await waterfall(0, 1);
-		expect(m.parts).toEqual(onlyParts({ lost: 300 }));
-		expect(m.deals).toEqual([expect.objectContaining({ deal_id: 'M1', part: 'lost', stage_to: null, amount_to: null })]);
+		expect(m.parts).toEqual(onlyParts({ removed: 300 }));
+		expect(m.deals).toEqual([expect.objectContaining({ deal_id: 'M1', part: 'removed', stage_to: null, amount_to: null, change: -300 })]);
 		expect(m.end).toBe(10);
 	});
 
@@ -121,10 +135,17 @@ describe('the waterfall from open pipeline at A to open pipeline at B', () => {
 			expect(whole.parts).toEqual(onlyParts({ increased: 500 }));
 		});
 
-		it('a close date moved earlier, out of the start of P, also leaves P and counts as pushed', async () => {
+		// Issue 18 changed this: moving out of P earlier used to count as pushed.
+		it('a close date moved earlier, out of the start of P, is pulled out, not pushed', async () => {
 			await load(db, history('EARLY', 0, [['Proposal', '100.00', '2026-04-15'], ['Proposal', '100.00', '2026-03-20']]));
 			const m = await waterfall(0, 1, { period: { start: '2026-04-01', end: '2026-06-30' } });
-			expect(m.parts).toEqual(onlyParts({ pushed: 100 }));
+			expect(m.parts).toEqual(onlyParts({ pulled_out: 100 }));
+		});
+
+		it('a close date moved later, from before P into it, slipped in, at its amount at B', async () => {
+			await load(db, history('LATE', 0, [['Proposal', '100.00', '2025-12-20'], ['Proposal', '120.00', '2026-02-10']]));
+			const m = await waterfall(0, 1, { period: q1 });
+			expect(m.parts).toEqual(onlyParts({ slipped_in: 120 }));
 		});
 
 		it('a deal present at A with a close date outside P that moves into P is pulled in, at its amount at B', async () => {
@@ -134,15 +155,30 @@ describe('the waterfall from open pipeline at A to open pipeline at B', () => {
 			expect(m.parts).toEqual(onlyParts({ pulled_in: 900 }));
 		});
 
-		it('a deal due outside P at both snapshots is not pipeline and in no part, even when won', async () => {
-			await load(db, [
-				...history('OUT', 0, [['Discovery', '800.00', '2026-05-01'], ['Discovery', '950.00', '2026-06-01']]),
-				...history('OUTWON', 0, [['Negotiation', '500.00', '2026-05-01'], ['Won', '500.00', '2026-01-12']])
-			]);
+		it('a deal due outside P at both snapshots is not pipeline and in no part', async () => {
+			await load(db, history('OUT', 0, [['Discovery', '800.00', '2026-05-01'], ['Discovery', '950.00', '2026-06-01']]));
 			const m = await waterfall(0, 1, { period: q1 });
 			expect([m.start, m.end]).toEqual([0, 0]);
 			expect(m.parts).toEqual(onlyParts({}));
 			expect(m.deals).toEqual([]);
+		});
+
+		// Issue 18 changed this: such a win used to be in no part at all.
+		it('a deal due after P and won inside P in the same week is pulled in and won, at the amount won', async () => {
+			await load(db, history('OUTWON', 0, [['Negotiation', '500.00', '2026-05-01'], ['Won', '550.00', '2026-01-12']]));
+			const m = await waterfall(0, 1, { period: q1 });
+			expect([m.start, m.end]).toEqual([0, 0]);
+			expect(m.parts).toEqual(onlyParts({ pulled_in: 550, won: 550 }));
+			expect(m.deals.map((d) => [d.deal_id, d.part]).sort()).toEqual([
+				['OUTWON', 'pulled_in'],
+				['OUTWON', 'won']
+			]);
+		});
+
+		it('a deal due before P and lost inside P in the same week slipped in and is lost, at its amount at A', async () => {
+			await load(db, history('OUTLOST', 0, [['Negotiation', '500.00', '2025-12-01'], ['Lost', '0.00', '2026-01-12']]));
+			const m = await waterfall(0, 1, { period: q1 });
+			expect(m.parts).toEqual(onlyParts({ slipped_in: 500, lost: 500 }));
 		});
 	});
 
@@ -193,20 +229,33 @@ describe('the waterfall from open pipeline at A to open pipeline at B', () => {
 			expect((await waterfall(0, 1, {}, northLeader)).parts).toEqual(onlyParts({ won: 100, lost: 200 }));
 		});
 
-		it('a deal handed to another rep between A and B moves with its history to the new owner', async () => {
+		// Issue 18 changed this: the deal used to move with its history, so Ann's start was not her
+		// previous week's end. Now each snapshot counts for its own owner and the hand-over is a transfer.
+		it('a deal handed to another rep between A and B is transferred at its amount at A; the rest of the week is the new owner\'s', async () => {
 			await load(db, history('HAND', 0, [['Demo', '500.00', '2026-03-01', 'ann'], ['Demo', '650.00', '2026-03-01', 'ben']]));
 			const ann = await waterfall(0, 1, {}, annOnly);
-			expect([ann.start, ann.end, ann.deals.length]).toEqual([0, 0, 0]);
+			expect([ann.start, ann.end]).toEqual([500, 0]);
+			expect(ann.parts).toEqual(onlyParts({ transferred_out: 500 }));
+			expect(ann.deals).toEqual([expect.objectContaining({ deal_id: 'HAND', part: 'transferred_out', change: -500 })]);
 			const ben = await waterfall(0, 1, {}, benOnly);
-			expect([ben.start, ben.end]).toEqual([500, 650]);
-			expect(ben.parts).toEqual(onlyParts({ increased: 150 }));
+			expect([ben.start, ben.end]).toEqual([0, 650]);
+			expect(ben.parts).toEqual(onlyParts({ transferred_in: 500, increased: 150 }));
 			const team = await waterfall(0, 1, {}, northLeader);
 			expect(team.parts).toEqual(onlyParts({ increased: 150 }));
+			const company = await waterfall(0, 1);
+			expect(company.parts).toEqual(onlyParts({ increased: 150 }));
+		});
+
+		it('a deal handed to another team and won there is transferred out of the old team and won by the new one', async () => {
+			await load(db, history('CROSS', 0, [['Negotiation', '800.00', '2026-03-01', 'ann'], ['Won', '900.00', '2026-01-10', 'cat']]));
+			expect((await waterfall(0, 1, {}, northLeader)).parts).toEqual(onlyParts({ transferred_out: 800 }));
+			expect((await waterfall(0, 1, {}, catOnly)).parts).toEqual(onlyParts({ transferred_in: 800, increased: 100, won: 900 }));
+			expect((await waterfall(0, 1)).parts).toEqual(onlyParts({ increased: 100, won: 900 }));
 		});
 
 		it('a deal missing from B stays with its owner at A', async () => {
 			await load(db, history('VANISH', 0, [['Demo', '500.00', '2026-03-01', 'ben'], null]));
-			expect((await waterfall(0, 1, {}, benOnly)).parts).toEqual(onlyParts({ lost: 500 }));
+			expect((await waterfall(0, 1, {}, benOnly)).parts).toEqual(onlyParts({ removed: 500 }));
 			expect((await waterfall(0, 1, {}, annOnly)).parts).toEqual(onlyParts({}));
 		});
 	});

@@ -37,7 +37,8 @@ type Expected = Partial<Record<keyof RepKpis, number | null>>;
 
 /**
  * The KPIs straight from their definitions, one question at a time, without the metric module's
- * shared per-deal facts: window functions pick each deal's first closed snapshot, the stages it
+ * shared per-deal facts: window functions pick the snapshot that first showed each deal's outcome
+ * (its latest closed stage, issue 18; it used to be the first closed snapshot), the stages it
  * ever reached, and its first owner.
  */
 async function directKpis(): Promise<Map<string, Expected>> {
@@ -48,9 +49,16 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			SELECT s.*, st.outcome, CASE st.outcome WHEN 'open' THEN st.position WHEN 'won' THEN 7 END AS rank
 			FROM snapshots s JOIN stages st ON st.id = s.stage_id
 		),
+		-- A deal's outcome is its latest row's, if closed, read at the row that began its final run.
 		first_closure AS (
-			SELECT * FROM ranked WHERE outcome <> 'open'
-			QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date) = 1
+			SELECT * EXCLUDE (final_outcome, previous_outcome) FROM (
+				SELECT r.*,
+					last_value(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS final_outcome,
+					lag(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date) AS previous_outcome
+				FROM ranked r
+			)
+			WHERE final_outcome <> 'open' AND outcome = final_outcome AND (previous_outcome IS NULL OR previous_outcome <> outcome)
+			QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date DESC) = 1
 		),
 		first_row AS (
 			SELECT * FROM ranked QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date) = 1
@@ -237,8 +245,16 @@ async function directAccountKpis(): Promise<Map<string, Expected>> {
 		ranked AS (
 			SELECT s.*, st.outcome FROM snapshots s JOIN stages st ON st.id = s.stage_id
 		),
+		-- The snapshot that began the final run of each deal's latest closed stage (its outcome).
 		first_closure AS (
-			SELECT * FROM ranked WHERE outcome <> 'open' QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date) = 1
+			SELECT * EXCLUDE (final_outcome, previous_outcome) FROM (
+				SELECT r.*,
+					last_value(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS final_outcome,
+					lag(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date) AS previous_outcome
+				FROM ranked r
+			)
+			WHERE final_outcome <> 'open' AND outcome = final_outcome AND (previous_outcome IS NULL OR previous_outcome <> outcome)
+			QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date DESC) = 1
 		),
 		holder AS (
 			-- Who held each account-management deal: its owner when it first closed, else now.
@@ -281,8 +297,16 @@ async function directForecastKpis(): Promise<Map<string, Expected>> {
 	const rows = await db.all<{ email: string; committed: number; hits: number; forecast: number; won: number; error: number }>(
 		`WITH
 		ranked AS (SELECT s.*, st.outcome FROM snapshots s JOIN stages st ON st.id = s.stage_id),
+		-- The snapshot that began the final run of each deal's latest closed stage (its outcome).
 		first_closure AS (
-			SELECT * FROM ranked WHERE outcome <> 'open' QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date) = 1
+			SELECT * EXCLUDE (final_outcome, previous_outcome) FROM (
+				SELECT r.*,
+					last_value(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS final_outcome,
+					lag(outcome) OVER (PARTITION BY deal_id ORDER BY snapshot_date) AS previous_outcome
+				FROM ranked r
+			)
+			WHERE final_outcome <> 'open' AND outcome = final_outcome AND (previous_outcome IS NULL OR previous_outcome <> outcome)
+			QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY snapshot_date DESC) = 1
 		),
 		months AS (
 			SELECT m::DATE AS month_start, last_day(m::DATE) AS month_end,

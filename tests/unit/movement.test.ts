@@ -17,8 +17,22 @@ const parts = (values: Partial<Record<MovementPart, number>>) =>
 
 describe('the parts of the waterfall', () => {
 	it('read in the order of the identity: what adds first, then what takes away', () => {
-		expect(movementParts).toEqual(['new', 'pulled_in', 'increased', 'decreased', 'won', 'lost', 'pushed']);
-		expect(movementParts.filter((p) => partSign[p] > 0)).toEqual(['new', 'pulled_in', 'increased']);
+		// Issue 18 added slipped_in, transferred_in, removed, pulled_out and transferred_out.
+		expect(movementParts).toEqual([
+			'new',
+			'pulled_in',
+			'slipped_in',
+			'increased',
+			'transferred_in',
+			'decreased',
+			'won',
+			'lost',
+			'removed',
+			'pushed',
+			'pulled_out',
+			'transferred_out'
+		]);
+		expect(movementParts.filter((p) => partSign[p] > 0)).toEqual(['new', 'pulled_in', 'slipped_in', 'increased', 'transferred_in']);
 	});
 
 	it('are recognised by name, and nothing else is', () => {
@@ -80,11 +94,16 @@ describe('the floating bars of the waterfall', () => {
 			['start', 0, 1000, 'total'],
 			['new', 1000, 1300, 'up'],
 			['pulled_in', 1300, 1300, 'up'],
+			['slipped_in', 1300, 1300, 'up'],
 			['increased', 1300, 1300, 'up'],
+			['transferred_in', 1300, 1300, 'up'],
 			['decreased', 1300, 1300, 'up'],
 			['won', 1300, 1100, 'down'],
 			['lost', 1100, 1100, 'up'],
+			['removed', 1100, 1100, 'up'],
 			['pushed', 1100, 1000, 'down'],
+			['pulled_out', 1000, 1000, 'up'],
+			['transferred_out', 1000, 1000, 'up'],
 			['end', 0, 1000, 'total']
 		]);
 		expect(bars.find((b) => b.key === 'won')?.value).toBe(-200);

@@ -5,21 +5,50 @@
 
 /**
  * The parts of the waterfall in the order the identity reads:
- * start + new + pulled_in + increased - decreased - won - lost - pushed = end.
+ * start + new + pulled_in + slipped_in + increased + transferred_in - decreased - won - lost - removed
+ * - pushed - pulled_out - transferred_out = end.
+ *
+ * The period parts (pulled_in, slipped_in, pushed, pulled_out) say which way a close date crossed the
+ * period's edge; the transfer parts only occur when the scope is narrower than the company (a team, a
+ * rep), for deals whose owner crossed it.
  */
-export const movementParts = ['new', 'pulled_in', 'increased', 'decreased', 'won', 'lost', 'pushed'] as const;
+export const movementParts = [
+	'new',
+	'pulled_in',
+	'slipped_in',
+	'increased',
+	'transferred_in',
+	'decreased',
+	'won',
+	'lost',
+	'removed',
+	'pushed',
+	'pulled_out',
+	'transferred_out'
+] as const;
 export type MovementPart = (typeof movementParts)[number];
 
 /** Whether a part adds to the pipeline (+1) or takes from it (-1). */
 export const partSign: Readonly<Record<MovementPart, 1 | -1>> = {
 	new: 1,
 	pulled_in: 1,
+	slipped_in: 1,
 	increased: 1,
+	transferred_in: 1,
 	decreased: -1,
 	won: -1,
 	lost: -1,
-	pushed: -1
+	removed: -1,
+	pushed: -1,
+	pulled_out: -1,
+	transferred_out: -1
 };
+
+/**
+ * Parts that only exist with a period or a narrowed scope. The waterfall leaves their bars out while
+ * they hold no deal, so a leader looking at the whole company is not shown four empty bars.
+ */
+export const occasionalParts: ReadonlySet<MovementPart> = new Set(['slipped_in', 'pulled_out', 'removed', 'transferred_in', 'transferred_out']);
 
 export function isMovementPart(value: unknown): value is MovementPart {
 	return typeof value === 'string' && (movementParts as readonly string[]).includes(value);
@@ -31,7 +60,11 @@ export interface Period {
 	end: string;
 }
 
-/** Quick picks for the target period, each relative to the snapshot being looked at (B). */
+/**
+ * Quick picks for the target period, each relative to snapshot A: "this quarter" is the quarter the
+ * leader looked at last week. Anchoring at B would silently change the period at a quarter turn, and
+ * a deal due 31 March that slipped to 20 April would read as pulled into April's quarter.
+ */
 export const periodPicks = ['this_quarter', 'next_quarter', 'next_6_months', 'next_12_months', 'next_18_months'] as const;
 export type PeriodPick = (typeof periodPicks)[number];
 
@@ -70,7 +103,7 @@ function monthEnd(date: Date, months = 0): Date {
 }
 
 /**
- * The close-date window a quick pick stands for, seen from `anchor` (the later snapshot). Quarters
+ * The close-date window a quick pick stands for, seen from `anchor` (snapshot A). Quarters
  * are calendar quarters. "Next N months" are N whole calendar months starting with the anchor's own
  * month, so a deal due earlier this month and still open counts as due now rather than vanishing.
  */
@@ -133,7 +166,7 @@ export function waterfallBars(start: number, parts: Readonly<Record<MovementPart
 	return bars;
 }
 
-/** start + new + pulled_in + increased - decreased - won - lost - pushed - end, in whole cents. */
+/** start + the signed parts - end, in whole cents: zero when the waterfall adds up. */
 export function waterfallGapCents(start: number, parts: Readonly<Record<MovementPart, number>>, end: number): number {
 	const cents = (value: number) => Math.round(value * 100);
 	return movementParts.reduce((sum, part) => sum + partSign[part] * cents(parts[part]), cents(start)) - cents(end);

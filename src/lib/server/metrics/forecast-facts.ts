@@ -1,22 +1,25 @@
 import type { DataOrigin, Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
-import { firstWonSql } from './deal-history.ts';
+import { wonDealsSql } from './deal-history.ts';
 import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 
 /**
  * Facts about whole deal histories that every forecast question needs, computed once from all the
  * snapshots and kept until the snapshots change:
  *
- * - `forecast_cache.won_deals(deal_id, won_on, close_date, amount, owner_id)`: when each deal was first
- *   shown Closed Won, with that snapshot's close date, amount and owner. A deal counts as won in a
- *   period when that close date falls in it: later snapshots may carry the deal on with edited dates
- *   or amounts, and counting the first keeps every win in exactly one period. `won_on` says from
- *   when on a forecast could know about the win.
+ * - `forecast_cache.won_deals(deal_id, won_on, close_date, amount, owner_id)`: the deals whose outcome
+ *   is won (`dealOutcomesSql` in deal-history.ts: the latest closed stage, so a win corrected to lost
+ *   is not here), with the close date, amount and owner of the first snapshot of that outcome. A deal
+ *   counts as won in a period when that close date falls in it: later snapshots may carry the deal
+ *   on with edited dates or amounts, and counting one keeps every win in exactly one period.
+ *   `won_on` says from when on a forecast could know about the win.
  * - `forecast_cache.stage_outcomes(owner_id, stage_id, decided_on, deals, won)`: decided deals by the
  *   stages they were ever open in, what calibration learns from. A deal is decided at the first
- *   snapshot after the last one showing it open: won if it had been shown won by then, lost otherwise
- *   (shown lost, or gone from the snapshots while open, as pipeline movement counts it); it is
- *   credited to the rep who held it last while open. A deal seen open again after a gap was not lost.
+ *   snapshot after the last one showing it open, when that snapshot shows it closed: won if its
+ *   outcome (the latest closed stage) is won and was shown by then, lost otherwise; it is credited to the rep who held it last while open. A
+ *   deal gone from that snapshot is not decided: an export of open deals only drops every win, and
+ *   learning those as losses would pull every rate down (pipeline movement calls them removed). A
+ *   deal seen open again after a gap was not lost.
  * - `forecast_cache.snapshot_dates(snapshot_date)`.
  *
  * These read every row of every snapshot, most of them deals closed long ago (about 3 million rows
@@ -34,7 +37,7 @@ import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
 const buildSql = [
 	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.snapshot_dates AS
 		SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`,
-	`CREATE OR REPLACE TABLE forecast_cache.won_deals AS ${firstWonSql}`,
+	`CREATE OR REPLACE TABLE forecast_cache.won_deals AS ${wonDealsSql}`,
 	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.stage_outcomes AS
 		WITH
 		next_snapshot AS (
@@ -60,6 +63,8 @@ const buildSql = [
 				coalesce(w.won_on <= n.next_snapshot_date, false) AS won
 			FROM open_histories h
 			JOIN next_snapshot n ON n.snapshot_date = h.last_open
+			-- Shown (closed) in the next snapshot; absent from it, the deal was removed, not decided.
+			JOIN snapshots shown ON shown.deal_id = h.deal_id AND shown.snapshot_date = n.next_snapshot_date
 			LEFT JOIN forecast_cache.won_deals w ON w.deal_id = h.deal_id
 			WHERE n.next_snapshot_date IS NOT NULL
 		)

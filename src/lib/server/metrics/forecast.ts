@@ -69,6 +69,8 @@ export interface ForecastMonth {
 	total: number;
 	/** The same, each deal times the CRM's probability. */
 	weighted: number;
+	/** How many open deals are due in the month. */
+	count: number;
 	pipeline: number;
 	best_case: number;
 	commit: number;
@@ -129,6 +131,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 		open_by_month AS (
 			SELECT
 				month_start,
+				count(*) AS count,
 				sum(amount) AS total,
 				sum(amount * probability) AS weighted,
 				sum(amount) FILTER (WHERE category = 'pipeline') AS pipeline,
@@ -164,6 +167,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 			strftime(m.month_start, '%Y-%m') AS month,
 			coalesce(o.total, 0)::DOUBLE AS total,
 			coalesce(o.weighted, 0)::DOUBLE AS weighted,
+			coalesce(o.count, 0)::INTEGER AS count,
 			coalesce(o.pipeline, 0)::DOUBLE AS pipeline,
 			coalesce(o.best_case, 0)::DOUBLE AS best_case,
 			coalesce(o.commit, 0)::DOUBLE AS commit,
@@ -186,9 +190,14 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 	);
 }
 
-function quarterRow(quarter: Quarter, months: MonthSums[]): ForecastQuarter {
-	const sum = (key: 'total' | 'weighted' | 'pipeline' | 'best_case' | 'commit' | 'omitted' | 'closed') =>
-		months.reduce((acc, m) => acc + m[key], 0);
+/**
+ * A quarter from its months. Open pipeline counts only from `firstMonth` (the snapshot's month) on:
+ * a deal whose close date has passed is overdue, its own bucket, not pipeline to plan the quarter
+ * with; the rep KPIs count coverage the same way. Quota and what is won count for the whole quarter.
+ */
+function quarterRow(quarter: Quarter, months: MonthSums[], firstMonth: Month): ForecastQuarter {
+	const sum = (key: 'total' | 'weighted' | 'count' | 'pipeline' | 'best_case' | 'commit' | 'omitted' | 'closed') =>
+		months.filter((m) => key === 'closed' || m.month >= firstMonth).reduce((acc, m) => acc + m[key], 0);
 	const quotas = months.map((m) => m.quota).filter((q): q is number => q !== null);
 	const quota = quotas.length > 0 ? quotas.reduce((a, b) => a + b, 0) : null;
 	const closed = sum('closed');
@@ -196,6 +205,7 @@ function quarterRow(quarter: Quarter, months: MonthSums[]): ForecastQuarter {
 		quarter,
 		total: sum('total'),
 		weighted: sum('weighted'),
+		count: sum('count'),
 		pipeline: sum('pipeline'),
 		best_case: sum('best_case'),
 		commit: sum('commit'),
@@ -209,34 +219,84 @@ function quarterRow(quarter: Quarter, months: MonthSums[]): ForecastQuarter {
 	};
 }
 
+/** Open deals in one forecast bucket: their amount, weighted amount and number. */
+export interface PipelineBucket {
+	total: number;
+	weighted: number;
+	count: number;
+}
+
+/**
+ * The open pipeline outside the months of the horizon, and all of it: every open deal is in exactly
+ * one month of the horizon, or `overdue` (close date before the snapshot's month), `later` (after
+ * the horizon) or `no_close_date` (none so far: the close date is required on import, so this stays
+ * empty until it is not). The months plus these three are `open`, so nothing open is out of view.
+ */
+export interface OpenPipelineBuckets {
+	overdue: PipelineBucket;
+	later: PipelineBucket;
+	no_close_date: PipelineBucket;
+	open: PipelineBucket;
+}
+
+async function openPipelineBuckets(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, lastMonth: Month): Promise<OpenPipelineBuckets> {
+	const reps = scopeCondition(scope, 's.owner_id');
+	const rows = await db.all<PipelineBucket & { bucket: string | null }>(
+		`WITH open_at_as_of AS (
+			SELECT s.amount, s.probability,
+				CASE
+					WHEN s.close_date IS NULL THEN 'no_close_date'
+					WHEN s.close_date < $horizon_start::DATE THEN 'overdue'
+					WHEN s.close_date >= $after_horizon::DATE THEN 'later'
+					ELSE 'horizon'
+				END AS bucket
+			FROM snapshots s
+			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+			WHERE s.snapshot_date = $as_of::DATE AND ${reps.sql}
+		)
+		SELECT bucket,
+			coalesce(sum(amount), 0)::DOUBLE AS total,
+			coalesce(sum(amount * probability), 0)::DOUBLE AS weighted,
+			count(*)::INTEGER AS count
+		FROM open_at_as_of
+		GROUP BY GROUPING SETS ((bucket), ())`,
+		{ as_of: asOf, horizon_start: monthStart(firstMonth), after_horizon: monthStart(addMonths(lastMonth, 1)), ...reps.params }
+	);
+	const bucket = (name: string | null): PipelineBucket => {
+		const row = rows.find((r) => r.bucket === name);
+		return { total: row?.total ?? 0, weighted: row?.weighted ?? 0, count: row?.count ?? 0 };
+	};
+	return { overdue: bucket('overdue'), later: bucket('later'), no_close_date: bucket('no_close_date'), open: bucket(null) };
+}
+
 /**
  * Questions 1 and 2: the open pipeline at `asOf` by expected close month for `months` months from
- * the snapshot's month (total, weighted, by forecast category, won, quota, coverage), and the same
- * for every quarter those months touch.
+ * the snapshot's month (total, weighted, by forecast category, won, quota, coverage), the same for
+ * every quarter those months touch, and the open pipeline outside those months (`buckets`).
  *
  * Quarters are whole, so a quarter's number and coverage always compare a whole quarter's quota with
- * everything due in it: the first quarter includes what was won earlier in it, and open deals whose
- * close date earlier this quarter has passed (the CRM still forecasts them for the quarter; they are
- * also named as overdue in `forecastRisks`); the last reaches past the monthly horizon to its end.
- * Months before the snapshot's month are not shown: what is overdue is not a month to plan.
+ * what is won in it and what is due in it from the snapshot's month on; the last reaches past the
+ * monthly horizon to its end. Open deals whose close date has passed are not in any month or
+ * quarter: they are `overdue`, shown beside the months (and named in `forecastRisks`).
  */
 export async function forecastByPeriod(
 	db: Queryable,
 	scope: Scope,
 	{ asOf, months }: { asOf: IsoDate; months: number }
-): Promise<{ months: ForecastMonth[]; quarters: ForecastQuarter[] }> {
+): Promise<{ months: ForecastMonth[]; quarters: ForecastQuarter[]; buckets: OpenPipelineBuckets }> {
 	const firstMonth = monthOf(asOf);
 	const lastMonth = addMonths(firstMonth, months - 1);
 	const wholeQuarters = monthsBetween(quarterMonths(quarterOf(firstMonth))[0], quarterMonths(quarterOf(lastMonth))[2]);
 	const sums = await monthSums(db, scope, asOf, wholeQuarters[0], wholeQuarters.length);
+	const buckets = await openPipelineBuckets(db, scope, asOf, firstMonth, lastMonth);
 
 	const horizon = sums
 		.filter((m) => m.month >= firstMonth && m.month <= lastMonth)
 		.map((m) => ({ ...m, coverage: coverage(m.total, m.quota, m.closed) }));
 	const quarters = quartersBetween(quarterOf(firstMonth), quarterOf(lastMonth)).map((quarter) =>
-		quarterRow(quarter, sums.filter((m) => quarterOf(m.month) === quarter))
+		quarterRow(quarter, sums.filter((m) => quarterOf(m.month) === quarter), firstMonth)
 	);
-	return { months: horizon, quarters };
+	return { months: horizon, quarters, buckets };
 }
 
 export interface ForecastRiskDeal {

@@ -111,7 +111,8 @@ export function parseMovementQuery(params: URLSearchParams, snapshots: readonly 
 	let period: Period | null = null;
 	let periodChoice: MovementQuery['periodChoice'] = 'none';
 	if (isPeriodPick(input.period)) {
-		period = periodFor(input.period, to);
+		// Seen from A: the period the leader looked at last week, which B must not silently replace.
+		period = periodFor(input.period, from);
 		periodChoice = input.period;
 	} else if (input.period !== 'none') {
 		// 'custom' before its dates are filled in is still custom: the form then asks for them.

@@ -33,8 +33,9 @@ export interface NetRevenueRetention {
  * Net revenue retention per account cohort, over the renewals decided in the period.
  *
  * There is no contract table, so recurring revenue is read from renewal deals, "where renewal data
- * allows": the cohort is the accounts with a renewal decided (first snapshot Closed Won or Closed
- * Lost, close date in the period) by a rep in the scope. Starting recurring revenue is what was up
+ * allows": the cohort is the accounts with a renewal decided (its outcome, deal-history.ts: the
+ * latest closed stage, with the close date of the snapshot that first showed it in the period) by a
+ * rep in the scope. Starting recurring revenue is what was up
  * for renewal: the renewal's amount when it first entered the pipeline, which is how CRMs open
  * renewals (at the current contract value). A lost renewal is churn of that amount; a renewal won for
  * less is contraction, for more is expansion; upsell and cross-sell won in the period on the same

@@ -1,6 +1,6 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
-import { firstWonSql as firstWonOnSql } from './deal-history.ts';
+import { dealOutcomesSql, wonDealsSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
 import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
@@ -61,8 +61,8 @@ export interface PipelineSplit {
 	existing: { total: number; weighted: number };
 }
 
-/** Each deal's first win (deal-history.ts), by the names the revenue questions use. */
-const firstWonSql = /* sql */ `SELECT deal_id, won_on AS won_snapshot, close_date AS won_date, amount, owner_id FROM (${firstWonOnSql})`;
+/** Each deal's win, by the one definition of won (deal-history.ts), in the names the revenue questions use. */
+const firstWonSql = /* sql */ `SELECT deal_id, won_on AS won_snapshot, close_date AS won_date, amount, owner_id FROM (${wonDealsSql})`;
 
 /*
  * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
@@ -143,17 +143,18 @@ const revenueFacts = {
 			'renewal_history',
 			/* sql */ `
 			-- Each renewal deal's whole story: what was up for renewal, who holds it now, and how and when
-			-- it was decided (retention.ts).
+			-- it was decided (retention.ts), by the one definition of a deal's outcome (deal-history.ts).
+			WITH outcomes AS (${dealOutcomesSql})
 			SELECT
 				s.deal_id,
 				arg_min(s.amount, s.snapshot_date) AS amount_up_for_renewal,
 				arg_max(s.owner_id, s.snapshot_date) AS current_owner,
-				arg_min(st.outcome, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS outcome,
-				arg_min(s.close_date, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_date,
-				arg_min(s.amount, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_amount,
-				arg_min(s.owner_id, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS owner_id
+				any_value(o.outcome) AS outcome,
+				any_value(o.close_date) AS decided_date,
+				any_value(o.amount) AS decided_amount,
+				any_value(o.owner_id) AS owner_id
 			FROM snapshots s
-			JOIN stages st ON st.id = s.stage_id
+			LEFT JOIN outcomes o ON o.deal_id = s.deal_id
 			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
 			GROUP BY s.deal_id`
 		],

@@ -1,6 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
-import { ladderSql } from './deal-history.ts';
+import { dealOutcomesSql, ladderSql } from './deal-history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure } from './team-privacy.ts';
@@ -160,7 +160,7 @@ function peerCondition(scope: Scope) {
  * Per deal, everything the strengths need, in one GROUP BY over the snapshots.
  *
  * Closed deals stay in every later snapshot, so most rows repeat a decided outcome and only the
- * first closed row of a deal matters. `first_closed` finds it with cheap MINs over the closed rows;
+ * snapshot that first showed a deal's outcome matters. `first_closed` finds it (deal-history.ts);
  * `open_facts` then aggregates the open rows plus that one row, a fifth of the table on the demo
  * data, where the costly ARG_MINs run. Facts are
  * computed for every deal, not only the scope's: a deal sourced by one team's SDR may be owned by
@@ -171,21 +171,26 @@ const dealFactsCtes = /* sql */ `
 	snapshot_dates AS (
 		SELECT DISTINCT snapshot_date FROM snapshots
 	),
+	deal_outcomes AS (${dealOutcomesSql}),
 	first_closed AS (
-		-- The first closed row decides the outcome; the first won row (also after a reopening) counts
-		-- as having reached every stage, as any win does.
-		SELECT s.deal_id,
-			min(s.snapshot_date) AS closed_seen_on,
-			min(s.snapshot_date) FILTER (WHERE l.outcome = 'won') AS won_seen_on,
-			max(l.rank) AS closed_rank
-		FROM snapshots s
-		JOIN ladder l ON l.id = s.stage_id AND l.outcome <> 'open'
-		GROUP BY s.deal_id
+		-- The deal's outcome (deal-history.ts: its latest closed stage) is read at the snapshot that
+		-- first showed it (closed_seen_on); a deal reopened and open again has none. The first won row
+		-- (also of a win corrected later) counts as having reached every stage, as any win does.
+		SELECT c.deal_id, o.decided_on AS closed_seen_on, c.won_seen_on, c.closed_rank
+		FROM (
+			SELECT s.deal_id,
+				min(s.snapshot_date) FILTER (WHERE l.outcome = 'won') AS won_seen_on,
+				max(l.rank) AS closed_rank
+			FROM snapshots s
+			JOIN ladder l ON l.id = s.stage_id AND l.outcome <> 'open'
+			GROUP BY s.deal_id
+		) c
+		LEFT JOIN deal_outcomes o USING (deal_id)
 	),
 	open_facts AS (
 		-- Reached stages use the highest rank ever shown: a skipped stage counts as passed, a step
-		-- back does not undo one. Outcome, close date, amount and owner are those of the first
-		-- snapshot that shows the deal closed, so a deal edited or reopened later counts once.
+		-- back does not undo one. Outcome, close date, amount and owner are those of the snapshot that
+		-- first showed the deal's outcome, so a deal edited or reopened later counts once.
 		SELECT
 			s.deal_id,
 			min(s.snapshot_date) AS first_seen,

@@ -42,6 +42,7 @@ export const load: PageServerLoad = async (event) => {
 			currentQuarter: quarterOf(asOf),
 			months: period.months,
 			quarters: period.quarters,
+			buckets: period.buckets,
 			movement,
 			backtest,
 			rates,

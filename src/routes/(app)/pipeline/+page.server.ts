@@ -5,6 +5,7 @@ import { scopeForUser } from '$lib/server/auth/scope';
 import { database } from '$lib/server/db';
 import { scopedAnswers } from '$lib/server/metrics/remembered';
 import {
+	dealsClosedOutsidePeriod,
 	dealsCreatedAndClosed,
 	dealsMovedForward,
 	movementDeals,
@@ -74,11 +75,12 @@ export const load: PageServerLoad = async (event) => {
 	// Separate reads run on separate connections, so the questions are answered side by side; each is
 	// remembered on its own, so opening a bar or a cell works out only its list.
 	const ask = scopedAnswers(db, scope);
-	const [movement, partDeals, createdAndClosed, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort] =
+	const [movement, partDeals, createdAndClosed, closedOutsidePeriod, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort] =
 		await Promise.all([
 			ask('movement', pipelineMovement, options),
 			part ? ask('movement deals', movementDeals, { ...options, part, limit: listLimit }) : null,
 			ask('created and closed', dealsCreatedAndClosed, options),
+			ask('closed outside the period', dealsClosedOutsidePeriod, options),
 			ask('stage transitions', stageTransitions, options),
 			ask('moved forward', dealsMovedForward, { ...options, limit: listLimit }),
 			cell ? ask('transition deals', transitionDeals, { ...options, stageFrom: cell.from, stageTo: cell.to, limit: listLimit }) : null,
@@ -102,6 +104,7 @@ export const load: PageServerLoad = async (event) => {
 		part,
 		partDeals,
 		createdAndClosed,
+		closedOutsidePeriod,
 		transitions,
 		forward,
 		cell: cell ? { from: cell.from, to: cell.to } : null,

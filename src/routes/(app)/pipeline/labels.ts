@@ -18,11 +18,16 @@ export function partLabel(part: MovementPart): string {
 	const labels: Record<MovementPart, () => string> = {
 		new: m.movement_part_new,
 		pulled_in: m.movement_part_pulled_in,
+		slipped_in: m.movement_part_slipped_in,
 		increased: m.movement_part_increased,
+		transferred_in: m.movement_part_transferred_in,
 		decreased: m.movement_part_decreased,
 		won: m.movement_part_won,
 		lost: m.movement_part_lost,
-		pushed: m.movement_part_pushed
+		removed: m.movement_part_removed,
+		pushed: m.movement_part_pushed,
+		pulled_out: m.movement_part_pulled_out,
+		transferred_out: m.movement_part_transferred_out
 	};
 	return labels[part]();
 }
@@ -34,11 +39,16 @@ export function barDefinition(key: WaterfallKey): string {
 		end: m.movement_def_end,
 		new: m.movement_def_part_new,
 		pulled_in: m.movement_def_part_pulled_in,
+		slipped_in: m.movement_def_part_slipped_in,
 		increased: m.movement_def_part_increased,
+		transferred_in: m.movement_def_part_transferred_in,
 		decreased: m.movement_def_part_decreased,
 		won: m.movement_def_part_won,
 		lost: m.movement_def_part_lost,
-		pushed: m.movement_def_part_pushed
+		removed: m.movement_def_part_removed,
+		pushed: m.movement_def_part_pushed,
+		pulled_out: m.movement_def_part_pulled_out,
+		transferred_out: m.movement_def_part_transferred_out
 	};
 	return definitions[key]();
 }

@@ -2,13 +2,14 @@ import { json } from '@sveltejs/kit';
 import { requestScope } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { jsonText } from '$lib/server/http';
-import { forecastAsOf, forecastByPeriod, snapshotSpan } from '$lib/server/metrics/forecast';
+import { forecastAsOf, forecastByPeriod, snapshotSpan, type PipelineBucket } from '$lib/server/metrics/forecast';
 import { parseForecastQuery } from '$lib/server/metrics/forecast-query';
 import { answeredOnce } from '$lib/server/metrics/remembered';
 import type { RequestHandler } from './$types';
 
 /** Money to the cent: weighted sums carry floating-point dust that no reader needs. */
 const cents = (value: number) => Math.round(value * 100) / 100;
+const bucket = (b: PipelineBucket) => ({ total: cents(b.total), weighted: cents(b.weighted), count: b.count });
 
 /**
  * GET /api/v1/forecast?as_of=YYYY-MM-DD&months=N[&team=..][&rep=..]
@@ -17,6 +18,10 @@ const cents = (value: number) => Math.round(value * 100) / 100;
  * for `months` months (default 12, at most 36) from the snapshot's month: total = sum of amount,
  * weighted = sum of amount x probability, by forecast category, and the quota of the reps in scope
  * (null where none was set). `as_of` in the answer is the snapshot actually used.
+ *
+ * Beside the months, the open pipeline they do not hold, each {total, weighted, count}: `overdue`
+ * (close date before the snapshot's month), `later` (after the horizon) and `no_close_date`; and
+ * `open_pipeline`, all of it: months + overdue + later + no_close_date = open_pipeline.
  */
 export const GET: RequestHandler = async (event) => {
 	const parsed = parseForecastQuery(event.url.searchParams, 'api');
@@ -42,7 +47,11 @@ export const GET: RequestHandler = async (event) => {
 					weighted: cents(m.weighted),
 					by_category: { pipeline: cents(m.pipeline), best_case: cents(m.best_case), commit: cents(m.commit) },
 					quota: m.quota === null ? null : cents(m.quota)
-				}))
+				})),
+				overdue: bucket(forecast.buckets.overdue),
+				later: bucket(forecast.buckets.later),
+				no_close_date: bucket(forecast.buckets.no_close_date),
+				open_pipeline: bucket(forecast.buckets.open)
 			});
 		});
 		return jsonText(answer);

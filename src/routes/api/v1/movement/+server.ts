@@ -2,7 +2,7 @@ import { json } from '@sveltejs/kit';
 import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { jsonText } from '$lib/server/http';
-import { movementDeals, pipelineMovement, stageTransitions } from '$lib/server/metrics/movement';
+import { dealsClosedOutsidePeriod, movementDeals, pipelineMovement, stageTransitions } from '$lib/server/metrics/movement';
 import { parseMovementQuery } from '$lib/server/metrics/movement-query';
 import { answeredOnce } from '$lib/server/metrics/remembered';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
@@ -12,8 +12,10 @@ import type { RequestHandler } from './$types';
  * GET /api/v1/movement?from=A&to=B[&team=..][&rep=EMAIL][&period_start=..&period_end=..][&period=this_quarter][&deal_type=..]
  *
  * The Pipeline movement page's waterfall as JSON, from the same metric functions and the same scope:
- * start + new + pulled_in + increased - decreased - won - lost - pushed = end, parts as positive
- * magnitudes, and every deal in a part (deal_id is the CRM's id).
+ * start + new + pulled_in + slipped_in + increased + transferred_in - decreased - won - lost - removed
+ * - pushed - pulled_out - transferred_out = end, parts as positive magnitudes (zero where they do not
+ * apply), and every deal in a part, once per part it is in (deal_id is the CRM's id). With a period,
+ * `closed_outside_period` lists the week's wins and losses the period's waterfall leaves out.
  */
 export const GET: RequestHandler = async (event) => {
 	requireUser(event);
@@ -33,10 +35,11 @@ export const GET: RequestHandler = async (event) => {
 	const options = { from, to, period, dealType };
 	// The JSON itself is remembered: a company's movement lists thousands of deals.
 	const answer = await answeredOnce(db, [event.route.id, scope, options], async () => {
-		const [movement, moves, deals] = await Promise.all([
+		const [movement, moves, deals, outside] = await Promise.all([
 			db.read((q) => pipelineMovement(q, scope, options)),
 			db.read((q) => stageTransitions(q, scope, options)),
-			db.read((q) => movementDeals(q, scope, options))
+			db.read((q) => movementDeals(q, scope, options)),
+			db.read((q) => dealsClosedOutsidePeriod(q, scope, options))
 		]);
 		return JSON.stringify({
 			from,
@@ -61,6 +64,15 @@ export const GET: RequestHandler = async (event) => {
 				owner: deal.owner,
 				close_from: deal.close_from,
 				close_to: deal.close_to
+			})),
+			closed_outside_period: outside.map((deal) => ({
+				deal_id: deal.deal_id,
+				outcome: deal.outcome,
+				amount: deal.amount,
+				deal_name: deal.deal_name,
+				owner: deal.owner,
+				close_from: deal.close_from,
+				close_to: deal.close_date
 			}))
 		});
 	});
