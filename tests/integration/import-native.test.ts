@@ -160,6 +160,17 @@ describe('native snapshot import', () => {
 		expect(rows.filter((r) => r.snapshot_date === '2026-03-02')).toHaveLength(3);
 	});
 
+	it('warns how many open deals a file drops, which the waterfall will show as removed, not lost', async () => {
+		await importFiles(db, [fixture('import', 'native-two-weeks.csv')]);
+		// Carl's week of 16 March carries OPP-3 but not OPP-4, open the week before; Anna is not in the file.
+		const file = writeFile(dir, 'carl.csv', [header, '2026-03-16,OPP-3,carl.dorn@example.com,Negotiation,30000,2026-04-30'].join('\n'));
+		const summary = await importFiles(db, [file], { dryRun: true });
+		expect(summary.warnings.filter((w) => w.code === 'open_deals_dropped').map((w) => w.params)).toEqual([
+			{ count: '1', value: '2026-03-16', other: '2026-03-09' }
+		]);
+		expect(summary.warnings.find((w) => w.code === 'open_deals_dropped')!.message).toContain('removed from the pipeline');
+	});
+
 	it('reads a Parquet file exactly like the CSV it was made from', async () => {
 		const parquet = path.join(dir, 'snapshots.parquet');
 		const instance = await DuckDBInstance.create(':memory:');

@@ -1,6 +1,7 @@
-import type { Checker } from './validate.ts';
+import { problem } from './problems.ts';
 import type { Staging } from './staging.ts';
-import type { ReplacedSnapshot } from './types.ts';
+import type { ImportProblem, ReplacedSnapshot } from './types.ts';
+import type { Checker } from './validate.ts';
 
 /**
  * Who imports decides what an import may touch. Who sees whose data follows from which team a rep
@@ -135,4 +136,39 @@ export async function replacedSnapshots(staging: Staging, rows: string, replaceD
 		byDate.set(row.date, date);
 	}
 	return [...byDate.values()];
+}
+
+/**
+ * Open deals that a file drops: open on the snapshot before one of its dates, held by an owner the
+ * file names on that date (any owner, with `replaceDates`), and absent from the file on it. They
+ * will read as "removed" in the waterfall, not as lost: an export of open deals only drops every
+ * deal as it closes, and the person importing should know before it happens.
+ */
+export async function droppedOpenDeals(staging: Staging, rows: string, replaceDates: boolean): Promise<ImportProblem[]> {
+	const owners = await ownersOfFile(staging, rows);
+	const dropped = await staging.all<{ date: string; before: string; n: number }>(
+		`WITH file_dates AS (SELECT DISTINCT snapshot_date AS d FROM ${rows}),
+		all_dates AS (SELECT d FROM file_dates UNION SELECT DISTINCT snapshot_date FROM snapshots),
+		pairs AS (SELECT f.d, (SELECT max(a.d) FROM all_dates a WHERE a.d < f.d) AS p FROM file_dates f),
+		carried AS (
+			SELECT DISTINCT r.snapshot_date AS d, lower(r.owner) AS key, o.rep_id
+			FROM ${rows} r JOIN ${owners} o ON o.key = lower(r.owner)
+		),
+		open_before AS (
+			SELECT pr.d, pr.p, r.deal FROM pairs pr
+			JOIN ${rows} r ON r.snapshot_date = pr.p JOIN stages st ON st.id = r.stage_id
+			WHERE st.outcome = 'open'
+				AND (${replaceDates} OR EXISTS (SELECT 1 FROM carried c WHERE c.d = pr.d AND c.key = lower(r.owner)))
+			UNION
+			SELECT pr.d, pr.p, deal.crm_id FROM pairs pr
+			JOIN snapshots s ON s.snapshot_date = pr.p JOIN stages st ON st.id = s.stage_id JOIN deals deal ON deal.id = s.deal_id
+			WHERE st.outcome = 'open' AND pr.p NOT IN (SELECT d FROM file_dates)
+				AND (${replaceDates} OR EXISTS (SELECT 1 FROM carried c WHERE c.d = pr.d AND c.rep_id = s.owner_id))
+		)
+		SELECT strftime(o.d, '%Y-%m-%d') AS date, strftime(o.p, '%Y-%m-%d') AS before, count(*)::INTEGER AS n
+		FROM open_before o
+		WHERE NOT EXISTS (SELECT 1 FROM ${rows} r WHERE r.snapshot_date = o.d AND r.deal = o.deal)
+		GROUP BY ALL ORDER BY 1`
+	);
+	return dropped.map((d) => problem('warning', 'open_deals_dropped', {}, { count: String(d.n), value: d.date, other: d.before }));
 }

@@ -9,7 +9,7 @@ import { deals } from './formats/deals.ts';
 import { hubspot } from './formats/hubspot.ts';
 import { native, requiredNativeColumns } from './formats/native.ts';
 import { salesforce } from './formats/salesforce.ts';
-import { adminImporter, checkImporterScope, replacedSnapshots } from './importer.ts';
+import { adminImporter, checkImporterScope, droppedOpenDeals, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
 import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
@@ -174,6 +174,7 @@ export async function importFiles(
 			summary.snapshots = dates.map((r) => r.d);
 			await checkImporterScope(staging, checker, context.rows, importer);
 			summary.snapshots_replaced = await replacedSnapshots(staging, context.rows, replaceDates);
+			checker.add(...(await droppedOpenDeals(staging, context.rows, replaceDates)));
 		}
 
 		const found = await checker.collect(staged);
