@@ -27,6 +27,7 @@ import { forecastByPeriod } from './metrics/forecast.ts';
 import { calibratedForecastByMonth } from './metrics/calibration.ts';
 import { forecastAccuracy, forecastBias, forecastMovement } from './metrics/forecast-accuracy.ts';
 import { enoughOtherReps } from './metrics/team-privacy.ts';
+import { toCsv } from '../domain/csv.ts';
 
 /**
  * Forecast calls: each week a rep says what they stand behind for the current and the next quarter
@@ -168,7 +169,8 @@ export function dayOf(now: Date): IsoDate {
 	return now.toISOString().slice(0, 10);
 }
 
-function refuseNonCallers(user: CallUser) {
+/** Executives and admins read calls; only reps and leaders make them (403). */
+export function refuseNonCallers(user: CallUser) {
 	if (user.role === 'executive' || user.role === 'admin') {
 		error(403, 'Calls are made by reps and leaders; executives and admins see the roll-up.');
 	}
@@ -830,4 +832,34 @@ export async function repCallSummary(q: Queryable, repId: number, quarter: Quart
 
 function idList(ids: readonly number[]) {
 	return listValue([...ids]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+/**
+ * The roll-up and its history as CSV for the executive meeting: one row per week, first the
+ * company's (or a rep's own) number, then each team's, with where it came from and what was won.
+ */
+export function movementCsv(movement: CallMovement): string {
+	return toCsv(
+		[
+			{ key: 'quarter', label: 'quarter' },
+			{ key: 'week_ending', label: 'week_ending' },
+			{ key: 'team', label: 'team' },
+			{ key: 'commit', label: 'commit' },
+			{ key: 'best_case', label: 'best_case' },
+			{ key: 'from', label: 'from' },
+			{ key: 'won_to_date', label: 'won_to_date' }
+		],
+		movement.weeks.map((w) => ({
+			quarter: movement.quarter,
+			week_ending: w.date,
+			team: w.team ?? 'All',
+			commit: w.commit,
+			best_case: w.best_case,
+			from: w.from,
+			won_to_date: w.won_to_date
+		}))
+	);
 }
