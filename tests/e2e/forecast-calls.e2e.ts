@@ -105,6 +105,7 @@ test('a rep calls, the leader sees it and calls for the team with a different nu
 	await expect(page.getByText(/^Call saved/)).toBeVisible();
 	await expect(team.getByText(/Team call by .*: commit €180,000, best case €230,000/)).toBeVisible();
 	await expect(team.getByText("differs from the reps' sum")).toBeVisible();
+	await page.screenshot({ path: '.test-output/forecast-calls-leader.png', fullPage: true });
 
 	// The Monday overview names whose calls are still missing this week.
 	await page.goto('/');
@@ -152,6 +153,8 @@ test("the executive's roll-up is the leaders' calls, without reps' notes", async
 	await expect(page.getByText(repBNote)).toHaveCount(0);
 	await expect(page.getByText(repANote)).toHaveCount(0);
 	await expectAccessible(page);
+	await page.emulateMedia({ media: 'print' });
+	await page.screenshot({ path: '.test-output/forecast-calls-print.png', fullPage: true });
 });
 
 test("a rep sees only their own calls: not the leader's, not a teammate's", async ({ page, baseURL }) => {

@@ -13,6 +13,7 @@ import {
 	type CallUser
 } from '../../src/lib/server/forecast-calls.ts';
 import { callWeekStart, lastCallDay } from '../../src/lib/domain/forecast-calls.ts';
+import { coachingSession } from '../../src/lib/server/metrics/coaching.ts';
 import { history, load, pipelineDatabase, rep } from './movement-fixtures.ts';
 
 /**
@@ -296,6 +297,15 @@ describe('how good the calls were, on a closed quarter', () => {
 		// No deal is filed as commit: the CRM's commit is what was won by then.
 		expect(points.map((p) => p.crm_commit)).toEqual([80000, 80000, 180000]);
 		expect(points.every((p) => p.calibrated !== null && p.weighted !== null)).toBe(true);
+	});
+
+	it("the 1:1 agenda carries the rep's latest call and how it moved", async () => {
+		const session = await db.read((q) => coachingSession(q, { ...lea, teamIds: [1] }, { repEmail: 'ann@example.test', week: null, today: '2026-02-25' }));
+		expect('forecastCall' in session && session.forecastCall).toMatchObject({
+			quarter: '2026-Q1',
+			latest: { commit: 100000, best_case: 110000 },
+			previous: { commit: 80000, best_case: 120000 }
+		});
 	});
 
 	it('the history shows how the roll-up moved week by week against won-to-date, and the final result', async () => {
