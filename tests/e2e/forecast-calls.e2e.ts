@@ -167,6 +167,9 @@ test("a rep sees only their own calls: not the leader's, not a teammate's", asyn
 	expect(raw).not.toContain(leaderNote);
 	expect(raw).not.toContain('180000');
 	expect((await a.get(`/api/v1/forecast/calls?quarter=${quarter}&team=${encodeURIComponent(otherTeam)}`)).status()).toBe(404);
+	const malformed = await a.get('/api/v1/forecast/calls?quarter=2026-5');
+	expect(malformed.status()).toBe(400);
+	expect(await malformed.json()).toMatchObject({ issues: [{ parameter: 'quarter', message: 'quarter must be written YYYY-Qn, e.g. 2026-Q4, got "2026-5"' }] });
 
 	await signIn(page, repA);
 	await page.goto('/forecast/calls');
