@@ -77,6 +77,12 @@ const rules: Record<string, Rule[]> = {
 		{ url: (c) => `/forecast?rep=${q(c.repA)}`, access: aboutRepA('login') }
 	],
 	'/(app)/forecast/summary': [{ url: () => '/forecast/summary', access: everyoneSignedIn('login') }],
+	// Forecast calls: everyone signed in sees what is theirs (a rep their own calls); a team outside
+	// the scope is a 404.
+	'/(app)/forecast/calls': [
+		{ url: () => '/forecast/calls', access: everyoneSignedIn('login') },
+		{ url: (c) => `/forecast/calls?team=${q(c.team)}`, access: aboutTeamOfA('login') }
+	],
 	'/(app)/revenue': [
 		{ url: () => '/revenue', access: everyoneSignedIn('login') },
 		{ url: (c) => `/revenue?rep=${q(c.repA)}`, access: aboutRepA('login') }
@@ -102,6 +108,11 @@ const rules: Record<string, Rule[]> = {
 		{ url: (c) => `/api/v1/forecast?rep=${q(c.repA)}`, access: aboutRepA(401) }
 	],
 	'/api/v1/forecast/accuracy': [{ url: () => '/api/v1/forecast/accuracy', access: everyoneSignedIn(401) }],
+	'/api/v1/forecast/calls': [
+		{ url: () => '/api/v1/forecast/calls', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/forecast/calls?team=${q(c.team)}&history=1`, access: aboutTeamOfA(401) },
+		{ url: () => '/api/v1/forecast/calls?format=csv', access: everyoneSignedIn(401) }
+	],
 	'/api/v1/revenue-mix': [
 		{ url: () => '/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31', access: everyoneSignedIn(401) },
 		{ url: (c) => `/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31&rep=${q(c.repA)}`, access: aboutRepA(401) }

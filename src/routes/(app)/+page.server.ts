@@ -1,5 +1,6 @@
-import { requestScope } from '$lib/server/auth/guards';
+import { requestScope, requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
+import { dayOf, missingCalls } from '$lib/server/forecast-calls';
 import { pipelineMovement, slippedDeals } from '$lib/server/metrics/movement';
 import { pipelineAt, snapshotDates } from '$lib/server/metrics/snapshots';
 import { stalledDeals } from '$lib/server/metrics/stage-velocity';
@@ -7,13 +8,19 @@ import type { PageServerLoad } from './$types';
 
 /**
  * The Monday overview: where the pipeline stands, and the week's movement in a few figures that
- * each lead to the view that explains them.
+ * each lead to the view that explains them; for a leader, whose forecast calls for the week are
+ * still missing.
  */
 export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
 	const scope = await requestScope(event);
 	const db = await database();
-	const [headline, dates] = await Promise.all([db.read((q) => pipelineAt(q, scope)), db.read((q) => snapshotDates(q))]);
-	if (dates.length < 2) return { headline, week: null };
+	const [headline, dates, calls] = await Promise.all([
+		db.read((q) => pipelineAt(q, scope)),
+		db.read((q) => snapshotDates(q)),
+		db.read((q) => missingCalls(q, user, { today: dayOf(new Date()) }))
+	]);
+	if (dates.length < 2) return { headline, week: null, calls };
 
 	// snapshotDates lists the newest first.
 	const [to, from] = dates;
@@ -25,6 +32,7 @@ export const load: PageServerLoad = async (event) => {
 	]);
 	return {
 		headline,
+		calls,
 		week: {
 			from,
 			to,

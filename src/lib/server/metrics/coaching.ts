@@ -2,7 +2,7 @@ import { error } from '@sveltejs/kit';
 import { sideBySide, type Queryable } from '../db/index.ts';
 import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
 import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
-import { addDays, isIsoDate } from '../../domain/periods.ts';
+import { addDays, isIsoDate, quarterOf } from '../../domain/periods.ts';
 import { betaPrior, DEFAULT_PRIOR_STRENGTH, shrinkProportion } from '../../domain/shrinkage.ts';
 import type {
 	CelebrateItem,
@@ -23,6 +23,7 @@ import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';
 
 /**
@@ -491,6 +492,8 @@ export interface CoachingSession {
 	openDeals: OpenDeal[];
 	/** A sensible due date for a new step: the next session. */
 	suggestedDueDate: string;
+	/** The rep's latest forecast call for the current quarter and the one before it. */
+	forecastCall: RepCallSummary;
 }
 
 /**
@@ -516,10 +519,11 @@ export async function coachingSession(
 		);
 		return { rep: rep!, weeks: null };
 	}
-	const [notes, nextSteps, { agenda, openDeals }] = await sideBySide(q, [
+	const [notes, nextSteps, { agenda, openDeals }, forecastCall] = await sideBySide(q, [
 		(c) => sessionNotes(c, user, { repId, week: weeks.week }),
 		(c) => agreedNextSteps(c, user, { repId, week: weeks.week }),
-		(c) => agendaAndOpenDeals(c, scope, { repId, week: weeks.week })
+		(c) => agendaAndOpenDeals(c, scope, { repId, week: weeks.week }),
+		(c) => repCallSummary(c, repId, quarterOf(today ?? todayIso()))
 	]);
 	return {
 		rep: agenda.rep,
@@ -531,6 +535,7 @@ export async function coachingSession(
 		dealNotes: notes.dealNotes,
 		nextSteps,
 		openDeals,
-		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7)
+		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7),
+		forecastCall
 	};
 }
