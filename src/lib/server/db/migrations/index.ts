@@ -3,7 +3,7 @@ import auth from './002_auth.ts';
 import imports from './003_imports.ts';
 import preferences from './004_preferences.ts';
 import coaching from './005_coaching.ts';
-import forecastCalls from './007_forecast_calls.ts';
+import forecastCalls from './006_forecast_calls.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -15,5 +15,5 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 3, name: 'imports', sql: imports },
 	{ version: 4, name: 'preferences', sql: preferences },
 	{ version: 5, name: 'coaching', sql: coaching },
-	{ version: 7, name: 'forecast calls', sql: forecastCalls }
+	{ version: 6, name: 'forecast calls', sql: forecastCalls }
 ];
