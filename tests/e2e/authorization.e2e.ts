@@ -164,22 +164,12 @@ async function signedIn(baseURL: string, email: string | null): Promise<APIReque
 	return context;
 }
 
-test('every route has an access rule', () => {
-	const missing = routeIds().filter((id) => !(id in rules));
-	expect(missing, 'routes without a rule in tests/e2e/authorization.e2e.ts').toEqual([]);
-});
-
-test('each persona gets exactly the access its role allows, on every route', async ({ baseURL }) => {
-	test.setTimeout(180_000);
-	const base = baseURL!;
-	// Rep A and rep B: two AEs of leader1's team, found through the API as leader1 sees them.
+/** Every persona signed in. Rep A and rep B: two AEs of leader1's team, found through the API as leader1 sees them. */
+async function signedInPersonas(base: string) {
 	const leader = await signedIn(base, accounts.leaderOfA);
 	const reps = (await (await leader.get('/api/v1/reps')).json()) as { reps: { email: string; role: string; team: string }[] };
 	const aes = reps.reps.filter((r) => r.role === 'AE');
 	expect(aes.length).toBeGreaterThanOrEqual(2);
-	const context: Context = { repA: aes[0].email, team: aes[0].team };
-	const repB = aes[1].email;
-
 	const personas: Record<Persona, APIRequestContext> = {
 		anonymous: await signedIn(base, null),
 		repA: await signedIn(base, aes[0].email),
@@ -189,6 +179,19 @@ test('each persona gets exactly the access its role allows, on every route', asy
 		executive: await signedIn(base, accounts.executive),
 		admin: await signedIn(base, accounts.admin)
 	};
+	const context: Context = { repA: aes[0].email, team: aes[0].team };
+	return { personas, context, repB: aes[1].email };
+}
+
+test('every route has an access rule', () => {
+	const missing = routeIds().filter((id) => !(id in rules));
+	expect(missing, 'routes without a rule in tests/e2e/authorization.e2e.ts').toEqual([]);
+});
+
+test('each persona gets exactly the access its role allows, on every route', async ({ baseURL }) => {
+	test.setTimeout(180_000);
+	const base = baseURL!;
+	const { personas, context, repB } = await signedInPersonas(base);
 
 	const failures: string[] = [];
 	for (const id of routeIds()) {
@@ -224,17 +227,8 @@ test('each persona gets exactly the access its role allows, on every route', asy
 test('the import routes refuse writes exactly as they refuse reads, for every persona', async ({ baseURL }) => {
 	test.setTimeout(120_000);
 	const base = baseURL!;
-	const leader = await signedIn(base, accounts.leaderOfA);
-	const aes = ((await (await leader.get('/api/v1/reps')).json()) as { reps: { email: string; role: string }[] }).reps.filter((r) => r.role === 'AE');
-	const personas: Record<Persona, APIRequestContext> = {
-		anonymous: await signedIn(base, null),
-		repA: await signedIn(base, aes[0].email),
-		repB: await signedIn(base, aes[1].email),
-		leaderOfA: leader,
-		otherLeader: await signedIn(base, accounts.otherLeader),
-		executive: await signedIn(base, accounts.executive),
-		admin: await signedIn(base, accounts.admin)
-	};
+	const { personas } = await signedInPersonas(base);
+	const leader = personas.leaderOfA;
 	const csv = Buffer.from('snapshot_date,deal_id,owner,stage,amount,close_date\n');
 	const start: Record<Persona, number> = { anonymous: 401, repA: 403, repB: 403, leaderOfA: 201, otherLeader: 201, executive: 403, admin: 201 };
 	// Someone else's upload, for every write an upload takes: 404 for other importers, as if it did not exist.

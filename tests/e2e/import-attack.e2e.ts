@@ -27,13 +27,13 @@ async function signedIn(baseURL: string, email: string): Promise<APIRequestConte
 }
 
 /** Uploads `csv` as one file and has the server check it, as the Imports page does. */
-async function uploadAndCheck(api: APIRequestContext, name: string, csv: string): Promise<Job> {
+async function uploadAndCheck(api: APIRequestContext, name: string, csv: string, options: Record<string, unknown> = {}): Promise<Job> {
 	const bytes = Buffer.from(csv);
 	const created = await api.post('/api/v1/imports', { data: { files: [{ name, size: bytes.length }] } });
 	expect(created.status()).toBe(201);
 	const { upload } = (await created.json()) as { upload: Job };
 	expect((await api.put(`/api/v1/imports/${upload.id}?file=0&offset=0`, { data: bytes })).status()).toBe(200);
-	expect((await api.post(`/api/v1/imports/${upload.id}`, { data: { action: 'check', options: { format: 'native' } } })).status()).toBe(202);
+	expect((await api.post(`/api/v1/imports/${upload.id}`, { data: { action: 'check', options: { format: 'native', ...options } } })).status()).toBe(202);
 	let job: Job = upload;
 	await expect
 		.poll(async () => {
@@ -78,19 +78,8 @@ test("a leader may not replace whole snapshot dates, even by asking the API dire
 	const leader = await signedIn(baseURL!, 'leader1@demo.test');
 	const own = ((await (await leader.get('/api/v1/reps')).json()) as { reps: Rep[] }).reps.find((r) => r.role === 'AE')!;
 	const csv = ['snapshot_date,deal_id,owner,stage,amount,close_date', `2023-01-02,OWN-1,${own.email},Lead,1,2023-06-30`].join('\n');
-	const bytes = Buffer.from(csv);
-	const { upload } = (await (await leader.post('/api/v1/imports', { data: { files: [{ name: 'own.csv', size: bytes.length }] } })).json()) as {
-		upload: Job;
-	};
-	await leader.put(`/api/v1/imports/${upload.id}?file=0&offset=0`, { data: bytes });
-	await leader.post(`/api/v1/imports/${upload.id}`, { data: { action: 'check', options: { format: 'native', replaceDates: true } } });
-	let job: Job = upload;
-	await expect
-		.poll(async () => {
-			job = (await (await leader.get(`/api/v1/imports/${upload.id}`)).json()) as Job;
-			return job.state;
-		}, { timeout: 30_000 })
-		.toBe('checked');
+	const job = await uploadAndCheck(leader, 'own.csv', csv, { replaceDates: true });
+	expect(job.state).toBe('checked');
 	expect(job.check!.errors.map((e) => e.code)).toEqual(['replace_dates_admin_only']);
-	await leader.delete(`/api/v1/imports/${upload.id}`);
+	expect((await leader.delete(`/api/v1/imports/${job.id}`)).status()).toBe(204);
 });
