@@ -322,6 +322,42 @@ describe('opening: who gets credit for new opportunities', () => {
 		expect(measure(profileOf(strengths.profiles, 'Sam'), 'opened_per_week').n).toBe(1);
 	});
 
+	it('reads opening as building pipeline: fewer leads that qualify beat many that go nowhere, each measure with its own sample', async () => {
+		// [rep, opened, of which reached Qualified or later]
+		const plan: [number, number, number][] = [
+			[1, 12, 2],
+			[2, 6, 6],
+			[3, 8, 4],
+			[4, 8, 3]
+		];
+		const deals: Deal[] = plan.flatMap(([rep, opened]) =>
+			Array.from({ length: opened }, (_, i) => ({ id: rep * 100 + i, sourcedBy: rep, source: 'sdr', created: monday(1 + i) }))
+		);
+		const qualified = new Set(plan.flatMap(([rep, , q]) => Array.from({ length: q }, (_, i) => rep * 100 + i)));
+		const db = await pipeline({
+			reps: [
+				{ id: 1, name: 'Sam', role: 'SDR', team: 1 },
+				{ id: 2, name: 'Nia', role: 'SDR', team: 1 },
+				{ id: 3, name: 'Ola', role: 'SDR', team: 1 },
+				{ id: 4, name: 'Pia', role: 'SDR', team: 1 },
+				{ id: 9, name: 'Ann', role: 'AE', team: 1 }
+			],
+			deals,
+			rows: [historyStart, ...deals.map((d): Row => [d.created!, d.id, 9, qualified.has(d.id) ? 3 : 1, 100, '2026-06-30'])]
+		});
+		const { profiles } = await db.read((q) => teamStrengths(q, everyone, Q1));
+		const opening = (name: string) => profileOf(profiles, name).dimensions.find((d) => d.name === 'opening')!;
+		expect(opening('Sam').key).toBe('pipeline_built_per_week');
+		expect(opening('Nia').index!).toBeGreaterThan(opening('Sam').index!);
+		expect(opening('Sam').n).toBe(2);
+		const sam = profileOf(profiles, 'Sam');
+		expect(measure(sam, 'opened_per_week').n).toBe(12);
+		expect(measure(sam, 'qualification_rate').n).toBe(12);
+		expect(measure(sam, 'qualification_rate').raw).toBeCloseTo(2 / 12, 12);
+		// Sam opens the most, and that still shows where it is measured.
+		expect(measure(sam, 'opened_per_week').index!).toBeGreaterThan(measure(profileOf(profiles, 'Nia'), 'opened_per_week').index!);
+	});
+
 	it('measures volume per week at work, so a rep who joined mid-quarter is not held to weeks they were not there', async () => {
 		// Both opened six deals; Sam's activity log covers the quarter, Nia's starts on Monday 16 February.
 		const sourced = (rep: number, from: number): Deal[] =>

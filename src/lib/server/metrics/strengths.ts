@@ -569,6 +569,7 @@ export async function repPeriodCounts(
 // Measures: what each dimension is made of
 
 export const measureKeys = [
+	'pipeline_built_per_week',
 	'opened_per_week',
 	'meetings_booked_per_week',
 	'qualification_rate',
@@ -609,11 +610,23 @@ const volume = (events: number, exposure: number): Observation => ({ model: 'vol
  */
 export const measures: readonly MeasureDefinition[] = [
 	{
-		key: 'opened_per_week',
+		// Opening is building new pipeline: what a rep opens (an SDR or BDR: sources) and that turns into
+		// real pipeline, reaching Qualified or beyond. Volume and quality in one rate, so that neither
+		// opening many leads that go nowhere nor qualifying a rare one reads as strong on its own; the
+		// two measures below keep each half visible with its own sample.
+		key: 'pipeline_built_per_week',
 		dimension: 'opening',
 		roles: ['SDR', 'BDR', 'AE'],
 		model: 'volume',
 		primary: true,
+		observe: (c) => volume(c.opened_qualified, weeks(c))
+	},
+	{
+		key: 'opened_per_week',
+		dimension: 'opening',
+		roles: ['SDR', 'BDR', 'AE'],
+		model: 'volume',
+		primary: false,
 		observe: (c) => volume(c.opened, weeks(c))
 	},
 	{
@@ -628,7 +641,7 @@ export const measures: readonly MeasureDefinition[] = [
 	{
 		key: 'qualification_rate',
 		dimension: 'opening',
-		roles: ['SDR', 'BDR'],
+		roles: ['SDR', 'BDR', 'AE'],
 		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(c.opened_qualified, c.opened)
