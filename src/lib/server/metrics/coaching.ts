@@ -20,7 +20,7 @@ import type {
 } from '../../domain/coaching.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
-import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
+import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 import { ladderSql } from './deal-history.ts';
@@ -94,7 +94,7 @@ async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
  */
 async function agendaDealRefs(q: Queryable, repId: number, previous: string | null, week: string): Promise<Map<string, DealRef>> {
 	const refsSql = (table: string) => `SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = $rep`;
-	const rows = await withStageWindow(q, { at: week }, (window) =>
+	const rows = await withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (window) =>
 		previous
 			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
 					q.all<DealRef>(
@@ -118,11 +118,11 @@ export interface OpenDeal extends DealRef {
 
 /**
  * The rep's open deals at a snapshot, biggest first: what the next steps and deal notes can name.
- * Read from the facts of the 26-week window ending at the snapshot, which the agenda's stalled list
- * reads too.
+ * Read from the facts of the stalled list's window ending at the snapshot, which the agenda's
+ * stalled list reads too.
  */
 export function openDealsOf(q: Queryable, repId: number, week: string): Promise<OpenDeal[]> {
-	return withStageWindow(q, { at: week }, (tables) =>
+	return withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (tables) =>
 		q.all<OpenDeal>(
 			/* sql */ `
 			SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account,
