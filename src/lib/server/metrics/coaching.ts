@@ -22,7 +22,7 @@ import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, wi
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
-import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 import { ladderSql } from './deal-history.ts';
 
 /**
@@ -168,7 +168,13 @@ async function agendaAndOpenDeals(
 	if (!repRow) error(404, 'No such rep');
 	const { team_id: teamId, ...rep } = repRow;
 	const only = repScope(scope, repId, teamId);
-	const previous = (await snapshotDates(q)).find((day) => day < week) ?? null;
+	// The agenda covers everything since the last 1:1, so a skipped or fortnightly session still sees
+	// the wins and completed steps of the weeks between; without one, since the previous snapshot.
+	const snapshots = await snapshotDates(q); // newest first
+	const lastSession = await lastSessionBefore(q, repId, week);
+	const previousSnapshot = snapshots.find((day) => day < week) ?? null;
+	const sessionSnapshot = lastSession === null ? null : (snapshots.find((day) => day <= lastSession && day < week) ?? null);
+	const previous = sessionSnapshot ?? previousSnapshot;
 	const stages = await stageInfo(q);
 	const strengthPeriod = trailingPeriod(week, strengthMonths);
 
@@ -267,7 +273,10 @@ async function agendaAndOpenDeals(
 		movement: step.deal ? dealMovement(stepTransitions.get(step.week)?.get(step.deal.crm_id) ?? null, step.week, week, stages) : null
 	}));
 
-	return { agenda: { rep, week, previous_week: previous, celebrate, energy, strength, follow_up }, openDeals };
+	return {
+		agenda: { rep, week, previous_week: previous, since_last_session: sessionSnapshot !== null, celebrate, energy, strength, follow_up },
+		openDeals
+	};
 }
 
 /**
