@@ -151,7 +151,10 @@ const revenueFacts = {
 				arg_min(st.outcome, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS outcome,
 				arg_min(s.close_date, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_date,
 				arg_min(s.amount, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS decided_amount,
-				arg_min(s.owner_id, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS owner_id
+				arg_min(s.owner_id, s.snapshot_date) FILTER (WHERE st.outcome <> 'open') AS owner_id,
+				-- Where an undecided renewal stands in the latest snapshot that shows it (retention's at risk).
+				max(s.snapshot_date) AS last_seen,
+				arg_max(s.close_date, s.snapshot_date) AS last_close_date
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id
 			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
