@@ -457,9 +457,8 @@ export interface RepRevenueMixRow extends SplitColumns {
 }
 
 /**
- * Per rep in the scope: the same split, ordered by new-business-weighted revenue. Every active rep
- * in the scope has a row, with zeros if need be: the weight changes the order strengths are read in,
- * it never hides anyone.
+ * Per rep in the scope: the same split, by team and name. Every active rep in the scope has a row,
+ * with zeros if need be: the weight changes the figures, it never hides anyone nor puts anyone first.
  */
 export async function revenueMixByRep(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RepRevenueMixRow[]> {
 	const people = scopeCondition(scope, 'r.id');
@@ -500,7 +499,8 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 			LEFT JOIN teams t ON t.id = r.team_id
 			LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
 			LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
-			ORDER BY weighted_score DESC, name, p.rep_id`,
+			-- By team and name, never by figure: the product promises no leaderboard (sorting is the reader's choice).
+			ORDER BY t.name NULLS LAST, name, p.rep_id`,
 			{ ...period(query), weight: query.newBusinessWeight, ...scoped, ...people.params }
 		)
 	);
@@ -699,7 +699,8 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 			FROM won_by_opener w
 			FULL JOIN open_by_opener o USING (rep_id)
 			LEFT JOIN reps r ON r.id = rep_id
-			ORDER BY won + pipeline_weighted DESC, name`,
+			-- By name, never by figure: no leaderboard of openers.
+			ORDER BY name, rep_id`,
 			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params, ...(keepsTeammatesApart(scope) ? { viewer: scope.ownRepId, ...ownTeams.params } : {}) }
 		)
 	);
