@@ -80,7 +80,7 @@ test("a rep's detail page has the card's strength, the profile and the KPIs of t
 
 	// The same profile and KPIs the API gives for the same (default, twelve-month) period.
 	const api = await (await page.request.get(`/api/v1/reps/${encodeURIComponent(rep.email)}/strengths`)).json();
-	const profile = page.getByRole('table', { name: new RegExp(`^Measures of ${rep.name}, against the team median`) });
+	const profile = page.getByRole('table', { name: new RegExp(`^Measures of ${rep.name}, against the team rate`) });
 	await expect(profile.locator('tbody tr')).toHaveCount(api.measures.length);
 	const kpis = page.getByRole('table', { name: new RegExp(`^Key numbers of ${rep.name}`) });
 	const headers = (await kpis.locator('thead th').allTextContents()).map((h) => h.trim());
@@ -100,14 +100,14 @@ test('a rep sees their own profile beside team medians only, and is refused a co
 	await signIn(page, me.email);
 	await page.goto('/team');
 	await expect(page.getByRole('heading', { level: 1, name: 'Team strengths' })).toBeVisible();
-	await expect(page.getByText('Your profile beside your team’s medians')).toBeVisible();
+	await expect(page.getByText('Your profile beside your team’s rates')).toBeVisible();
 	await expect(cards(page)).toHaveCount(1);
 	await expect(cards(page).getByRole('heading', { level: 3 })).toHaveText(me.name);
 
-	// Their own measures, each beside the team median for the role.
-	const profile = page.getByRole('table', { name: new RegExp(`^Measures of ${me.name}, against the team median`) });
+	// Their own measures, each beside the team's rate for the role (issue 19: the rate, not the median).
+	const profile = page.getByRole('table', { name: new RegExp(`^Measures of ${me.name}, against the team rate`) });
 	const headers = (await profile.locator('thead th').allTextContents()).map((h) => h.trim());
-	const medianColumn = headers.indexOf('Team median') + 1;
+	const medianColumn = headers.indexOf('Team rate') + 1;
 	expect(medianColumn).toBeGreaterThan(0);
 	const medians = await profile.locator(`tbody tr td:nth-child(${medianColumn})`).allTextContents();
 	expect(medians.length).toBeGreaterThan(0);

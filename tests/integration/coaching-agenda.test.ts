@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import { coachingAgenda, coachingSession, coachingWeek } from '../../src/lib/server/metrics/coaching.ts';
-import { addNextStep, setNextStepDone, type CoachingUser } from '../../src/lib/server/coaching-notes.ts';
-import type { CelebrateItem, EnergyItem } from '../../src/lib/domain/coaching.ts';
+import { addNextStep, saveNote, setNextStepDone, type CoachingUser } from '../../src/lib/server/coaching-notes.ts';
+import { agendaCovers, type CelebrateItem, type EnergyItem } from '../../src/lib/domain/coaching.ts';
 import { annOnly, everyone, history, load, northLeader, pipelineDatabase, rep, week, type SnapshotRow } from './movement-fixtures.ts';
 
 /**
@@ -80,6 +80,46 @@ describe('the weeks of a 1:1', () => {
 
 	it('no snapshots loaded means no week, not an error', async () => {
 		expect(await db.read((q) => coachingWeek(q, null))).toBeNull();
+	});
+});
+
+describe('the 1:1 covers everything since the last 1:1 (issue 19)', () => {
+	/** Won in week 1, moved forward in week 2: the session of week 1 was skipped. */
+	const twoWeeks = () => [
+		...history('W1', 0, [['Negotiation', 8000, '2026-01-30'], ['Won', 8000, '2026-01-09'], ['Won', 8000, '2026-01-09']]),
+		...history('F1', 0, [['Discovery', 5000, '2026-03-31'], ['Discovery', 5000, '2026-03-31'], ['Proposal', 5000, '2026-03-31']])
+	];
+
+	it('reaches back to the last session with notes, so the skipped week’s win is celebrated, and says which dates it covers', async () => {
+		await load(db, twoWeeks());
+		await saveNote(db, leader, { repId: rep.ann, week: week(0), kind: 'leader_note', body: 'Talked about W1.', basedOn: 0 });
+		const agenda = await agendaFor(2);
+		expect(agenda.previous_week).toBe(week(0));
+		expect(agenda.since_last_session).toBe(true);
+		expect(kinds(agenda.celebrate)).toEqual([
+			['won', 'W1'],
+			['moved_forward', 'F1']
+		]);
+		expect(agendaCovers(agenda)).toBe('Week of 19 Jan 2026: everything since the last 1:1 on 5 Jan 2026');
+	});
+
+	it('counts a session with agreed next steps only as well, and a deal note alone not at all', async () => {
+		await load(db, twoWeeks());
+		await saveNote(db, leader, { repId: rep.ann, week: week(1), kind: 'deal_note', dealId: 1, body: 'Running note.', basedOn: 0 });
+		expect((await agendaFor(2)).since_last_session).toBe(false);
+		await addNextStep(db, leader, { repId: rep.ann, week: week(0), text: 'Call the buyer', dealId: null, dueDate: week(1), owner: 'rep' });
+		const agenda = await agendaFor(2);
+		expect(agenda.previous_week).toBe(week(0));
+		expect(agenda.since_last_session).toBe(true);
+	});
+
+	it('without any earlier session, covers the week since the previous snapshot and says so', async () => {
+		await load(db, twoWeeks());
+		const agenda = await agendaFor(2);
+		expect(agenda.previous_week).toBe(week(1));
+		expect(agenda.since_last_session).toBe(false);
+		expect(kinds(agenda.celebrate)).toEqual([['moved_forward', 'F1']]);
+		expect(agendaCovers(agenda)).toBe('Week of 19 Jan 2026, compared with 12 Jan 2026');
 	});
 });
 
@@ -307,6 +347,9 @@ describe('follow-up', () => {
 
 		await setNextStepDone(db, ann, { stepId: open.id, done: true, now: new Date(`${week(2)}T15:00:00Z`) });
 		expect((await agendaFor(3)).follow_up.map((item) => [item.step.text, item.step.done])).toEqual([['Send the case study', true]]);
+		// The 1:1 of week 3 took place (issue 19: a session with notes; without one, week 4 would reach
+		// back to week 0 and show the step once more).
+		await saveNote(db, leader, { repId: rep.ann, week: week(3), kind: 'leader_note', body: 'Case study sent.', basedOn: 0 });
 		expect((await agendaFor(4)).follow_up).toEqual([]);
 	});
 });

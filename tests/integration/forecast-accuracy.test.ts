@@ -208,30 +208,46 @@ describe('backtest and forecast movement on two hand-made quarters', () => {
 		const anna = reps.find((r) => r.name === 'Anna')!;
 		const cara = reps.find((r) => r.name === 'Cara')!;
 		// Anna, each quarter: f = 100k, 110k, 105k against a = 100k.
-		expect(anna).toMatchObject({ email: 'anna@x.test', team: 'North', quarters: 2, quarters_won: 2, tendency: 'on_target', rank: 1 });
+		expect(anna).toMatchObject({ email: 'anna@x.test', team: 'North', quarters: 2, quarters_won: 2, tendency: 'on_target' });
 		expect(anna.accuracy).toBeCloseTo(1 - 30_000 / 600_000, 10);
 		expect(anna.bias).toBeCloseTo(630_000 / 600_000, 10);
 		expect([anna.accuracy_13w, anna.accuracy_8w, anna.accuracy_4w]).toEqual([1, 0.9, 0.95]);
 		// Cara: Q1 f = 63k, 65k, 65k against 20k; Q2 f = 99k, 99k, 104k against 50k.
-		expect(cara).toMatchObject({ quarters: 2, quarters_won: 2, tendency: 'optimistic', rank: 2 });
+		expect(cara).toMatchObject({ quarters: 2, quarters_won: 2, tendency: 'optimistic' });
 		expect(cara.accuracy).toBeCloseTo(1 - (133_000 + 152_000) / 210_000, 10);
 		expect(cara.bias).toBeCloseTo((193_000 + 302_000) / 210_000, 10);
 		// Ben forecast nothing and won nothing: nobody to judge.
 		expect(reps.map((r) => r.name)).toEqual(['Anna', 'Cara']);
 	});
 
+	it('shows each rep against their own history and their team, never as a rank (issue 19)', async () => {
+		const { reps } = await db.read((q) => forecastBacktest(q, executive, { asOf: '2026-07-06' }));
+		const anna = reps.find((r) => r.name === 'Anna')!;
+		const cara = reps.find((r) => r.name === 'Cara')!;
+		expect(anna).not.toHaveProperty('rank');
+		// Anna's own history: Q2 (latest) and Q1 alike, 1 - 15k / 300k each.
+		expect(anna.latest_quarter_accuracy).toBeCloseTo(1 - 15_000 / 300_000, 10);
+		expect(anna.earlier_accuracy).toBeCloseTo(1 - 15_000 / 300_000, 10);
+		// Cara: Q2 f = 99k, 99k, 104k against 50k each; Q1 63k, 65k, 65k against 20k each.
+		expect(cara.latest_quarter_accuracy).toBeCloseTo(1 - 152_000 / 150_000, 10);
+		expect(cara.earlier_accuracy).toBeCloseTo(1 - 133_000 / 60_000, 10);
+		// Each is alone on their team: no median to read against.
+		expect([anna.team_median_accuracy, cara.team_median_accuracy]).toEqual([null, null]);
+	});
+
 	it('per team: the sum of its reps in scope, judged the same way', async () => {
 		const { teams, reps } = await db.read((q) => forecastBacktest(q, executive, { asOf: '2026-07-06' }));
-		expect(teams.map((t) => [t.name, t.tendency, t.rank])).toEqual([
-			['North', 'on_target', 1],
-			['South', 'optimistic', 2]
+		// By name, not by accuracy (issue 19: no ranks).
+		expect(teams.map((t) => [t.name, t.tendency])).toEqual([
+			['North', 'on_target'],
+			['South', 'optimistic']
 		]);
 		expect(teams[1].accuracy).toBeCloseTo(reps.find((r) => r.name === 'Cara')!.accuracy!, 10);
 	});
 
-	it('a rep with wins in fewer than two quarters is not ranked: too early to judge', async () => {
+	it('a rep with wins in fewer than two quarters is not judged: too early', async () => {
 		const { reps } = await db.read((q) => forecastBacktest(q, executive, { asOf: '2026-06-01' }));
-		expect(reps.map((r) => [r.name, r.quarters_won, r.tendency, r.rank])).toEqual([
+		expect(reps.map((r) => [r.name, r.quarters_won, r.tendency, r.latest_quarter_accuracy])).toEqual([
 			['Anna', 1, 'too_early', null],
 			['Cara', 1, 'too_early', null]
 		]);

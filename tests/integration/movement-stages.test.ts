@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { dealsMovedForward, slippedDeals, stageTransitions, transitionDeals } from '../../src/lib/server/metrics/movement.ts';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
-import { agingDeals, stageCohortDeals, stageConversion, stalledDeals } from '../../src/lib/server/metrics/stage-velocity.ts';
+import { STALLED_PERCENTILE, agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThresholds } from '../../src/lib/server/metrics/stage-velocity.ts';
 import { annOnly, catOnly, everyone, history, load, northLeader, pipelineDatabase, rep, stage, week, type SnapshotRow, type StageName } from './movement-fixtures.ts';
 
 let db: Database;
@@ -160,6 +160,39 @@ describe('stalled deals', () => {
 		// Cat may see only her own team's aggregates, and South has no stays to judge by.
 		const seenByCat = await db.read((q) => stalledDeals(q, catOnly, { at: week(10) }));
 		expect(seenByCat.total).toBe(0);
+	});
+});
+
+describe('stalled by what is normal (issue 19)', () => {
+	/**
+	 * Ten deals that stayed 1 to 10 weeks in Lead, all moved on more than half a year before week 40,
+	 * and two deals in Lead at week 40: SIX for 6 weeks (past the median stay), TEN for 11 weeks.
+	 */
+	const longCycles = [
+		...path('ANCHOR', 0, Array(41).fill('Negotiation')),
+		...Array.from({ length: 10 }, (_, k) => path(`D${k + 1}`, 1, [...Array(k + 1).fill('Lead'), 'Qualified'])).flat(),
+		...path('SIX', 34, Array(7).fill('Lead')),
+		...path('TEN', 29, Array(12).fill('Lead'))
+	];
+
+	it('judges by the 80th percentile of a year of stays, counting deals still in the stage at their age so far', async () => {
+		await load(db, longCycles);
+		expect(STALLED_PERCENTILE).toBe(0.8);
+		// Finished: 7, 14, ..., 70 days; still in Lead: 42 and 77 days (lower bounds). The 80th percentile
+		// of the twelve (the shortest stay that at least 80% do not exceed) is 63 days. A median of the
+		// finished stays alone (38.5) would flag SIX too.
+		const thresholds = await db.read((q) => stalledThresholds(q, everyone, { at: week(40) }));
+		expect(thresholds).toContainEqual({ stage: 'Lead', position: 1, team: null, days: 63, finished: 10, still_in_stage: 2 });
+		expect(thresholds).toContainEqual({ stage: 'Lead', position: 1, team: 'North', days: 63, finished: 10, still_in_stage: 2 });
+		const stalled = await db.read((q) => stalledDeals(q, everyone, { at: week(40) }));
+		expect(stalled.deals.map((d) => [d.deal_id, d.days_in_stage, d.typical_days])).toEqual([['TEN', 77, 63]]);
+	});
+
+	it('reads stays older than the 26-week window the stage conversion uses', async () => {
+		await load(db, longCycles);
+		// Every finished stay ended before week 14, outside a 26-week window ending at week 40.
+		const stalled = await db.read((q) => stalledDeals(q, everyone, { at: week(40), windowWeeks: 26 }));
+		expect(stalled.total).toBe(1);
 	});
 });
 

@@ -95,6 +95,35 @@ describe('net revenue retention per account cohort, read from renewals', () => {
 		expect(nrr.total!.nrr).toBeCloseTo(0.9, 10);
 	});
 
+	it('a renewal still open after its close date counts as at risk, apart from churn, so NRR is not overstated', async () => {
+		await renewalHistory();
+		await insert(db, 'deals', ['id', 'crm_id', 'account_id', 'deal_type', 'created_date'], [
+			[10, 'umbrella-renewal-late', 4, 'renewal', '2025-12-01'],
+			[11, 'acme-renewal-removed', 1, 'renewal', '2025-12-01'],
+			[12, 'globex-renewal-not-yet-due', 2, 'renewal', '2025-12-01']
+		]);
+		// The latest snapshot is 9 February (Hooli's win).
+		await insert(db, 'snapshots', snapshotColumns, [
+			// Umbrella's 400 was due on 28 January and is still open on 9 February: at risk in January.
+			['2026-01-12', 10, 3, 5, 400, 0.6, '2026-01-28'],
+			['2026-02-09', 10, 3, 5, 400, 0.6, '2026-01-28'],
+			// Gone from the latest snapshot: removed, neither at risk nor decided.
+			['2026-01-12', 11, 3, 5, 900, 0.6, '2026-01-20'],
+			// Open and due after the latest snapshot: not late.
+			['2026-02-09', 12, 3, 5, 250, 0.6, '2026-02-20']
+		]);
+		const nrr = await db.read((q) => netRevenueRetention(q, northLeader, january));
+		const cohort2024 = nrr.cohorts.find((c) => c.cohort === '2024')!;
+		// Umbrella joins the 2024 cohort with its renewal at risk, and its January upsell becomes expansion.
+		expect([cohort2024.accounts, cohort2024.renewals, cohort2024.starting, cohort2024.expansion, cohort2024.churn]).toEqual([2, 2, 1400, 450, 0]);
+		expect([cohort2024.renewals_at_risk, cohort2024.at_risk]).toEqual([1, 400]);
+		expect(cohort2024.nrr).toBeCloseTo((1400 + 450 - 200 - 400) / 1400, 10);
+		expect(nrr.total).toMatchObject({ starting: 2900, churn: 500, at_risk: 400, renewals_at_risk: 1 });
+		expect(nrr.total!.nrr).toBeCloseTo((2900 + 750 - 200 - 500 - 400) / 2900, 10);
+		// Without the late renewal NRR would read higher: that is what it must not hide.
+		expect(nrr.total!.nrr!).toBeLessThan(0.9);
+	});
+
 	it('the scope decides whose renewals count', async () => {
 		await renewalHistory();
 		const all = await db.read((q) => netRevenueRetention(q, everyone, january));

@@ -237,8 +237,10 @@ describe('fairness: shrinkage toward the team and no labels on small samples', (
 		const indexes = (['Ann', 'Ben', 'Cat', 'Dan'] as const).map((name) => measure(profileOf(profiles, name), 'late_stage_conversion'));
 		for (const score of indexes) expect(score.labelled).toBe(true);
 		expect(indexes.map((s) => s.index)).toEqual([...indexes.map((s) => s.index)].sort((a, b) => a! - b!));
-		const median = indexes[0].team_median!;
-		for (const score of indexes) expect(score.index).toBeCloseTo((100 * score.value!) / median, 9);
+		// The index compares with the team's rate (issue 19: no longer a ratio to the median of the peers):
+		// above 100 exactly when the rep's shrunk rate is above the team's.
+		const teamRate = indexes[0].team_median!;
+		for (const score of indexes) expect(Math.sign(score.index! - 100)).toBe(Math.sign(score.value! - teamRate));
 		expect(measure(profileOf(profiles, 'Dan'), 'late_stage_conversion').index).toBeGreaterThan(100);
 		expect(measure(profileOf(profiles, 'Ann'), 'late_stage_conversion').index).toBeLessThan(100);
 	});
@@ -302,6 +304,62 @@ describe('opening: who gets credit for new opportunities', () => {
 		expect(profileOf(profiles, 'Amy').kpis.opened).toBe(0);
 		// AMs do not run the opening leg at all.
 		expect(profileOf(profiles, 'Amy').dimensions.map((d) => d.name)).toEqual(['expanding', 'forecasting']);
+	});
+
+	it('says “no activities imported” for the measures counted from activities, instead of a 0 nobody earned', async () => {
+		const db = await pipeline({
+			reps: [
+				{ id: 1, name: 'Sam', role: 'SDR', team: 1 },
+				{ id: 2, name: 'Ann', role: 'AE', team: 1 }
+			],
+			deals: [{ id: 1, sourcedBy: 1, source: 'sdr', created: '2026-01-07' }],
+			rows: [historyStart, [monday(2), 1, 2, 2, 100, '2026-03-31']]
+		});
+		const strengths = await db.read((q) => teamStrengths(q, everyone, Q1));
+		expect(strengths.activitiesImported).toBe(false);
+		const meetings = measure(profileOf(strengths.profiles, 'Sam'), 'meetings_booked_per_week');
+		expect(meetings.missing).toBe('no_activities');
+		expect(meetings.value).toBeNull();
+		expect(meetings.index).toBeNull();
+		// What the deals do show stays: the deal Sam sourced.
+		expect(measure(profileOf(strengths.profiles, 'Sam'), 'opened_per_week').missing).toBeNull();
+		expect(measure(profileOf(strengths.profiles, 'Sam'), 'opened_per_week').n).toBe(1);
+	});
+
+	it('reads opening as building pipeline: fewer leads that qualify beat many that go nowhere, each measure with its own sample', async () => {
+		// [rep, opened, of which reached Qualified or later]
+		const plan: [number, number, number][] = [
+			[1, 12, 2],
+			[2, 6, 6],
+			[3, 8, 4],
+			[4, 8, 3]
+		];
+		const deals: Deal[] = plan.flatMap(([rep, opened]) =>
+			Array.from({ length: opened }, (_, i) => ({ id: rep * 100 + i, sourcedBy: rep, source: 'sdr', created: monday(1 + i) }))
+		);
+		const qualified = new Set(plan.flatMap(([rep, , q]) => Array.from({ length: q }, (_, i) => rep * 100 + i)));
+		const db = await pipeline({
+			reps: [
+				{ id: 1, name: 'Sam', role: 'SDR', team: 1 },
+				{ id: 2, name: 'Nia', role: 'SDR', team: 1 },
+				{ id: 3, name: 'Ola', role: 'SDR', team: 1 },
+				{ id: 4, name: 'Pia', role: 'SDR', team: 1 },
+				{ id: 9, name: 'Ann', role: 'AE', team: 1 }
+			],
+			deals,
+			rows: [historyStart, ...deals.map((d): Row => [d.created!, d.id, 9, qualified.has(d.id) ? 3 : 1, 100, '2026-06-30'])]
+		});
+		const { profiles } = await db.read((q) => teamStrengths(q, everyone, Q1));
+		const opening = (name: string) => profileOf(profiles, name).dimensions.find((d) => d.name === 'opening')!;
+		expect(opening('Sam').key).toBe('pipeline_built_per_week');
+		expect(opening('Nia').index!).toBeGreaterThan(opening('Sam').index!);
+		expect(opening('Sam').n).toBe(2);
+		const sam = profileOf(profiles, 'Sam');
+		expect(measure(sam, 'opened_per_week').n).toBe(12);
+		expect(measure(sam, 'qualification_rate').n).toBe(12);
+		expect(measure(sam, 'qualification_rate').raw).toBeCloseTo(2 / 12, 12);
+		// Sam opens the most, and that still shows where it is measured.
+		expect(measure(sam, 'opened_per_week').index!).toBeGreaterThan(measure(profileOf(profiles, 'Nia'), 'opened_per_week').index!);
 	});
 
 	it('measures volume per week at work, so a rep who joined mid-quarter is not held to weeks they were not there', async () => {

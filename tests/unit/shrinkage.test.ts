@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-	DEFAULT_PRIOR_STRENGTH,
-	MAX_PRIOR_STRENGTH,
+	INDEX_POINTS_PER_SPREAD,
 	betaCdf,
 	betaPrior,
 	betaQuantile,
+	betaSpread,
 	fitBetaPrior,
 	fitGammaPrior,
+	fitHierarchicalBeta,
+	fitHierarchicalGamma,
 	gammaCdf,
 	gammaPrior,
 	gammaQuantile,
-	indexToMedian,
+	gammaSpread,
 	median,
 	percentileRank,
 	pooledRate,
@@ -18,6 +20,8 @@ import {
 	shrinkEventRate,
 	shrinkProportion,
 	spearman,
+	spreadIndex,
+	trigamma,
 	type Count,
 	type Proportion
 } from '../../src/lib/domain/shrinkage.ts';
@@ -126,7 +130,7 @@ describe('shrinking a rep toward the team rate', () => {
 	});
 });
 
-describe('fitting the prior to a team (method of moments)', () => {
+describe('fitting the prior to a team (marginal likelihood with a weak prior on the spread)', () => {
 	it('recovers the spread between reps: half close 20%, half 40%, i.e. a Beta of strength 20 around 30%', () => {
 		// Between-rep variance 0.01 around 0.3 matches a Beta with 0.3 * 0.7 / (strength + 1) = 0.01.
 		const next = random(42);
@@ -139,27 +143,37 @@ describe('fitting the prior to a team (method of moments)', () => {
 			reps.push({ successes, trials });
 		}
 		const prior = fitBetaPrior(reps)!;
-		expect(prior.fitted).toBe('moments');
+		expect(prior.fitted).toBe('estimated');
 		expect(prior.mean).toBeCloseTo(0.3, 2);
 		expect(prior.strength).toBeGreaterThan(16);
 		expect(prior.strength).toBeLessThan(25);
 	});
 
-	it('trusts the team rate fully when reps differ no more than chance', () => {
+	// Issue 19 changes these two: a moment estimate clamped to 2..500 flattened everyone to the team rate
+	// when reps differed no more than chance, and fell back to a fixed strength below four reps.
+	it('pulls hard toward the team rate when reps differ no more than chance, yet lets a real record differ', () => {
 		const identical = Array.from({ length: 8 }, () => ({ successes: 30, trials: 100 }));
-		expect(fitBetaPrior(identical)!.strength).toBe(MAX_PRIOR_STRENGTH);
+		const prior = fitBetaPrior(identical)!;
+		expect(prior.strength).toBeGreaterThan(50);
+		expect(prior.strength).toBeLessThan(1000);
+		expect(shrinkProportion({ successes: 60, trials: 100 }, prior).estimate).toBeGreaterThan(0.4);
 	});
 
-	it('falls back to a fixed strength for teams of fewer than four reps with data', () => {
+	it('estimates a sensible strength for a team of three, where a moment estimate has nothing to go on', () => {
 		const prior = fitBetaPrior([
 			{ successes: 1, trials: 10 },
 			{ successes: 9, trials: 10 },
 			{ successes: 5, trials: 10 },
 			{ successes: 0, trials: 0 }
 		])!;
-		expect(prior.fitted).toBe('fixed');
-		expect(prior.strength).toBe(DEFAULT_PRIOR_STRENGTH);
+		expect(prior.fitted).toBe('estimated');
 		expect(prior.mean).toBeCloseTo(0.5, 12);
+		// Reps this far apart: little pooling, and the three keep their order, well apart.
+		expect(prior.strength).toBeGreaterThan(1);
+		expect(prior.strength).toBeLessThan(10);
+		const [low, mid, high] = [1, 5, 9].map((won) => shrinkProportion({ successes: won, trials: 10 }, prior).estimate);
+		expect(low).toBeLessThan(mid - 0.15);
+		expect(high).toBeGreaterThan(mid + 0.15);
 	});
 
 	it('uses the pooled team rate (all wins over all closed deals) as the prior mean', () => {
@@ -231,20 +245,21 @@ describe('shrinking a volume (events per week) toward the team rate', () => {
 			reps.push({ events, exposure: weeks });
 		}
 		const prior = fitGammaPrior(reps)!;
-		expect(prior.fitted).toBe('moments');
+		expect(prior.fitted).toBe('estimated');
 		expect(prior.mean).toBeCloseTo(2, 1);
 		expect(prior.strength).toBeGreaterThan(3.4);
 		expect(prior.strength).toBeLessThan(4.7);
 	});
 
-	it('trusts the team fully when volumes differ no more than Poisson noise, and falls back for small teams', () => {
+	it('pulls hard toward the team when volumes differ no more than Poisson noise, and estimates small teams too', () => {
 		const identical = Array.from({ length: 6 }, () => ({ events: 40, exposure: 20 }));
-		expect(fitGammaPrior(identical)!.strength).toBe(MAX_PRIOR_STRENGTH);
+		expect(fitGammaPrior(identical)!.strength).toBeGreaterThan(10);
+		expect(fitGammaPrior(identical)!.strength).toBeLessThan(1000);
 		const small = fitGammaPrior([
 			{ events: 10, exposure: 10 },
 			{ events: 30, exposure: 10 }
 		])!;
-		expect(small.fitted).toBe('fixed');
+		expect(small.fitted).toBe('estimated');
 		expect(small.mean).toBe(2);
 		expect(fitGammaPrior([{ events: 0, exposure: 10 }])).toBeNull();
 	});
@@ -257,12 +272,38 @@ describe('comparing with the team', () => {
 		expect(median([])).toBeNull();
 	});
 
-	it('indexes 100 at the median, higher always reading as stronger', () => {
-		expect(indexToMedian(0.3, 0.25)).toBeCloseTo(120, 12);
-		// 20 days per stage against a team median of 25 is 25% faster.
-		expect(indexToMedian(20, 25, true)).toBeCloseTo(125, 12);
-		expect(indexToMedian(0.3, 0)).toBeNull();
-		expect(indexToMedian(null, 0.25)).toBeNull();
+	it('has the trigamma function of the tables: pi^2 / 6 at 1, pi^2 / 2 at 1/2', () => {
+		expect(trigamma(1)).toBeCloseTo(Math.PI ** 2 / 6, 8);
+		expect(trigamma(0.5)).toBeCloseTo(Math.PI ** 2 / 2, 8);
+		expect(trigamma(2)).toBeCloseTo(Math.PI ** 2 / 6 - 1, 8);
+	});
+
+	it('indexes 100 at the team rate and 20 points per typical spread between reps, higher reading as stronger', () => {
+		expect(spreadIndex(0.25, 0.25, 0.5, 'log-odds')).toBeCloseTo(100, 12);
+		// One standard deviation of log-odds above the team.
+		const oneUp = 1 / (1 + Math.exp(-(Math.log(0.25 / 0.75) + 0.5)));
+		expect(spreadIndex(oneUp, 0.25, 0.5, 'log-odds')).toBeCloseTo(100 + INDEX_POINTS_PER_SPREAD, 9);
+		expect(spreadIndex(3 * Math.exp(0.4), 3, 0.4, 'log')).toBeCloseTo(120, 9);
+		expect(spreadIndex(0.2, 0.25, 0.5, 'log-odds')).toBeLessThan(100);
+		expect(spreadIndex(0.3, 0, 0.5, 'log-odds')).toBeNull();
+		expect(spreadIndex(null, 0.25, 0.5, 'log-odds')).toBeNull();
+	});
+
+	it('reads 7% against 5% and 70% against 50% in log-odds, where a ratio would call both 140', () => {
+		// With reps spreading by half a unit of log-odds in both roles: 7% vs 5% is 0.36 log-odds (about
+		// 114), 70% vs 50% is 0.85 (about 134). Neither is 140; the low base rate no longer inflates the gap.
+		expect(spreadIndex(0.07, 0.05, 0.5, 'log-odds')).toBeCloseTo(100 + (20 * Math.log((0.07 / 0.93) / (0.05 / 0.95))) / 0.5, 9);
+		expect(spreadIndex(0.07, 0.05, 0.5, 'log-odds')!).toBeLessThan(120);
+		expect(spreadIndex(0.7, 0.5, 0.5, 'log-odds')!).toBeLessThan(140);
+		// A role whose reps spread widely (1 of 20 against 8 of 20) counts a two-point gap as a small step.
+		const wide = fitBetaPrior([
+			{ successes: 1, trials: 20 },
+			{ successes: 8, trials: 20 },
+			{ successes: 3, trials: 20 },
+			{ successes: 5, trials: 20 }
+		])!;
+		expect(spreadIndex(0.2, 0.18, betaSpread(wide), 'log-odds')!).toBeLessThan(110);
+		expect(gammaSpread({ mean: 2, strength: 4, shape: 4, rate: 2, fitted: 'fixed' })).toBeCloseTo(Math.sqrt(trigamma(4)), 12);
 	});
 
 	it('puts the median rep at the 50th percentile, counting ties as half', () => {
@@ -286,5 +327,90 @@ describe('Spearman rank correlation', () => {
 		const iq = [106, 100, 86, 101, 99, 103, 97, 113, 112, 110];
 		const tv = [7, 27, 2, 50, 28, 29, 20, 12, 6, 17];
 		expect(spearman(iq, tv)).toBeCloseTo(-29 / 165, 12);
+	});
+});
+
+describe('rep -> team -> company on small teams (issue 19)', () => {
+	const logistic = (x: number) => 1 / (1 + Math.exp(-x));
+
+	/**
+	 * Many small teams as sales has them: 3 to 6 reps, 15 to 30 closed deals each, base rates from 5%
+	 * to 50%, reps' true rates spread by half a unit of log-odds. A moment estimate clamped to 2..500
+	 * flattened about half of such teams to 100 and gave others hardly any shrinkage.
+	 */
+	function simulate(seed: number, draws: number) {
+		const next = random(seed);
+		const normal = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
+		const poisson = (mean: number) => {
+			let count = 0;
+			for (let product = next(); product > Math.exp(-mean); product *= next()) count++;
+			return count;
+		};
+		const teams: { skills: number[]; rates: number[]; volumes: number[]; distinct: boolean }[] = [];
+		for (let draw = 0; draw < draws; draw++) {
+			const size = 3 + (draw % 4);
+			const base = [0.05, 0.2, 0.3, 0.5][Math.floor(draw / 4) % 4];
+			const skills = Array.from({ length: size }, () => normal());
+			const records = skills.map((z) => {
+				const rate = logistic(Math.log(base / (1 - base)) + 0.5 * z);
+				const trials = 15 + Math.floor(next() * 16);
+				let successes = 0;
+				for (let t = 0; t < trials; t++) if (next() < rate) successes++;
+				return { successes, trials };
+			});
+			const prior = fitHierarchicalBeta([records])!.teams[0]!;
+			const centre = prior.alpha / (prior.alpha + prior.beta);
+			const rates = records.map((r) => spreadIndex(shrinkProportion(r, prior).estimate, centre, betaSpread(prior), 'log-odds')!);
+			const counts = skills.map((z) => {
+				const weeks = 8 + Math.floor(next() * 6);
+				let events = 0;
+				for (let w = 0; w < weeks; w++) events += poisson(3 * Math.exp(0.4 * z));
+				return { events, exposure: weeks };
+			});
+			const volumePrior = fitHierarchicalGamma([counts])!.teams[0]!;
+			const volumes = counts.map((c) => spreadIndex(shrinkEventRate(c, volumePrior).estimate, volumePrior.mean, gammaSpread(volumePrior), 'log')!);
+			teams.push({ skills, rates, volumes, distinct: new Set(records.map((r) => r.successes / r.trials)).size > 1 });
+		}
+		return teams;
+	}
+
+	for (const seed of [1, 2, 3]) {
+		it(`neither flattens small teams to 100 nor lets an index run away (seed ${seed}, 1,000 teams)`, () => {
+			const teams = simulate(seed, 1000);
+			const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+			const flat = teams.filter((t) => t.distinct && spread(t.rates) < 2).length;
+			expect(flat).toBeLessThanOrEqual(10);
+			expect(teams.filter((t) => spread(t.volumes) < 2).length).toBeLessThanOrEqual(10);
+			const all = teams.flatMap((t) => [...t.rates, ...t.volumes]);
+			expect(Math.min(...all)).toBeGreaterThan(40);
+			expect(Math.max(...all)).toBeLessThan(160);
+			// With three reps the middle one is no longer 100 by construction.
+			const threes = teams.filter((t) => t.rates.length === 3);
+			const middleAt100 = threes.filter((t) => Math.abs([...t.rates].sort((a, b) => a - b)[1] - 100) < 0.5).length;
+			expect(middleAt100 / threes.length).toBeLessThan(0.2);
+			// And the indices still follow the hidden skills.
+			const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+			expect(mean(teams.map((t) => spearman(t.rates, t.skills)).filter(Number.isFinite))).toBeGreaterThan(0.4);
+			expect(mean(teams.map((t) => spearman(t.volumes, t.skills)).filter(Number.isFinite))).toBeGreaterThan(0.6);
+		});
+	}
+
+	it('pulls each team toward the company and estimates the reps’ spread over all teams of the role', () => {
+		const small = [
+			{ successes: 2, trials: 20 },
+			{ successes: 6, trials: 20 },
+			{ successes: 4, trials: 20 }
+		];
+		const big = Array.from({ length: 12 }, (_, i) => ({ successes: 4 + (i % 5) * 2, trials: 25 }));
+		const alone = fitHierarchicalBeta([small])!;
+		const together = fitHierarchicalBeta([small, big, big])!;
+		// One strength for the role, shared by every team.
+		expect(together.teams[0]!.strength).toBeCloseTo(together.teams[1]!.strength, 12);
+		// The small team's rate lies between its own 20% and the company's.
+		expect(together.company).toBeGreaterThan(0.2);
+		expect(together.teams[0]!.mean).toBeGreaterThan(alone.teams[0]!.mean);
+		expect(together.teams[0]!.mean).toBeLessThan(together.company);
+		expect(fitHierarchicalBeta([[], [{ successes: 0, trials: 0 }]])).toBeNull();
+		expect(fitHierarchicalGamma([[{ events: 6, exposure: 3 }], []])!.teams[1]).toBeNull();
 	});
 });

@@ -238,7 +238,10 @@ export interface FollowUpItem {
 export interface CoachingAgenda {
 	rep: CoachingRep;
 	week: string;
+	/** Where the agenda starts: the week of the last 1:1 with notes or next steps, else the previous snapshot. */
 	previous_week: string | null;
+	/** True when `previous_week` is the last 1:1, false when it is only the snapshot before. */
+	since_last_session: boolean;
 	celebrate: CelebrateItem[];
 	energy: EnergyItem[];
 	strength: StrengthItem | null;
@@ -417,6 +420,13 @@ function noteBlock(note: CoachingNote | null): string[] {
 	return lines;
 }
 
+/** Which dates the agenda covers: since the last 1:1, or since the snapshot before. */
+export function agendaCovers(agenda: Pick<CoachingAgenda, 'week' | 'previous_week' | 'since_last_session'>): string {
+	if (!agenda.previous_week) return m.coaching_week_only({ week: formatDate(agenda.week) });
+	const dates = { week: formatDate(agenda.week), previous: formatDate(agenda.previous_week) };
+	return agenda.since_last_session ? m.coaching_week_since_session(dates) : m.coaching_week_compared(dates);
+}
+
 /** The week's session as one Markdown document: agenda, both sides' notes, next steps. */
 export function sessionMarkdown(session: CoachingSessionExport): string {
 	const { agenda } = session;
@@ -424,9 +434,7 @@ export function sessionMarkdown(session: CoachingSessionExport): string {
 	const lines = [
 		`# ${m.coaching_session_title({ rep: agenda.rep.name })}`,
 		'',
-		agenda.previous_week
-			? m.coaching_week_compared({ week: formatDate(agenda.week), previous: formatDate(agenda.previous_week) })
-			: m.coaching_week_only({ week: formatDate(agenda.week) }),
+		agendaCovers(agenda),
 		'',
 		`## ${m.coaching_celebrate_heading()}`,
 		'',

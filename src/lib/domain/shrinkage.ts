@@ -19,8 +19,8 @@ export interface BetaPrior {
 	strength: number;
 	alpha: number;
 	beta: number;
-	/** 'moments' when the spread between reps was measured; 'fixed' when there were too few reps to measure it. */
-	fitted: 'moments' | 'fixed';
+	/** 'estimated' when the strength was estimated from the reps' spread; 'fixed' when it was given. */
+	fitted: 'estimated' | 'fixed';
 }
 
 /** A shrunk rate with its credible interval. */
@@ -50,22 +50,26 @@ export const MIN_SAMPLE_TO_LABEL = 10;
 export const INTERVAL_LEVEL = 0.8;
 
 /**
- * Prior strength when the spread between reps cannot be measured (fewer than MIN_GROUPS_TO_FIT reps
- * with data): the team rate counts as ten deals' worth of evidence, so a rep's own record dominates
+ * Pseudo-trials of the team rate where a fixed strength is wanted (the coaching agenda's stage
+ * conversions): the team rate counts as ten deals' worth of evidence, so a rep's own record dominates
  * from about ten deals on, matching MIN_SAMPLE_TO_LABEL.
  */
 export const DEFAULT_PRIOR_STRENGTH = 10;
 
-/** A method-of-moments variance from three reps is noise; below four the fixed strength is used. */
-export const MIN_GROUPS_TO_FIT = 4;
-
 /**
- * Bounds on a fitted strength. At least 2 pseudo-trials, so even a very heterogeneous team pulls a
- * 1-of-1 rep off 100%; at most 500, so a team whose reps look identical still lets a rep with
- * hundreds of outcomes differ from the team.
+ * The spread between reps that the strength estimate expects before it sees any data: a standard
+ * deviation of half a unit of log-odds (log for volumes), i.e. reps of a role at 30% typically
+ * between 21% and 41%. It is a weak belief (see PRIOR_SPREAD_UNCERTAINTY): with twenty reps the
+ * data decide; with a team of three it keeps the estimate from the two cliffs a moment estimate
+ * falls off on small teams, everyone flattened to the team rate, or no shrinkage at all.
  */
-export const MIN_PRIOR_STRENGTH = 2;
-export const MAX_PRIOR_STRENGTH = 500;
+export const EXPECTED_REP_SPREAD = 0.5;
+
+/** Standard deviation of the log strength around the expected one: a factor of e either way. */
+export const PRIOR_SPREAD_UNCERTAINTY = 1;
+
+/** The strengths the estimate weighs, log-spaced from hardly any pooling to nearly complete pooling. */
+const STRENGTH_GRID = Array.from({ length: 81 }, (_, i) => Math.exp(Math.log(0.5) + (i / 80) * (Math.log(20000) - Math.log(0.5))));
 
 /**
  * Jeffreys' half pseudo-count: a team that has never won still cannot rule out a win, so the prior
@@ -84,41 +88,95 @@ export function pooledRate(groups: readonly Proportion[]): number | null {
 	return trials > 0 ? successes / trials : null;
 }
 
+/** Reps grouped by the level above them (their team), each group with the rate it is pulled toward. */
+export interface ProportionGroup {
+	mean: number;
+	members: readonly Proportion[];
+}
+
 /**
- * Fits a Beta prior to the reps' records (beta-binomial method of moments for unequal sample
- * sizes): the prior mean is the team rate, and the strength comes from how much more the reps'
- * rates differ than binomial noise alone would make them. If they differ no more than chance, the
- * strength is high and everyone is pulled close to the team rate, which is the honest answer.
- * Returns null when nobody has any trials.
+ * The strength (pseudo-trials) of the Beta the members' rates are drawn from, estimated from all
+ * groups at once: the posterior mean of its log under the beta-binomial likelihood of every member
+ * around their own group's mean, and a weak prior centred on EXPECTED_REP_SPREAD. Estimating it
+ * over every team of a role is what keeps a team of three from deciding it alone; the weak prior is
+ * what keeps a role with one small team from a strength of zero or infinity. Without any member
+ * with trials the prior's centre for the pooled mean is returned.
  */
-export function fitBetaPrior(
-	groups: readonly Proportion[],
-	fallbackStrength: number = DEFAULT_PRIOR_STRENGTH
-): BetaPrior | null {
+export function estimateBetaStrength(groups: readonly ProportionGroup[]): number {
+	const members = groups.flatMap((g) => g.members.filter((m) => m.trials > 0).map((m) => ({ ...m, mean: clampRate(g.mean) })));
+	const pooled = pooledRate(members) ?? 0.5;
+	const centre = Math.log(1 / (EXPECTED_REP_SPREAD ** 2 * clampRate(pooled) * (1 - clampRate(pooled))));
+	return posteriorStrength(centre, (strength) => {
+		let logLikelihood = 0;
+		for (const m of members) {
+			const a = Math.max(MIN_PRIOR_SHAPE, m.mean * strength);
+			const b = Math.max(MIN_PRIOR_SHAPE, (1 - m.mean) * strength);
+			logLikelihood += logBeta(a + m.successes, b + m.trials - m.successes) - logBeta(a, b);
+		}
+		return logLikelihood;
+	});
+}
+
+/** Keeps a rate off 0 and 1, where log-odds and Beta shapes break down. */
+function clampRate(rate: number): number {
+	return Math.min(1 - 1e-6, Math.max(1e-6, rate));
+}
+
+/** exp(E[log strength]) over the grid, weighting each strength by likelihood x log-normal prior. */
+function posteriorStrength(centre: number, logLikelihood: (strength: number) => number): number {
+	const logPosterior = STRENGTH_GRID.map(
+		(strength) => logLikelihood(strength) - (Math.log(strength) - centre) ** 2 / (2 * PRIOR_SPREAD_UNCERTAINTY ** 2)
+	);
+	const top = Math.max(...logPosterior);
+	let weight = 0;
+	let logSum = 0;
+	STRENGTH_GRID.forEach((strength, i) => {
+		const w = Math.exp(logPosterior[i] - top);
+		weight += w;
+		logSum += w * Math.log(strength);
+	});
+	return Math.exp(logSum / weight);
+}
+
+/**
+ * Fits a Beta prior to one team's records: the mean is the team rate (all wins over all closed
+ * deals), the strength is estimated as in `estimateBetaStrength`. If the reps differ no more than
+ * chance, the strength is high and everyone is pulled close to the team rate, which is the honest
+ * answer, but never so high that a rep with a real record cannot differ. Null when nobody has any
+ * trials.
+ */
+export function fitBetaPrior(groups: readonly Proportion[]): BetaPrior | null {
 	const withData = groups.filter((g) => g.trials > 0);
 	const mean = pooledRate(withData);
 	if (mean === null) return null;
-	const strength = fittedStrength(withData, mean);
-	return strength === null ? betaPrior(mean, fallbackStrength, 'fixed') : betaPrior(mean, strength, 'moments');
+	return betaPrior(mean, estimateBetaStrength([{ mean, members: withData }]), 'estimated');
 }
 
-function fittedStrength(groups: readonly Proportion[], mean: number): number | null {
-	const k = groups.length;
-	if (k < MIN_GROUPS_TO_FIT || mean <= 0 || mean >= 1) return null;
-	let total = 0;
-	let sumSquares = 0;
-	let spread = 0;
-	for (const g of groups) {
-		total += g.trials;
-		sumSquares += g.trials * g.trials;
-		spread += g.trials * (g.successes / g.trials - mean) ** 2;
-	}
-	// E[spread] = p(1-p) * ((k - 1) + rho * denominator), rho = 1 / (strength + 1) the intra-rep correlation.
-	const denominator = total - k + 1 - sumSquares / total;
-	if (denominator <= 0) return null;
-	const rho = (spread / (mean * (1 - mean)) - (k - 1)) / denominator;
-	if (rho <= 0) return MAX_PRIOR_STRENGTH;
-	return Math.min(MAX_PRIOR_STRENGTH, Math.max(MIN_PRIOR_STRENGTH, 1 / rho - 1));
+/** Each team's prior in a hierarchy: the reps' Beta around the team's own (shrunk) rate. */
+export interface HierarchicalBetaPriors {
+	company: number;
+	/** Per team, in the order given; null for a team without any trials. */
+	teams: (BetaPrior | null)[];
+}
+
+/**
+ * Rep -> team -> company for one role: each team's rate is pulled toward the company's rate of the
+ * role by a between-team strength estimated over all teams; each rep's prior is a Beta around their
+ * team's shrunk rate whose strength is estimated over all reps of the role in every team.
+ */
+export function fitHierarchicalBeta(teams: readonly (readonly Proportion[])[]): HierarchicalBetaPriors | null {
+	const totals = teams.map((members) => ({
+		successes: members.reduce((s, m) => s + m.successes, 0),
+		trials: members.reduce((s, m) => s + m.trials, 0)
+	}));
+	const company = pooledRate(totals);
+	if (company === null) return null;
+	const teamStrength = estimateBetaStrength([{ mean: company, members: totals }]);
+	const teamRates = totals.map((t) => (t.trials > 0 ? (t.successes + teamStrength * company) / (t.trials + teamStrength) : null));
+	const repStrength = estimateBetaStrength(
+		teams.flatMap((members, i) => (teamRates[i] === null ? [] : [{ mean: teamRates[i]!, members }]))
+	);
+	return { company, teams: teamRates.map((rate) => (rate === null ? null : betaPrior(rate, repStrength, 'estimated'))) };
 }
 
 /** A Beta prior with the given mean and strength (pseudo-trials). */
@@ -165,7 +223,7 @@ export interface GammaPrior {
 	shape: number;
 	/** Pseudo-exposure: shape / mean. */
 	rate: number;
-	fitted: 'moments' | 'fixed';
+	fitted: 'estimated' | 'fixed';
 }
 
 /** The team's pooled rate (all events over all exposure), null without exposure. */
@@ -179,38 +237,57 @@ export function pooledEventRate(counts: readonly Count[]): number | null {
 	return exposure > 0 ? events / exposure : null;
 }
 
+/** Reps' volumes grouped by their team, each group with the rate it is pulled toward. */
+export interface CountGroup {
+	mean: number;
+	members: readonly Count[];
+}
+
 /**
- * Fits a Gamma prior to the reps' volumes by the method of moments for unequal exposures, the
- * Poisson twin of `fitBetaPrior`: the spread of per-week rates beyond Poisson noise is the real
- * difference between reps. The strength is in pseudo-events, bounded like the Beta's pseudo-trials.
- * Null when nobody has exposure or the team had no events at all.
+ * The shape (pseudo-events) of the Gamma the members' per-exposure rates are drawn from, the
+ * Poisson twin of `estimateBetaStrength`: negative-binomial likelihood around each group's mean,
+ * weak prior centred on a spread of EXPECTED_REP_SPREAD on the log scale.
  */
-export function fitGammaPrior(
-	counts: readonly Count[],
-	fallbackStrength: number = DEFAULT_PRIOR_STRENGTH
-): GammaPrior | null {
+export function estimateGammaStrength(groups: readonly CountGroup[]): number {
+	const members = groups.flatMap((g) => (g.mean > 0 ? g.members.filter((m) => m.exposure > 0).map((m) => ({ ...m, mean: g.mean })) : []));
+	return posteriorStrength(Math.log(1 / EXPECTED_REP_SPREAD ** 2), (shape) => {
+		let logLikelihood = 0;
+		for (const m of members) {
+			const rate = shape / m.mean;
+			logLikelihood += logGamma(shape + m.events) - logGamma(shape) + shape * Math.log(rate / (rate + m.exposure)) - m.events * Math.log(rate + m.exposure);
+		}
+		return logLikelihood;
+	});
+}
+
+/**
+ * Fits a Gamma prior to one team's volumes: mean the pooled rate, shape as in
+ * `estimateGammaStrength`. Null when nobody has exposure or the team had no events at all.
+ */
+export function fitGammaPrior(counts: readonly Count[]): GammaPrior | null {
 	const withData = counts.filter((c) => c.exposure > 0);
 	const mean = pooledEventRate(withData);
 	if (mean === null || mean <= 0) return null;
-	const k = withData.length;
-	let strength: number | null = null;
-	if (k >= MIN_GROUPS_TO_FIT) {
-		let total = 0;
-		let sumSquares = 0;
-		let spread = 0;
-		for (const c of withData) {
-			total += c.exposure;
-			sumSquares += c.exposure * c.exposure;
-			spread += c.exposure * (c.events / c.exposure - mean) ** 2;
-		}
-		// E[spread] = variance_between * (T - sum t^2 / T) + mean * (k - 1).
-		const denominator = total - sumSquares / total;
-		if (denominator > 0) {
-			const between = (spread - mean * (k - 1)) / denominator;
-			strength = between <= 0 ? MAX_PRIOR_STRENGTH : Math.min(MAX_PRIOR_STRENGTH, Math.max(MIN_PRIOR_STRENGTH, (mean * mean) / between));
-		}
-	}
-	return gammaPrior(mean, strength ?? fallbackStrength, strength === null ? 'fixed' : 'moments');
+	return gammaPrior(mean, estimateGammaStrength([{ mean, members: withData }]), 'estimated');
+}
+
+export interface HierarchicalGammaPriors {
+	company: number;
+	teams: (GammaPrior | null)[];
+}
+
+/** Rep -> team -> company for volumes, as `fitHierarchicalBeta` does for rates of success. */
+export function fitHierarchicalGamma(teams: readonly (readonly Count[])[]): HierarchicalGammaPriors | null {
+	const totals = teams.map((members) => ({
+		events: members.reduce((s, m) => s + m.events, 0),
+		exposure: members.reduce((s, m) => s + m.exposure, 0)
+	}));
+	const company = pooledEventRate(totals);
+	if (company === null || company <= 0) return null;
+	const teamShape = estimateGammaStrength([{ mean: company, members: totals }]);
+	const teamRates = totals.map((t) => (t.exposure > 0 ? (t.events + teamShape) / (t.exposure + teamShape / company) : null));
+	const repShape = estimateGammaStrength(teams.flatMap((members, i) => (teamRates[i] === null ? [] : [{ mean: teamRates[i]!, members }])));
+	return { company, teams: teamRates.map((rate) => (rate === null ? null : gammaPrior(rate, repShape, 'estimated'))) };
 }
 
 export function gammaPrior(mean: number, strength: number, fitted: GammaPrior['fitted'] = 'fixed'): GammaPrior {
@@ -332,14 +409,48 @@ export function median(values: readonly number[]): number | null {
 	return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Index points for one standard deviation of the spread between reps: 120 is one typical spread above the team. */
+export const INDEX_POINTS_PER_SPREAD = 20;
+
+/** The derivative of the digamma function, by recurrence up to 6 and its asymptotic series beyond. */
+export function trigamma(x: number): number {
+	if (!(x > 0)) throw new RangeError(`trigamma(${x}) needs a positive argument`);
+	let result = 0;
+	while (x < 6) {
+		result += 1 / (x * x);
+		x += 1;
+	}
+	const x2 = 1 / (x * x);
+	return result + 1 / x + x2 / 2 + (x2 / x) * (1 / 6 - x2 * (1 / 30 - x2 * (1 / 42 - x2 / 30)));
+}
+
+/** The spread between reps a Beta prior stands for: the standard deviation of their log-odds. */
+export function betaSpread(prior: BetaPrior): number {
+	return Math.sqrt(trigamma(prior.alpha) + trigamma(prior.beta));
+}
+
+/** The spread between reps a Gamma prior stands for: the standard deviation of their log rates. */
+export function gammaSpread(prior: GammaPrior): number {
+	return Math.sqrt(trigamma(prior.shape));
+}
+
+const logOdds = (p: number) => Math.log(p / (1 - p));
+
 /**
- * 100 at the team median, 120 for 20% better than the median. For measures where less is better
- * (days per stage, cycle length) the ratio is inverted, so a higher index always reads as stronger.
+ * A rep's rate against their team's, in typical spreads between reps: 100 at the team's rate, 20
+ * points per standard deviation of the role's spread. Rates of success are compared in log-odds
+ * and volumes in logs, so 7% against 5% in a role where reps spread by a point or two reads as far
+ * as 70% against 50% where they spread by fifteen; a ratio would call the first 140 however usual
+ * such gaps are. Null without a reference or a spread.
  */
-export function indexToMedian(value: number | null, teamMedian: number | null, lowerIsBetter = false): number | null {
-	if (value === null || teamMedian === null || !Number.isFinite(value) || !Number.isFinite(teamMedian)) return null;
-	if (lowerIsBetter) return value > 0 ? (100 * teamMedian) / value : null;
-	return teamMedian > 0 ? (100 * value) / teamMedian : null;
+export function spreadIndex(value: number | null, reference: number | null, spread: number | null, scale: 'log-odds' | 'log'): number | null {
+	if (value === null || reference === null || spread === null || !(spread > 0)) return null;
+	if (scale === 'log-odds') {
+		if (!(value > 0 && value < 1 && reference > 0 && reference < 1)) return null;
+		return 100 + (INDEX_POINTS_PER_SPREAD * (logOdds(value) - logOdds(reference))) / spread;
+	}
+	if (!(value > 0 && reference > 0)) return null;
+	return 100 + (INDEX_POINTS_PER_SPREAD * Math.log(value / reference)) / spread;
 }
 
 /**

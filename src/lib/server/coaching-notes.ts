@@ -365,6 +365,25 @@ export async function agreedNextSteps(
 	return readNextSteps(q, 's.rep_id = $rep AND s.week = $week::DATE', { rep: repId, week });
 }
 
+/**
+ * The week of rep `repId`'s last 1:1 before `week`: the latest session with a leader's note, a
+ * self-review or agreed next steps. A week without any of them was skipped (or held without writing
+ * anything down), so the next agenda reaches back past it. Null when there was none. Callers check
+ * access first.
+ */
+export async function lastSessionBefore(q: Queryable, repId: number, week: string): Promise<string | null> {
+	const row = await q.one<{ week: string | null }>(
+		/* sql */ `
+		SELECT max(week) AS week FROM (
+			SELECT week FROM coaching_notes WHERE rep_id = $rep AND kind <> 'deal_note' AND week < $week::DATE
+			UNION ALL
+			SELECT week FROM next_steps WHERE rep_id = $rep AND week < $week::DATE
+		)`,
+		{ rep: repId, week }
+	);
+	return row?.week ?? null;
+}
+
 export interface NextStepInput {
 	text: string;
 	dealId: number | null;

@@ -20,9 +20,9 @@ import type {
 } from '../../domain/coaching.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
-import { minimumSample, stageConversion, stalledDeals, withStageWindow } from './stage-velocity.ts';
+import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
-import { agreedNextSteps, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';
 
@@ -95,7 +95,7 @@ async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
  */
 async function agendaDealRefs(q: Queryable, repId: number, previous: string | null, week: string): Promise<Map<string, DealRef>> {
 	const refsSql = (table: string) => `SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = $rep`;
-	const rows = await withStageWindow(q, { at: week }, (window) =>
+	const rows = await withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (window) =>
 		previous
 			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
 					q.all<DealRef>(
@@ -119,11 +119,11 @@ export interface OpenDeal extends DealRef {
 
 /**
  * The rep's open deals at a snapshot, biggest first: what the next steps and deal notes can name.
- * Read from the facts of the 26-week window ending at the snapshot, which the agenda's stalled list
- * reads too.
+ * Read from the facts of the stalled list's window ending at the snapshot, which the agenda's
+ * stalled list reads too.
  */
 export function openDealsOf(q: Queryable, repId: number, week: string): Promise<OpenDeal[]> {
-	return withStageWindow(q, { at: week }, (tables) =>
+	return withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (tables) =>
 		q.all<OpenDeal>(
 			/* sql */ `
 			SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account,
@@ -169,7 +169,13 @@ async function agendaAndOpenDeals(
 	if (!repRow) error(404, 'No such rep');
 	const { team_id: teamId, ...rep } = repRow;
 	const only = repScope(scope, repId, teamId);
-	const previous = (await snapshotDates(q)).find((day) => day < week) ?? null;
+	// The agenda covers everything since the last 1:1, so a skipped or fortnightly session still sees
+	// the wins and completed steps of the weeks between; without one, since the previous snapshot.
+	const snapshots = await snapshotDates(q); // newest first
+	const lastSession = await lastSessionBefore(q, repId, week);
+	const previousSnapshot = snapshots.find((day) => day < week) ?? null;
+	const sessionSnapshot = lastSession === null ? null : (snapshots.find((day) => day <= lastSession && day < week) ?? null);
+	const previous = sessionSnapshot ?? previousSnapshot;
 	const stages = await stageInfo(q);
 	const strengthPeriod = trailingPeriod(week, strengthMonths);
 
@@ -268,7 +274,10 @@ async function agendaAndOpenDeals(
 		movement: step.deal ? dealMovement(stepTransitions.get(step.week)?.get(step.deal.crm_id) ?? null, step.week, week, stages) : null
 	}));
 
-	return { agenda: { rep, week, previous_week: previous, celebrate, energy, strength, follow_up }, openDeals };
+	return {
+		agenda: { rep, week, previous_week: previous, since_last_session: sessionSnapshot !== null, celebrate, energy, strength, follow_up },
+		openDeals
+	};
 }
 
 /**

@@ -12,8 +12,9 @@ import {
 	type Quarter
 } from '../../domain/periods.ts';
 import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
-import { wonDealsSql } from './forecast.ts';
+import { wonDealsCte } from './forecast.ts';
 import { forecastFacts, forecastSnapshotDates } from './forecast-facts.ts';
+import { median } from '../../domain/shrinkage.ts';
 
 /**
  * How good the forecast was: for a quarter, the forecast f frozen at a snapshot d against what was
@@ -117,7 +118,7 @@ export async function forecastMovement(
 				AND ${openReps.sql}
 			GROUP BY s.snapshot_date
 		),
-		${wonDealsSql},
+		${wonDealsCte},
 		won_in_quarter AS (
 			SELECT w.won_on, w.amount
 			FROM won_deals w
@@ -200,8 +201,18 @@ export interface ForecasterReliability {
 	calibrated_accuracy: number | null;
 	calibrated_bias: number | null;
 	tendency: 'on_target' | 'optimistic' | 'cautious' | 'too_early';
-	/** 1 = most accurate; null while there are too few quarters to judge. */
-	rank: number | null;
+	/**
+	 * Their own history: pooled accuracy in the latest quarter judged, and over the quarters before
+	 * it; null where there is nothing to pool (or too little to judge yet).
+	 */
+	latest_quarter_accuracy: number | null;
+	earlier_accuracy: number | null;
+	/**
+	 * For a rep: the median accuracy of the reps of their team in the list who can be judged, when at
+	 * least two can; null otherwise, and for teams. A reference to read their own number against, never
+	 * a place in a ranking.
+	 */
+	team_median_accuracy: number | null;
 }
 
 /** Both weightings at one horizon, pooled over the past quarters (see `ForecasterReliability`). */
@@ -248,8 +259,8 @@ export function backtestFreezes(snapshotDates: readonly IsoDate[], asOf: IsoDate
 	);
 }
 
-/** Fewer quarters with wins than this, and a forecaster is not ranked: small samples crown or shame no one. */
-export const minimumQuartersToRank = 2;
+/** Fewer quarters with wins than this, and a forecaster is not judged yet: small samples crown or shame no one. */
+export const minimumQuartersToJudge = 2;
 
 /** Bias within 1 ± this is on target. */
 export const biasTolerance = 0.15;
@@ -295,7 +306,7 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 		quarters AS (SELECT DISTINCT quarter_start, quarter_end FROM frozen),
 		rate_dates AS (SELECT DISTINCT snapshot_date AS rate_date FROM frozen),
 		${calibratedRatesSql},
-		${wonDealsSql},
+		${wonDealsCte},
 		open_frozen AS (
 			SELECT
 				f.quarter_start,
@@ -439,7 +450,11 @@ function pooled<R extends { won: number }>(rows: R[], forecast: (row: R) => numb
 	return won > 0 ? { accuracy: 1 - error / won, bias: promised / won } : { accuracy: null, bias: null };
 }
 
-/** Pooled accuracy, bias, tendency and rank per forecaster (see `ForecasterReliability`). */
+/**
+ * Pooled accuracy, bias and tendency per forecaster, each beside their own history and their team's
+ * median (see `ForecasterReliability`), listed by team and name: reliability is a conversation about
+ * how probabilities and close dates are set, never a league table.
+ */
 function reliability(
 	rows: GridRow[],
 	key: (row: GridRow) => string,
@@ -453,8 +468,10 @@ function reliability(
 		const all = pooled(group, (row) => row.forecast);
 		const calibrated = pooled(group, (row) => row.calibrated_forecast);
 		const at = (weeks: number) => pooled(group.filter((row) => row.weeks_before === weeks), (row) => row.forecast).accuracy;
+		const latestQuarter = [...quarters].sort().at(-1);
+		const judged = quartersWon.size >= minimumQuartersToJudge;
 		const tendency: ForecasterReliability['tendency'] =
-			quartersWon.size < minimumQuartersToRank || all.bias === null
+			quartersWon.size < minimumQuartersToJudge || all.bias === null
 				? 'too_early'
 				: all.bias > 1 + biasTolerance
 					? 'optimistic'
@@ -473,14 +490,15 @@ function reliability(
 			calibrated_accuracy: calibrated.accuracy,
 			calibrated_bias: calibrated.bias,
 			tendency,
-			rank: null as number | null
+			latest_quarter_accuracy: judged ? pooled(group.filter((row) => row.quarter === latestQuarter), (row) => row.forecast).accuracy : null,
+			earlier_accuracy: judged ? pooled(group.filter((row) => row.quarter !== latestQuarter), (row) => row.forecast).accuracy : null,
+			team_median_accuracy: null as number | null
 		};
 	});
-	const ranked = summaries
-		.filter((s) => s.tendency !== 'too_early' && s.accuracy !== null)
-		.sort((a, b) => b.accuracy! - a.accuracy! || a.name.localeCompare(b.name));
-	ranked.forEach((s, index) => (s.rank = index + 1));
-	return summaries.sort(
-		(a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.name.localeCompare(b.name)
-	);
+	for (const summary of summaries) {
+		if (summary.email === null) continue;
+		const judgedMates = summaries.filter((s) => s.email !== null && s.team === summary.team && s.tendency !== 'too_early' && s.accuracy !== null);
+		summary.team_median_accuracy = judgedMates.length >= 2 ? median(judgedMates.map((s) => s.accuracy!)) : null;
+	}
+	return summaries.sort((a, b) => (a.team ?? '\uffff').localeCompare(b.team ?? '\uffff') || a.name.localeCompare(b.name));
 }

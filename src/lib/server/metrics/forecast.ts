@@ -35,11 +35,11 @@ export type ForecastHorizon = (typeof forecastHorizons)[number];
 export const openForecastCategories = ['pipeline', 'best_case', 'commit'] as const;
 
 /**
- * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal shown Closed Won by
- * `$as_of`, dated and sized by the first snapshot showing it won (see `forecast-facts.ts`). Run
- * `forecastFacts` before a query that uses it.
+ * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal won by `$as_of`, by the
+ * one definition of a deal's outcome (`wonDealsSql` in deal-history.ts, kept in the forecast's facts).
+ * Run `forecastFacts` before a query that uses it.
  */
-export const wonDealsSql = /* sql */ `
+export const wonDealsCte = /* sql */ `
 	won_deals AS (
 		SELECT deal_id, won_on, close_date, amount, owner_id
 		FROM forecast_cache.won_deals
@@ -141,7 +141,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 			FROM open_at_as_of
 			GROUP BY month_start
 		),
-		${wonDealsSql},
+		${wonDealsCte},
 		won_by_month AS (
 			SELECT date_trunc('month', w.close_date)::DATE AS month_start, sum(w.amount) AS closed
 			FROM won_deals w

@@ -18,7 +18,11 @@ export interface RetentionRow {
 	expansion: number;
 	contraction: number;
 	churn: number;
-	/** (starting + expansion - contraction - churn) / starting; null without a starting amount. */
+	/** Renewals still open in the latest snapshot although their close date in the period has passed. */
+	renewals_at_risk: number;
+	/** What those renewals are up for: in `starting`, and counted apart from churn until decided. */
+	at_risk: number;
+	/** (starting + expansion - contraction - churn - at risk) / starting; null without a starting amount. */
 	nrr: number | null;
 }
 
@@ -42,6 +46,12 @@ export interface NetRevenueRetention {
  * accounts are expansion too. Deals whose type had to be derived say only "existing customer", not
  * whether they renew or expand, so they are left out. Cohorts are by the year the account became a
  * customer (`customer_since`, else its first win).
+ *
+ * Late renewals are the risky ones: a renewal still open in the latest snapshot whose close date in
+ * the period has already passed is up for renewal in the period as much as a decided one. It joins
+ * the cohort's starting amount and counts as at risk, apart from churn, and NRR counts it as not
+ * (yet) retained: leaving it out would make NRR read high exactly when renewals slip. Once decided, it
+ * moves to renewed or churned.
  */
 export async function netRevenueRetention(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<NetRevenueRetention> {
 	const decider = scopeCondition(scope, 'rh.owner_id');
@@ -52,11 +62,22 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 			/* sql */ `
 			WITH first_won AS (SELECT * FROM ${facts.first_won}),
 			renewal_history AS (SELECT * FROM ${facts.renewal_history}),
+			latest AS (SELECT max(snapshot_date) AS as_of FROM snapshots),
 			renewals_decided AS (
 				SELECT rh.*, d.account_id
 				FROM renewal_history rh
 				JOIN deals d ON d.id = rh.deal_id
 				WHERE rh.decided_date BETWEEN $from::DATE AND $to::DATE AND d.account_id IS NOT NULL AND ${decider.sql}
+				UNION ALL
+				-- Still open in the latest snapshot, close date in the period and already passed: at risk.
+				SELECT rh.* REPLACE ('at_risk' AS outcome), d.account_id
+				FROM renewal_history rh
+				JOIN deals d ON d.id = rh.deal_id
+				WHERE rh.outcome IS NULL
+					AND rh.last_seen = (SELECT as_of FROM latest)
+					AND rh.last_close_date BETWEEN $from::DATE AND $to::DATE
+					AND rh.last_close_date < (SELECT as_of FROM latest)
+					AND d.account_id IS NOT NULL AND ${currentOwner.sql}
 			),
 			renewal_by_account AS (
 				SELECT
@@ -65,7 +86,9 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 					sum(amount_up_for_renewal) AS starting,
 					coalesce(sum(amount_up_for_renewal) FILTER (WHERE outcome = 'lost'), 0) AS churn,
 					coalesce(sum(greatest(amount_up_for_renewal - decided_amount, 0)) FILTER (WHERE outcome = 'won'), 0) AS contraction,
-					coalesce(sum(greatest(decided_amount - amount_up_for_renewal, 0)) FILTER (WHERE outcome = 'won'), 0) AS renewal_uplift
+					coalesce(sum(greatest(decided_amount - amount_up_for_renewal, 0)) FILTER (WHERE outcome = 'won'), 0) AS renewal_uplift,
+					count(*) FILTER (WHERE outcome = 'at_risk') AS renewals_at_risk,
+					coalesce(sum(amount_up_for_renewal) FILTER (WHERE outcome = 'at_risk'), 0) AS at_risk
 				FROM renewals_decided
 				GROUP BY account_id
 			),
@@ -109,7 +132,9 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 					coalesce(sum(expansion), 0)::DOUBLE AS expansion,
 					coalesce(sum(contraction), 0)::DOUBLE AS contraction,
 					coalesce(sum(churn), 0)::DOUBLE AS churn,
-					((sum(starting) + sum(expansion) - sum(contraction) - sum(churn)) / nullif(sum(starting), 0))::DOUBLE AS nrr
+					coalesce(sum(renewals_at_risk), 0)::INTEGER AS renewals_at_risk,
+					coalesce(sum(at_risk), 0)::DOUBLE AS at_risk,
+					((sum(starting) + sum(expansion) - sum(contraction) - sum(churn) - sum(at_risk)) / nullif(sum(starting), 0))::DOUBLE AS nrr
 				FROM account_cohorts
 				GROUP BY ROLLUP (cohort)
 			) c ON true

@@ -152,7 +152,10 @@ const revenueFacts = {
 				any_value(o.outcome) AS outcome,
 				any_value(o.close_date) AS decided_date,
 				any_value(o.amount) AS decided_amount,
-				any_value(o.owner_id) AS owner_id
+				any_value(o.owner_id) AS owner_id,
+				-- Where an undecided renewal stands in the latest snapshot that shows it (retention's at risk).
+				max(s.snapshot_date) AS last_seen,
+				arg_max(s.close_date, s.snapshot_date) AS last_close_date
 			FROM snapshots s
 			LEFT JOIN outcomes o ON o.deal_id = s.deal_id
 			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
@@ -455,9 +458,8 @@ export interface RepRevenueMixRow extends SplitColumns {
 }
 
 /**
- * Per rep in the scope: the same split, ordered by new-business-weighted revenue. Every active rep
- * in the scope has a row, with zeros if need be: the weight changes the order strengths are read in,
- * it never hides anyone.
+ * Per rep in the scope: the same split, by team and name. Every active rep in the scope has a row,
+ * with zeros if need be: the weight changes the figures, it never hides anyone nor puts anyone first.
  */
 export async function revenueMixByRep(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RepRevenueMixRow[]> {
 	const people = scopeCondition(scope, 'r.id');
@@ -498,7 +500,8 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 			LEFT JOIN teams t ON t.id = r.team_id
 			LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
 			LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
-			ORDER BY weighted_score DESC, name, p.rep_id`,
+			-- By team and name, never by figure: the product promises no leaderboard (sorting is the reader's choice).
+			ORDER BY t.name NULLS LAST, name, p.rep_id`,
 			{ ...period(query), weight: query.newBusinessWeight, ...scoped, ...people.params }
 		)
 	);
@@ -697,7 +700,8 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 			FROM won_by_opener w
 			FULL JOIN open_by_opener o USING (rep_id)
 			LEFT JOIN reps r ON r.id = rep_id
-			ORDER BY won + pipeline_weighted DESC, name`,
+			-- By name, never by figure: no leaderboard of openers.
+			ORDER BY name, rep_id`,
 			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params, ...(keepsTeammatesApart(scope) ? { viewer: scope.ownRepId, ...ownTeams.params } : {}) }
 		)
 	);

@@ -392,24 +392,93 @@ export async function stageCohortDeals(
 }
 
 /**
- * Typical days in each stage per team, over stays that began and ended inside the window, and the
- * same over every team the scope may see as a fallback for teams with too few stays to judge.
+ * A deal has stalled when it has sat in its stage longer than this share of the stays there: the
+ * 80th percentile, so that about one healthy deal in five is asked about, not one in two as a median
+ * would.
+ */
+export const STALLED_PERCENTILE = 0.8;
+
+/**
+ * Stays in a stage are read over at least a year, or the stalled list would judge 6 to 18 month
+ * cycles by the quick deals that fit into half a year.
+ */
+export const STALLED_WINDOW_WEEKS = 52;
+
+/** The stalled list's window: the asked one, at least STALLED_WINDOW_WEEKS. */
+export function stalledWindowWeeks(windowWeeks: number | undefined): number {
+	return Math.max(windowWeeks ?? defaultWindowWeeks, STALLED_WINDOW_WEEKS);
+}
+
+/**
+ * The stalled threshold in each stage per team, and over every team the scope may see as a fallback
+ * for teams with too few finished stays to judge by: the STALLED_PERCENTILE of the stays in the
+ * stage. Finished stays (deals that moved on) count with their length; deals still in the stage
+ * count with their age so far, a lower bound of their stay (censored). Leaving them out would judge
+ * a stage where deals sit long by the quick ones alone; the lower bound can only understate, so the
+ * threshold errs towards asking about a deal, never towards hiding one. A threshold needs at least
+ * `minimumSample` finished stays.
  */
 function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string }) {
 	return /* sql */ `
 	stays AS (
-		SELECT e.step, e.team_id, e.moved_on - e.entered AS days
+		SELECT e.step, e.team_id, e.moved_on - e.entered AS days, false AS censored
 		FROM ${tables.entries} e
 		WHERE e.moved_on > e.entered AND ${teams.sql}
+		UNION ALL
+		SELECT e.rank AS step, e.team_id, $at::DATE - e.since AS days, true AS censored
+		FROM ${tables.open_deals} e
+		WHERE e.since IS NOT NULL AND ${teams.sql}
 	),
 	typical_team AS (
-		SELECT step, team_id, median(days)::DOUBLE AS days
-		FROM stays GROUP BY step, team_id HAVING count(*) >= ${minimumSample}
+		SELECT step, team_id, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
+			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
+			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
+		FROM stays GROUP BY step, team_id HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
 	),
 	typical_all AS (
-		SELECT step, median(days)::DOUBLE AS days
-		FROM stays GROUP BY step HAVING count(*) >= ${minimumSample}
+		SELECT step, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
+			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
+			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
+		FROM stays GROUP BY step HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
 	)`;
+}
+
+export interface StalledThreshold {
+	stage: string;
+	position: number;
+	/** null for the threshold over every team in view, which teams with too few stays of their own use. */
+	team: string | null;
+	days: number;
+	/** Stays that ended by moving on, and deals still in the stage (counted at their age so far). */
+	finished: number;
+	still_in_stage: number;
+}
+
+/**
+ * Question: from how many days in a stage is a deal called stalled? Per stage, over the teams in
+ * view and for each team with enough stays of its own, as the stalled list judges (`stalledDeals`).
+ */
+export async function stalledThresholds(db: Queryable, scope: Scope, options: WindowOptions): Promise<StalledThreshold[]> {
+	const teams = teamScopeCondition(scope, 'e.team_id');
+	return withStageWindow(db, { ...options, windowWeeks: stalledWindowWeeks(options.windowWeeks) }, (tables) =>
+		db.all<StalledThreshold>(
+			/* sql */ `
+			WITH
+			${typicalStageDaysCtes(tables, teams)},
+			ladder AS (${ladderSql}),
+			steps AS (
+				SELECT rank, arg_min(name, position) AS stage, min(position) AS position
+				FROM ladder WHERE outcome = 'open' GROUP BY rank
+			)
+			SELECT st.stage, st.position::INTEGER AS position, NULL AS team, a.days, a.finished, a.still_in_stage
+			FROM typical_all a JOIN steps st ON st.rank = a.step
+			UNION ALL
+			SELECT st.stage, st.position::INTEGER, t.name, tt.days, tt.finished, tt.still_in_stage
+			FROM typical_team tt JOIN steps st ON st.rank = tt.step JOIN teams t ON t.id = tt.team_id
+			ORDER BY position, team NULLS FIRST`,
+			{ at: options.at, ...teams.params }
+		)
+	);
 }
 
 /** `current`: the open deals at `at` the lists judge, those of the scope due in P, of the deal type. */
@@ -439,8 +508,8 @@ export interface StalledDeal {
 }
 
 /**
- * Stalled: open deals at `at` (due in P) with no stage change for longer than their team's typical
- * time in that stage. Furthest past typical first.
+ * Stalled: open deals at `at` (due in P) with no stage change for longer than their team's stalled
+ * threshold in that stage (`typicalStageDaysCtes`, over at least a year). Furthest past it first.
  */
 export async function stalledDeals(
 	db: Queryable,
@@ -449,7 +518,7 @@ export async function stalledDeals(
 ): Promise<DealList<StalledDeal>> {
 	const reps = scopeCondition(scope, 'o.owner_id');
 	const teams = teamScopeCondition(scope, 'e.team_id');
-	const rows = await withStageWindow(db, options, (tables) =>
+	const rows = await withStageWindow(db, { ...options, windowWeeks: stalledWindowWeeks(options.windowWeeks) }, (tables) =>
 		db.all<StalledDeal & { total: number }>(
 			/* sql */ `
 			WITH

@@ -9,14 +9,17 @@ import type { SalesRole } from '../../domain/roles.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../domain/periods.ts';
 import {
 	MIN_SAMPLE_TO_LABEL,
-	fitBetaPrior,
-	fitGammaPrior,
-	indexToMedian,
-	median,
+	betaSpread,
+	fitHierarchicalBeta,
+	fitHierarchicalGamma,
+	gammaSpread,
 	percentileRank,
 	shrinkEventRate,
 	shrinkProportion,
+	spreadIndex,
+	type BetaPrior,
 	type Count,
+	type GammaPrior,
 	type Proportion,
 	type RateEstimate
 } from '../../domain/shrinkage.ts';
@@ -571,6 +574,7 @@ export async function repPeriodCounts(
 // Measures: what each dimension is made of
 
 export const measureKeys = [
+	'pipeline_built_per_week',
 	'opened_per_week',
 	'meetings_booked_per_week',
 	'qualification_rate',
@@ -593,6 +597,10 @@ interface MeasureDefinition {
 	roles: readonly SalesRole[];
 	/** The dimension's headline, the one the dot plot and the API's `dimensions` show. */
 	primary: boolean;
+	/** A share of trials (compared in log-odds) or events per week (compared in logs). */
+	model: Observation['model'];
+	/** Counted from the activities import: without one, the measure says so instead of showing 0. */
+	needsActivities?: boolean;
 	observe(c: RepPeriodCounts): Observation;
 }
 
@@ -607,23 +615,39 @@ const volume = (events: number, exposure: number): Observation => ({ model: 'vol
  */
 export const measures: readonly MeasureDefinition[] = [
 	{
+		// Opening is building new pipeline: what a rep opens (an SDR or BDR: sources) and that turns into
+		// real pipeline, reaching Qualified or beyond. Volume and quality in one rate, so that neither
+		// opening many leads that go nowhere nor qualifying a rare one reads as strong on its own; the
+		// two measures below keep each half visible with its own sample.
+		key: 'pipeline_built_per_week',
+		dimension: 'opening',
+		roles: ['SDR', 'BDR', 'AE'],
+		model: 'volume',
+		primary: true,
+		observe: (c) => volume(c.opened_qualified, weeks(c))
+	},
+	{
 		key: 'opened_per_week',
 		dimension: 'opening',
 		roles: ['SDR', 'BDR', 'AE'],
-		primary: true,
+		model: 'volume',
+		primary: false,
 		observe: (c) => volume(c.opened, weeks(c))
 	},
 	{
 		key: 'meetings_booked_per_week',
+		needsActivities: true,
 		dimension: 'opening',
 		roles: ['SDR', 'BDR'],
+		model: 'volume',
 		primary: false,
 		observe: (c) => volume(c.meetings_booked, weeks(c))
 	},
 	{
 		key: 'qualification_rate',
 		dimension: 'opening',
-		roles: ['SDR', 'BDR'],
+		roles: ['SDR', 'BDR', 'AE'],
+		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(c.opened_qualified, c.opened)
 	},
@@ -631,13 +655,16 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'opportunity_rate',
 		dimension: 'opening',
 		roles: ['SDR', 'BDR'],
+		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(c.opened_opportunity, c.opened_qualified)
 	},
 	{
 		key: 'response_rate',
+		needsActivities: true,
 		dimension: 'opening',
 		roles: ['BDR'],
+		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(Math.min(c.meetings_booked, c.calls + c.emails), c.calls + c.emails)
 	},
@@ -645,6 +672,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'mid_funnel_conversion',
 		dimension: 'advancing',
 		roles: ['AE'],
+		model: 'proportion',
 		primary: true,
 		observe: (c) => proportion(c.mid_converted, c.mid_entered)
 	},
@@ -652,6 +680,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'late_stage_conversion',
 		dimension: 'closing',
 		roles: ['AE'],
+		model: 'proportion',
 		primary: true,
 		// Every won deal passed Proposal, so the late stage's trials are the wins plus the deals lost after reaching it.
 		observe: (c) => proportion(c.won_count, c.won_count + c.late_lost_count)
@@ -660,6 +689,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'win_rate',
 		dimension: 'closing',
 		roles: ['AE'],
+		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(c.won_count, c.won_count + c.lost_count)
 	},
@@ -667,6 +697,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'expansion_rate',
 		dimension: 'expanding',
 		roles: ['AM', 'KAM'],
+		model: 'volume',
 		primary: true,
 		// Per account-year in care: an account manager with a bigger book has more to expand.
 		observe: (c) => volume(c.expansion_won_count, (c.accounts_in_care * c.active_days) / 365)
@@ -675,6 +706,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'retention_rate',
 		dimension: 'expanding',
 		roles: ['AM', 'KAM'],
+		model: 'proportion',
 		primary: false,
 		observe: (c) => proportion(c.renewals_won, c.renewals_won + c.renewals_lost)
 	},
@@ -682,6 +714,7 @@ export const measures: readonly MeasureDefinition[] = [
 		key: 'commit_hit_rate',
 		dimension: 'forecasting',
 		roles: ['AE', 'AM', 'KAM'],
+		model: 'proportion',
 		primary: true,
 		observe: (c) => proportion(c.commit_won, c.committed)
 	}
@@ -706,9 +739,13 @@ export interface MeasureScore {
 	high: number | null;
 	/** The rep's own sample: trials, or events for a volume. */
 	n: number;
-	/** Median of the peers' shrunk values; null when there is no one to compare with (or a rep may not see it). */
+	/**
+	 * The team's rate of the role, itself pulled toward the company's: what the index compares with.
+	 * (The name is the API's since before the hierarchy.) Null when there is no one to compare with,
+	 * or a rep may not see it.
+	 */
 	team_median: number | null;
-	/** 100 at the team median; 120 = 20% above it. */
+	/** 100 at the team's rate; 20 points per typical spread between reps of the role (`spreadIndex`). */
 	index: number | null;
 	index_low: number | null;
 	index_high: number | null;
@@ -718,6 +755,8 @@ export interface MeasureScore {
 	peers: number;
 	/** Enough outcomes to be named a top strength or growth area. */
 	labelled: boolean;
+	/** Why the measure has no value for anyone: nothing imported that it is counted from. */
+	missing: 'no_activities' | null;
 }
 
 export interface DimensionScore extends MeasureScore {
@@ -745,25 +784,41 @@ export interface RepProfile {
 	kpis: RepKpis;
 }
 
-function estimate(observation: Observation, prior: ReturnType<typeof fitPrior>): RateEstimate | null {
+/** The rep's estimate under their team's prior, when both are of the measure's model. */
+function estimate(observation: Observation, prior: BetaPrior | GammaPrior | null): RateEstimate | null {
 	if (prior === null) return null;
-	if (observation.model === 'proportion' && prior.model === 'proportion') return shrinkProportion(observation.observed, prior.prior);
-	if (observation.model === 'volume' && prior.model === 'volume') return shrinkEventRate(observation.observed, prior.prior);
+	if (observation.model === 'proportion' && 'alpha' in prior) return shrinkProportion(observation.observed, prior);
+	if (observation.model === 'volume' && 'shape' in prior) return shrinkEventRate(observation.observed, prior);
 	return null;
+}
+
+/** The rate a prior centres on; a team that never won keeps the half pseudo-win that lets it. */
+function priorMean(prior: BetaPrior | GammaPrior): number {
+	return 'alpha' in prior ? prior.alpha / (prior.alpha + prior.beta) : prior.mean;
 }
 
 function hasSample(observation: Observation): boolean {
 	return observation.model === 'proportion' ? observation.observed.trials > 0 : observation.observed.exposure > 0;
 }
 
-function fitPrior(observations: Observation[]) {
-	if (observations.length === 0) return null;
-	if (observations[0].model === 'proportion') {
-		const prior = fitBetaPrior(observations.map((o) => o.observed as Proportion));
-		return prior ? { model: 'proportion' as const, prior } : null;
+/**
+ * The priors of one measure for every team of a role (rep -> team -> company), each with the spread
+ * between reps its index is counted in; null per team without any sample.
+ */
+function fitTeamPriors(model: Observation['model'], teams: Observation[][]): ({ prior: BetaPrior | GammaPrior; spread: number } | null)[] {
+	const sampled = teams.map((observations) => observations.filter(hasSample));
+	if (model === 'proportion') {
+		const fitted = fitHierarchicalBeta(sampled.map((observations) => observations.map((o) => o.observed as Proportion)));
+		return teams.map((_, i) => {
+			const prior = fitted?.teams[i] ?? null;
+			return prior ? { prior, spread: betaSpread(prior) } : null;
+		});
 	}
-	const prior = fitGammaPrior(observations.map((o) => o.observed as Count));
-	return prior ? { model: 'volume' as const, prior } : null;
+	const fitted = fitHierarchicalGamma(sampled.map((observations) => observations.map((o) => o.observed as Count)));
+	return teams.map((_, i) => {
+		const prior = fitted?.teams[i] ?? null;
+		return prior ? { prior, spread: gammaSpread(prior) } : null;
+	});
 }
 
 /** The first measure with the highest index, and the first other one with the lowest, among those with enough outcomes. */
@@ -777,62 +832,79 @@ export function strengthAndGrowthArea(scores: readonly MeasureScore[]): { topStr
 }
 
 /**
- * Shrinks and compares every measure within its peer group (same period, team and role), then keeps
- * the profiles of the reps the scope may list. For a rep's own scope the medians are those of their
- * team, shown only when enough other colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles,
- * which place a rep among named colleagues, are left out.
+ * Shrinks and compares every measure rep -> team -> company: the rows are the whole company's, so
+ * that each role's prior strength is estimated over all its teams, and each rep is compared with
+ * their own team's rate of the role (the index, see `spreadIndex`). Then keeps the profiles of the
+ * reps the scope may list. For a rep's own scope the team's rate is shown only when enough other
+ * colleagues share the role (MIN_PEERS_TO_SHARE_MEDIAN); percentiles, which place a rep among
+ * named colleagues, are left out. Other teams' rows never leave this function except as the
+ * company's rate they shrink toward.
  */
 export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): RepProfile[] {
-	const groups = new Map<string, RepPeriodCounts[]>();
+	const roles = new Map<string, Map<string, RepPeriodCounts[]>>();
 	for (const row of rows) {
-		const key = `${row.period}|${row.team_id ?? ''}|${row.role}`;
-		const group = groups.get(key);
-		if (group) group.push(row);
-		else groups.set(key, [row]);
+		const roleKey = `${row.period}|${row.role}`;
+		const teams = roles.get(roleKey) ?? new Map<string, RepPeriodCounts[]>();
+		roles.set(roleKey, teams);
+		const teamKey = String(row.team_id ?? '');
+		const team = teams.get(teamKey);
+		if (team) team.push(row);
+		else teams.set(teamKey, [row]);
 	}
 	const visible = (id: number) => (scope.repIds === null ? true : scope.repIds.includes(id));
 	const ownView = scope.role === 'rep';
+	const activitiesImported = hasActivitiesImported(rows);
 
 	const profiles: RepProfile[] = [];
-	for (const group of groups.values()) {
+	for (const teamsOfRole of roles.values()) {
+		const groups = [...teamsOfRole.values()];
+		const role = groups[0][0].role;
 		const scored = new Map<number, MeasureScore[]>();
-		for (const definition of measuresForRole(group[0].role)) {
-			const observations = group.map((row) => definition.observe(row));
-			const withSample = observations.filter(hasSample);
-			const prior = fitPrior(withSample);
-			const estimates = observations.map((o) => estimate(o, prior));
-			const peerValues = estimates.filter((e, i): e is RateEstimate => e !== null && hasSample(observations[i])).map((e) => e.estimate);
-			const peers = peerValues.length;
-			const otherPeers = group.filter((row, i) => row.rep_id !== scope.ownRepId && estimates[i] !== null && hasSample(observations[i])).length;
-			const comparable = peers >= 2 && (!ownView || withheldTeamFigure(scope, { otherReps: otherPeers }) === null);
-			const teamMedian = comparable ? median(peerValues) : null;
-			group.forEach((row, i) => {
-				const e = estimates[i];
-				const sampled = hasSample(observations[i]);
-				const n = observations[i].model === 'proportion' ? (observations[i].observed as Proportion).trials : (observations[i].observed as Count).events;
-				const index = sampled && e ? indexToMedian(e.estimate, teamMedian) : null;
-				const score: MeasureScore = {
-					key: definition.key,
-					dimension: definition.dimension,
-					value: sampled && e ? e.estimate : null,
-					raw: e?.raw ?? null,
-					low: sampled && e ? e.low : null,
-					high: sampled && e ? e.high : null,
-					n,
-					team_median: teamMedian,
-					index,
-					index_low: index !== null && e ? indexToMedian(e.low, teamMedian) : null,
-					index_high: index !== null && e ? indexToMedian(e.high, teamMedian) : null,
-					percentile: !ownView && index !== null && e ? percentileRank(e.estimate, peerValues) : null,
-					peers,
-					labelled: index !== null && n >= MIN_SAMPLE_TO_LABEL
-				};
-				const list = scored.get(row.rep_id);
-				if (list) list.push(score);
-				else scored.set(row.rep_id, [score]);
+		for (const definition of measuresForRole(role)) {
+			const missing: MeasureScore['missing'] = definition.needsActivities && !activitiesImported ? 'no_activities' : null;
+			const observations = groups.map((group) => group.map((row) => definition.observe(row)));
+			const priors = missing ? groups.map(() => null) : fitTeamPriors(definition.model, observations);
+			groups.forEach((group, g) => {
+				if (!group.some((row) => visible(row.rep_id))) return;
+				const team = priors[g];
+				const estimates = observations[g].map((o) => estimate(o, team?.prior ?? null));
+				const sampled = observations[g].map(hasSample);
+				const peerValues = estimates.filter((e, i): e is RateEstimate => e !== null && sampled[i]).map((e) => e.estimate);
+				const peers = peerValues.length;
+				const otherPeers = group.filter((row, i) => row.rep_id !== scope.ownRepId && estimates[i] !== null && sampled[i]).length;
+				const comparable = team !== null && peers >= 2 && (!ownView || withheldTeamFigure(scope, { otherReps: otherPeers }) === null);
+				const teamRate = comparable ? priorMean(team.prior) : null;
+				const scale = definition.model === 'proportion' ? 'log-odds' : 'log';
+				const indexOf = (value: number | null) => spreadIndex(value, teamRate, team?.spread ?? null, scale);
+				group.forEach((row, i) => {
+					const e = sampled[i] ? estimates[i] : null;
+					const observed = observations[g][i];
+					const n = observed.model === 'proportion' ? observed.observed.trials : observed.observed.events;
+					const index = e ? indexOf(e.estimate) : null;
+					const score: MeasureScore = {
+						key: definition.key,
+						dimension: definition.dimension,
+						value: e ? e.estimate : null,
+						raw: estimates[i]?.raw ?? null,
+						low: e ? e.low : null,
+						high: e ? e.high : null,
+						n,
+						team_median: teamRate,
+						index,
+						index_low: index !== null && e ? indexOf(e.low) : null,
+						index_high: index !== null && e ? indexOf(e.high) : null,
+						percentile: !ownView && index !== null && e ? percentileRank(e.estimate, peerValues) : null,
+						peers,
+						labelled: index !== null && n >= MIN_SAMPLE_TO_LABEL,
+						missing
+					};
+					const list = scored.get(row.rep_id);
+					if (list) list.push(score);
+					else scored.set(row.rep_id, [score]);
+				});
 			});
 		}
-		for (const row of group) {
+		for (const row of groups.flat()) {
 			if (!visible(row.rep_id)) continue;
 			const scores = scored.get(row.rep_id) ?? [];
 			const primaries = measures.filter((m) => m.primary && m.roles.includes(row.role));
@@ -849,6 +921,14 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 		}
 	}
 	return profiles;
+}
+
+/** KPIs counted from the activities import; without one they say so instead of showing 0. */
+export const activityKpis = ['calls', 'emails', 'meetings_booked', 'meetings_held', 'demos', 'proposals_sent', 'response_rate'] as const satisfies readonly (keyof RepKpis)[];
+
+/** Whether anyone in the company has an activity logged in these rows' periods. */
+function hasActivitiesImported(rows: readonly RepPeriodCounts[]): boolean {
+	return rows.some((r) => r.calls + r.emails + r.meetings_booked + r.meetings_held + r.demos + r.proposals_sent > 0);
 }
 
 /** Whether a rep has anything to show in a period: at work, or with deals or activity in it. */
@@ -1037,10 +1117,19 @@ export function recentQuarters(latest: IsoDate, count: number): StrengthPeriod[]
 	});
 }
 
+/**
+ * The profiles are always built from the whole company's facts: each role's prior strength and the
+ * company's rate are aggregate parameters learned over every team (as the calibration's are), and
+ * one shared, remembered pass serves every viewer. `buildProfiles` decides what a viewer gets.
+ */
+const companyWide: Scope = { role: 'executive', repIds: null, teamIds: null, ownRepId: null };
+
 export interface TeamStrengths {
 	from: IsoDate;
 	to: IsoDate;
 	profiles: RepProfile[];
+	/** False when no activities were imported for the period: activity KPIs then say so. */
+	activitiesImported: boolean;
 }
 
 /**
@@ -1048,9 +1137,9 @@ export interface TeamStrengths {
  * the scope may list (a rep: only their own), compared with the same role on their team.
  */
 export async function teamStrengths(db: Queryable, scope: Scope, period: { from: IsoDate; to: IsoDate }): Promise<TeamStrengths> {
-	const rows = await repPeriodCounts(db, scope, [{ key: 'current', ...period }]);
+	const rows = await repPeriodCounts(db, companyWide, [{ key: 'current', ...period }]);
 	const shown = new Set(rows.filter(hasActivity).map((r) => r.rep_id));
-	return { ...period, profiles: buildProfiles(rows, scope).filter((p) => shown.has(p.rep.rep_id)) };
+	return { ...period, profiles: buildProfiles(rows, scope).filter((p) => shown.has(p.rep.rep_id)), activitiesImported: hasActivitiesImported(rows) };
 }
 
 /**
@@ -1060,7 +1149,7 @@ export async function teamStrengths(db: Queryable, scope: Scope, period: { from:
  * comparison.
  */
 export async function strengthProfiles(db: Queryable, scope: Scope, periods: readonly StrengthPeriod[]): Promise<RepProfile[]> {
-	const rows = await repPeriodCounts(db, scope, periods);
+	const rows = await repPeriodCounts(db, companyWide, periods);
 	return buildProfiles(rows, scope).sort((a, b) => a.from.localeCompare(b.from) || a.rep.name.localeCompare(b.rep.name));
 }
 

@@ -18,7 +18,7 @@ import {
 } from '$lib/server/metrics/movement';
 import { parseMovementQuery } from '$lib/server/metrics/movement-query';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
-import { agingDeals, stageCohortDeals, stageConversion, stalledDeals } from '$lib/server/metrics/stage-velocity';
+import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThresholds, stalledWindowWeeks } from '$lib/server/metrics/stage-velocity';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '$lib/server/metrics/team-privacy';
 import type { PageServerLoad } from './$types';
 
@@ -75,7 +75,7 @@ export const load: PageServerLoad = async (event) => {
 	// Separate reads run on separate connections, so the questions are answered side by side; each is
 	// remembered on its own, so opening a bar or a cell works out only its list.
 	const ask = scopedAnswers(db, scope);
-	const [movement, partDeals, createdAndClosed, closedOutsidePeriod, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort] =
+	const [movement, partDeals, createdAndClosed, closedOutsidePeriod, transitions, forward, cellDeals, backwardDeals, stalled, slipped, aging, conversion, cohort, thresholds] =
 		await Promise.all([
 			ask('movement', pipelineMovement, options),
 			part ? ask('movement deals', movementDeals, { ...options, part, limit: listLimit }) : null,
@@ -89,7 +89,9 @@ export const load: PageServerLoad = async (event) => {
 			ask('slipped', slippedDeals, { ...options, limit: listLimit }),
 			ask('aging', agingDeals, { ...window, period, limit: listLimit }),
 			ask('stage conversion', stageConversion, window),
-			cohortStage ? ask('stage cohort', stageCohortDeals, { ...window, stageId: cohortStage, limit: listLimit }) : null
+			cohortStage ? ask('stage cohort', stageCohortDeals, { ...window, stageId: cohortStage, limit: listLimit }) : null,
+			// A team's threshold is a figure over its colleagues' deals: leaders see it, a rep does not.
+			scope.role === 'rep' ? [] : ask('stalled thresholds', stalledThresholds, window)
 		]);
 
 	return {
@@ -111,6 +113,8 @@ export const load: PageServerLoad = async (event) => {
 		cellDeals,
 		backwardDeals,
 		stalled,
+		stalledWindowWeeks: stalledWindowWeeks(defaultWindowWeeks),
+		stalledThresholds: thresholds,
 		slipped,
 		aging,
 		conversion,

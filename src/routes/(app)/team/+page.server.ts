@@ -6,6 +6,7 @@ import { MIN_SAMPLE_TO_LABEL } from '$lib/domain/shrinkage';
 import { salesRoles } from '$lib/domain/roles';
 import {
 	MIN_PEERS_TO_SHARE_MEDIAN,
+	activityKpis,
 	kpisByRole,
 	latestSnapshot,
 	scopeTeams,
@@ -39,6 +40,7 @@ export const load: PageServerLoad = async (event) => {
 		.map((role) => ({
 			role,
 			keys: kpisByRole[role],
+			missing: strengths.activitiesImported ? [] : kpisByRole[role].filter((k) => (activityKpis as readonly string[]).includes(k)),
 			rows: strengths.profiles
 				.filter((p) => p.rep.role === role)
 				.map((p) => ({ name: p.rep.name, email: p.rep.email, team: p.rep.team, ...p.kpis }))

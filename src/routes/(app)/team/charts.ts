@@ -5,16 +5,16 @@ import type { Dimension, RepProfile } from '$lib/server/metrics/strengths';
 import { dimensionLabel, quarterLabel } from './labels';
 
 /**
- * The two charts of the strengths pages, as Plot specs built from tidy rows. Indexes are ratios to
- * the team median, so the axis is logarithmic: half the median and twice the median sit equally far
- * from 100, and nobody's bar looks twice as bad as it is.
+ * The two charts of the strengths pages, as Plot specs built from tidy rows. Indexes count typical
+ * spreads between reps above or below the team's rate (20 points each, `spreadIndex`), already on
+ * a log-odds or log scale, so the axis is linear: 80 and 120 sit equally far from 100.
  */
 
 const accent = '#1f5fbf';
 const median = '#525f70';
 /** Beyond these the dot sits at the edge: the interval still tells the story. */
-const indexDomain: [number, number] = [40, 250];
-const indexTicks = [50, 75, 100, 150, 200];
+const indexDomain: [number, number] = [40, 160];
+const indexTicks = [60, 80, 100, 120, 140];
 
 interface IndexRow {
 	rep: string;
@@ -27,7 +27,7 @@ interface IndexRow {
 
 const dimensionOrder: Dimension[] = ['opening', 'advancing', 'closing', 'expanding', 'forecasting'];
 
-/** Small multiples, one per dimension: each rep's index with its 80% interval, 100 = team median. */
+/** Small multiples, one per dimension: each rep's index with its 80% interval, 100 = the team's rate. */
 export function strengthsDotPlot(profiles: readonly RepProfile[]): Plot.PlotOptions {
 	const rows: IndexRow[] = profiles.flatMap((p) =>
 		p.dimensions
@@ -49,7 +49,7 @@ export function strengthsDotPlot(profiles: readonly RepProfile[]): Plot.PlotOpti
 		height: Math.max(120, 26 * reps.length + 70),
 		width: Math.max(480, 200 * facets.length + 150),
 		fx: { label: null, domain: facets.map(dimensionLabel) },
-		x: { type: 'log', domain: indexDomain, clamp: true, ticks: indexTicks, tickFormat: (v: number) => formatNumber(v), label: m.team_axis_index(), grid: true },
+		x: { type: 'linear', domain: indexDomain, clamp: true, ticks: indexTicks, tickFormat: (v: number) => formatNumber(v), label: m.team_axis_index(), grid: true },
 		y: { label: null, domain: reps },
 		marks: [
 			Plot.ruleX([100], { stroke: median, strokeDasharray: '3,3' }),
@@ -68,7 +68,7 @@ export function strengthsDotPlot(profiles: readonly RepProfile[]): Plot.PlotOpti
 	};
 }
 
-/** One rep's index per dimension, quarter by quarter, with intervals; 100 = their team's median that quarter. */
+/** One rep's index per dimension, quarter by quarter, with intervals; 100 = their team's rate that quarter. */
 export function profileHistoryPlot(history: readonly RepProfile[]): Plot.PlotOptions {
 	const rows = history.flatMap((p) =>
 		p.dimensions
@@ -90,7 +90,7 @@ export function profileHistoryPlot(history: readonly RepProfile[]): Plot.PlotOpt
 		width: Math.max(480, 260 * facets.length),
 		fx: { label: null, domain: facets.map(dimensionLabel) },
 		x: { type: 'point', domain: quarters, label: null, tickRotate: -40 },
-		y: { type: 'log', domain: indexDomain, clamp: true, ticks: indexTicks, tickFormat: (v: number) => formatNumber(v), label: m.team_axis_index(), grid: true },
+		y: { type: 'linear', domain: indexDomain, clamp: true, ticks: indexTicks, tickFormat: (v: number) => formatNumber(v), label: m.team_axis_index(), grid: true },
 		marginBottom: 55,
 		marks: [
 			Plot.ruleY([100], { stroke: median, strokeDasharray: '3,3' }),

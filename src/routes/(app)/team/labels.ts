@@ -15,6 +15,7 @@ export const kpiDefinition = (key: keyof RepKpis) => m[`team_kpi_${key}_def`]();
 
 /** Volumes read "per week" or "per account-year"; every other measure is a share. */
 const volumeUnits: Partial<Record<MeasureKey, 'week' | 'account_year'>> = {
+	pipeline_built_per_week: 'week',
 	opened_per_week: 'week',
 	meetings_booked_per_week: 'week',
 	expansion_rate: 'account_year'

@@ -33,6 +33,7 @@ export const GET: RequestHandler = async (event) => {
 				rep: session.rep,
 				week: agenda.week,
 				previous_week: agenda.previous_week,
+				since_last_session: agenda.since_last_session,
 				next_week: session.weeks.next,
 				celebrate: agenda.celebrate.map((item) => ({ ...item, text: celebrateText(item) })),
 				energy: agenda.energy.map((item) => ({ ...item, text: energyText(item) })),

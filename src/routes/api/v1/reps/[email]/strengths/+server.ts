@@ -42,9 +42,10 @@ function score(s: MeasureScore) {
  * GET /api/v1/reps/{email}/strengths[?from=YYYY-MM-DD][&to=YYYY-MM-DD]
  *
  * One rep's strength profile over [from, to] (default: the twelve months up to the latest
- * snapshot): the dimensions their role runs, each against the median of the same role on their team
- * (`index` 100 = that median; `value`, `low`, `high` are the shrunk rate and its 80% interval, in
- * the measure's own unit), their KPIs, top strength and next step. A rep outside the user's scope is
+ * snapshot): the dimensions their role runs, each against the rate of the same role on their team
+ * (`team_median` holds that rate, pulled toward the company's; `index` 100 = that rate, 20 points per
+ * typical spread between reps of the role; `value`, `low`, `high` are the shrunk rate and its 80%
+ * interval, in the measure's own unit), their KPIs, top strength and next step. A rep outside the user's scope is
  * a 404, like one that does not exist.
  */
 export const GET: RequestHandler = async (event) => {
