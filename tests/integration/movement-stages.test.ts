@@ -163,6 +163,30 @@ describe('stalled deals', () => {
 	});
 });
 
+describe('stalled and aging lists never give a colleague away to a rep (issue 15)', () => {
+	// Five Lead stays of two weeks each, and LONG, four weeks in Lead at week 10.
+	const stays = (owner: 'ann' | 'ben') => [
+		...path('ANCHOR', 0, Array(11).fill('Negotiation'), '100.00', owner),
+		...Array.from({ length: 5 }, (_, i) => path(`T${i}`, 1, ['Lead', 'Lead', 'Qualified', ...Array(7).fill('Qualified')], '100.00', owner)).flat()
+	];
+	const long = path('LONG', 6, ['Lead', 'Lead', 'Lead', 'Lead', 'Lead']);
+
+	it("a rep with one colleague is not judged by that colleague's stays; the leader is", async () => {
+		await load(db, [...stays('ben'), ...long]);
+		const byLeader = await db.read((q) => stalledDeals(q, northLeader, { at: week(10) }));
+		expect(byLeader.deals.map((d) => [d.deal_id, d.typical_days])).toEqual([['LONG', 14]]);
+		// Ben's stays are one colleague's figure: Ann, with none of her own, is judged by nothing.
+		const byAnn = await db.read((q) => stalledDeals(q, annOnly, { at: week(10) }));
+		expect(byAnn.total).toBe(0);
+	});
+
+	it('a rep whose team threshold is withheld is judged by their own pace', async () => {
+		await load(db, [...stays('ann'), ...long]);
+		const byAnn = await db.read((q) => stalledDeals(q, annOnly, { at: week(10) }));
+		expect(byAnn.deals.map((d) => [d.deal_id, d.typical_days])).toEqual([['LONG', 14]]);
+	});
+});
+
 describe('stalled by what is normal (issue 19)', () => {
 	/**
 	 * Ten deals that stayed 1 to 10 weeks in Lead, all moved on more than half a year before week 40,

@@ -5,7 +5,7 @@ import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/moveme
 import { dealList, type DealList } from './movement.ts';
 import { ladderSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
-import { withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
+import { keepsTeammatesApart, MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
 /**
  * How deals travel through the stages over a rolling window ending at a snapshot: conversion and time
@@ -166,7 +166,7 @@ const stageWindowFacts = {
 			/* sql */ `
 			-- Deals won inside the window; the close date on the first won row is when the CRM says it
 			-- closed, never after that snapshot.
-			SELECT r.team_id, d.deal_type,
+			SELECT r.team_id, w.owner_id, d.deal_type,
 				least(f.first_close_date, f.first_date) - coalesce(d.created_date, w.first_seen) AS days
 			FROM {first_at_rank} f
 			JOIN {deal_window} w ON w.deal_id = f.deal_id
@@ -421,11 +421,11 @@ export function stalledWindowWeeks(windowWeeks: number | undefined): number {
 function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string }) {
 	return /* sql */ `
 	stays AS (
-		SELECT e.step, e.team_id, e.moved_on - e.entered AS days, false AS censored
+		SELECT e.step, e.team_id, e.owner_id, e.moved_on - e.entered AS days, false AS censored
 		FROM ${tables.entries} e
 		WHERE e.moved_on > e.entered AND ${teams.sql}
 		UNION ALL
-		SELECT e.rank AS step, e.team_id, $at::DATE - e.since AS days, true AS censored
+		SELECT e.rank AS step, e.team_id, e.owner_id, $at::DATE - e.since AS days, true AS censored
 		FROM ${tables.open_deals} e
 		WHERE e.since IS NOT NULL AND ${teams.sql}
 	),
@@ -433,14 +433,33 @@ function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string })
 		SELECT step, team_id, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
 			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
 			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
-		FROM stays GROUP BY step, team_id HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
+		FROM stays GROUP BY step, team_id
+		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleaguesSql}
 	),
 	typical_all AS (
 		SELECT step, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
 			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
 			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
-		FROM stays GROUP BY step HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
+		FROM stays GROUP BY step
+		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleaguesSql}
+	),
+	-- A rep whose team threshold is withheld is judged by their own pace instead.
+	typical_own AS (
+		SELECT step, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days
+		FROM stays WHERE owner_id = $viewer::INTEGER GROUP BY step
+		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
 	)`;
+}
+
+/**
+ * A team threshold judged over colleagues' deals is a team figure: shown to a rep (`$viewer`, their
+ * rep id; NULL for anyone else) only with enough colleagues behind it (team-privacy.ts).
+ */
+const enoughColleaguesSql = `($viewer::INTEGER IS NULL OR count(DISTINCT owner_id) FILTER (WHERE owner_id <> $viewer::INTEGER) >= ${MIN_OTHER_REPS_BEHIND_TEAM_FIGURE})`;
+
+/** The rep the lists' thresholds must not give colleagues away to, if the viewer is held to the rule. */
+function viewer(scope: Scope): { viewer: number | null } {
+	return { viewer: keepsTeammatesApart(scope) ? scope.ownRepId : null };
 }
 
 export interface StalledThreshold {
@@ -476,7 +495,7 @@ export async function stalledThresholds(db: Queryable, scope: Scope, options: Wi
 			SELECT st.stage, st.position::INTEGER, t.name, tt.days, tt.finished, tt.still_in_stage
 			FROM typical_team tt JOIN steps st ON st.rank = tt.step JOIN teams t ON t.id = tt.team_id
 			ORDER BY position, team NULLS FIRST`,
-			{ at: options.at, ...teams.params }
+			{ at: options.at, ...teams.params, ...viewer(scope) }
 		)
 	);
 }
@@ -526,10 +545,11 @@ export async function stalledDeals(
 			${currentCte(tables, reps)},
 			judged AS (
 				SELECT c.*, ($at::DATE - c.since)::INTEGER AS days_in_stage,
-					coalesce(tt.days, ta.days) AS typical_days
+					coalesce(tt.days, ta.days, tow.days) AS typical_days
 				FROM current c
 				LEFT JOIN typical_team tt ON tt.step = c.rank AND tt.team_id IS NOT DISTINCT FROM c.team_id
 				LEFT JOIN typical_all ta ON ta.step = c.rank
+				LEFT JOIN typical_own tow ON tow.step = c.rank
 			)
 			SELECT
 				j.crm_id AS deal_id,
@@ -549,7 +569,7 @@ export async function stalledDeals(
 			WHERE j.days_in_stage > j.typical_days
 			ORDER BY j.days_in_stage / j.typical_days DESC, j.amount DESC, deal_id
 			LIMIT $limit`,
-			{ ...dealListParams(options), ...reps.params, ...teams.params }
+			{ ...dealListParams(options), ...reps.params, ...teams.params, ...viewer(scope) }
 		)
 	);
 	return dealList(rows);
@@ -589,19 +609,22 @@ export async function agingDeals(
 			),
 			usual_team_type AS (
 				SELECT team_id, deal_type, median(days)::DOUBLE AS days
-				FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample}
+				FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
 			),
 			usual_team AS (
 				SELECT team_id, median(days)::DOUBLE AS days
-				FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample}
+				FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
 			),
 			usual_all AS (
-				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample}
+				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
+			),
+			usual_own AS (
+				SELECT median(days)::DOUBLE AS days FROM cycles WHERE owner_id = $viewer::INTEGER HAVING count(*) >= ${minimumSample}
 			),
 			${currentCte(tables, reps)},
 			judged AS (
 				SELECT c.*, ($at::DATE - c.created)::INTEGER AS age_days,
-					coalesce(utt.days, ut.days, (SELECT days FROM usual_all)) AS usual_cycle_days
+					coalesce(utt.days, ut.days, (SELECT days FROM usual_all), (SELECT days FROM usual_own)) AS usual_cycle_days
 				FROM current c
 				LEFT JOIN usual_team_type utt ON utt.team_id IS NOT DISTINCT FROM c.team_id AND utt.deal_type IS NOT DISTINCT FROM c.deal_type
 				LEFT JOIN usual_team ut ON ut.team_id IS NOT DISTINCT FROM c.team_id
@@ -623,7 +646,7 @@ export async function agingDeals(
 			WHERE j.age_days > j.usual_cycle_days
 			ORDER BY j.age_days / j.usual_cycle_days DESC, j.amount DESC, deal_id
 			LIMIT $limit`,
-			{ ...dealListParams(options), ...reps.params, ...teams.params }
+			{ ...dealListParams(options), ...reps.params, ...teams.params, ...viewer(scope) }
 		)
 	);
 	return dealList(rows);
