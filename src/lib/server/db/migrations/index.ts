@@ -3,6 +3,7 @@ import auth from './002_auth.ts';
 import imports from './003_imports.ts';
 import preferences from './004_preferences.ts';
 import coaching from './005_coaching.ts';
+import forecastScenarios from './008_forecast_scenarios.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -13,5 +14,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 2, name: 'auth', sql: auth },
 	{ version: 3, name: 'imports', sql: imports },
 	{ version: 4, name: 'preferences', sql: preferences },
-	{ version: 5, name: 'coaching', sql: coaching }
+	{ version: 5, name: 'coaching', sql: coaching },
+	{ version: 8, name: 'forecast scenarios', sql: forecastScenarios }
 ];
