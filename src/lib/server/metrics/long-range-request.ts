@@ -49,6 +49,23 @@ const schema = v.object({
 });
 
 const whatIfFields = ['creation_pct', 'win_rate_pct', 'cycle_pct', 'slip_share_pct'] as const;
+const whatIfNames = [...whatIfFields, 'exclude_deals', 'add_team', 'remove_rep'];
+
+/**
+ * The what-if form's fields as scenario assumptions (to be checked by `parseAssumptions`): the four
+ * percentages, deal CRM ids separated by commas or spaces, and one rep added to a team and one
+ * removed, each from a month.
+ */
+export function whatIfFrom(value: (name: string) => string | undefined): unknown {
+	const reps: unknown[] = [];
+	if (value('add_team')) reps.push({ action: 'add', team: value('add_team'), from: value('add_from') ?? '' });
+	if (value('remove_rep')) reps.push({ action: 'remove', rep: value('remove_rep'), from: value('remove_from') ?? '' });
+	return {
+		...Object.fromEntries(whatIfFields.filter((field) => value(field) !== undefined).map((field) => [field, Number(value(field))])),
+		exclude_deals: (value('exclude_deals') ?? '').split(/[\s,]+/).filter(Boolean),
+		reps
+	};
+}
 
 export type ParsedLongRangeQuery =
 	| { ok: true; query: LongRangeQuery }
@@ -63,12 +80,8 @@ export function parseLongRangeQuery(params: URLSearchParams, { whatIf = false } 
 		return { ok: false, message: issues.map((i) => i.message).join('; '), issues };
 	}
 	let assumptions: ScenarioAssumptions | null = null;
-	if (whatIf && [...whatIfFields, 'exclude_deals'].some((field) => value(field) !== undefined)) {
-		const numbers = Object.fromEntries(
-			whatIfFields.filter((field) => value(field) !== undefined).map((field) => [field, Number(value(field))])
-		);
-		const excluded = (value('exclude_deals') ?? '').split(/[\s,]+/).filter(Boolean);
-		const checked = parseAssumptions({ ...numbers, exclude_deals: excluded });
+	if (whatIf && whatIfNames.some((name) => value(name) !== undefined)) {
+		const checked = parseAssumptions(whatIfFrom(value));
 		if (!checked.ok) return { ok: false, message: checked.message, issues: checked.issues };
 		assumptions = checked.value;
 	}
