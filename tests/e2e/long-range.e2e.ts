@@ -9,16 +9,16 @@ test('an executive opens the 6-18 month view from the forecast page and sees bot
 	await expect(page.getByRole('heading', { level: 1, name: '6–18 month view' })).toBeVisible();
 
 	const months = page.getByRole('table', { name: /^Expected won revenue by month/ }).locator('tbody tr');
-	await expect(months).toHaveCount(12);
+	await expect(months).toHaveCount(18);
 	const chart = page.getByRole('img', { name: /^Expected won revenue by month, from today’s pipeline/ }).first();
-	await expect(chart.locator('g[aria-description="From pipeline not yet created"] rect')).toHaveCount(12);
+	await expect(chart.locator('g[aria-description="From pipeline not yet created"] rect')).toHaveCount(18);
 	await expect(page.getByText(/^\d+ months out we are usually within \d+%\.$/).first()).toBeVisible();
 	await expect(page.getByRole('table', { name: /^Creation, win rate, size and cycle/ }).locator('tbody tr')).not.toHaveCount(0);
 	await expectAccessible(page);
 
-	await page.getByLabel('Horizon').selectOption('18');
+	await page.getByRole('combobox', { name: 'Horizon', exact: true }).selectOption('12');
 	await page.getByRole('button', { name: 'Show', exact: true }).click();
-	await expect(months).toHaveCount(18);
+	await expect(months).toHaveCount(12);
 });
 
 test('a leader sees their own team only, tries a what-if and saves it as a scenario', async ({ page }) => {

@@ -118,21 +118,19 @@ export async function longRangeAnswer(
 	}
 	const assumptions = whatIf ?? saved?.assumptions ?? null;
 	const applied = assumptions && JSON.stringify(assumptions) !== JSON.stringify(noChange) ? assumptions : null;
-	return answeredOnce(db, ['long-range', scope, asOf, months, applied], () =>
-		db.read(async (q) => {
-			const resolved = applied ? await resolveAssumptions(q, scope, applied) : undefined;
-			const forecast = await longRangeForecast(q, scope, {
+	const forecast = await answeredOnce(db, ['long-range', scope, asOf, months, applied], () =>
+		db.read(async (q) =>
+			longRangeForecast(q, scope, {
 				asOf,
 				months,
-				assumptions: resolved,
+				assumptions: applied ? await resolveAssumptions(q, scope, applied) : undefined,
 				scenarioKey: applied ? JSON.stringify(applied) : undefined
-			});
-			return {
-				...forecast,
-				scenario: applied || saved ? { id: saved?.id ?? null, name: saved?.name ?? null, assumptions: applied ?? noChange } : null
-			};
-		})
+			})
+		)
 	);
+	// Which scenario is shown is not part of the remembered projection: a saved scenario and the
+	// same what-if unsaved share one.
+	return { ...forecast, scenario: applied || saved ? { id: saved?.id ?? null, name: saved?.name ?? null, assumptions: applied ?? noChange } : null };
 }
 
 /** Money to the cent: simulated and weighted sums carry floating-point dust that no reader needs. */
