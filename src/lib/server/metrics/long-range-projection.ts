@@ -56,6 +56,9 @@ export interface Projection {
 	rampingReps: number;
 }
 
+/** Open deals drawn one by one; beyond these, the smaller ones are drawn as sums. */
+const exactDeals = 400;
+
 /** A small, fast generator (sfc32) seeded from a text: the same text, the same numbers. */
 export function seededRandom(seed: string): () => number {
 	const digest = createHash('sha256').update(seed).digest();
@@ -191,14 +194,47 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 			}
 		}
 	});
+	// The largest deals are drawn one by one (a single one can make a month); the many smaller ones
+	// are summed per slip bucket and stated month, where their total is close to normal.
+	const byAmount = deals.map((_, i) => i).sort((a, b) => deals[b].amount - deals[a].amount);
+	const drawnOneByOne = byAmount.slice(0, exactDeals);
+	const groups = new Map<string, { bucket: number; anchor: number; s1: number; s2: number; s3: number }>();
+	for (const i of byAmount.slice(exactDeals)) {
+		const key = `${dealBucket[i]}:${dealAnchor[i]}`;
+		const group = groups.get(key) ?? { bucket: dealBucket[i], anchor: dealAnchor[i], s1: 0, s2: 0, s3: 0 };
+		const amount = deals[i].amount;
+		group.s1 += amount * dealP[i];
+		group.s2 += amount * amount * dealP[i];
+		group.s3 += amount * amount * dealP[i] * dealP[i];
+		groups.set(key, group);
+	}
+	const grouped = [...groups.values()].map((group) => {
+		// Where a won deal of the group lands, by month of the horizon.
+		const landing = new Float64Array(months);
+		model.slip[group.bucket].forEach((share, s) => {
+			const month = Math.max(model.asOfMonth, group.anchor + s + minSlip);
+			if (month - first >= 0 && month - first < months) landing[month - first] += share * (1 - slipShare);
+			if (month + 1 - first >= 0 && month + 1 - first < months) landing[month + 1 - first] += share * slipShare;
+		});
+		return { ...group, landing };
+	});
 	for (let d = 0; d < drawCount; d++) {
 		const row = d * months;
-		for (let i = 0; i < deals.length; i++) {
+		for (const i of drawnOneByOne) {
 			if (random() >= dealP[i]) continue;
 			let landing = Math.max(model.asOfMonth, dealAnchor[i] + pick(slipCdf[dealBucket[i]], random) + minSlip);
 			if (slipShare > 0 && random() < slipShare) landing += 1;
 			const index = landing - first;
 			if (index >= 0 && index < months) draws[row + index] += deals[i].amount;
+		}
+		for (const group of grouped) {
+			for (let index = 0; index < months; index++) {
+				const w = group.landing[index];
+				if (w === 0) continue;
+				const mean = group.s1 * w;
+				const variance = Math.max(0, group.s2 * w - group.s3 * w * w);
+				draws[row + index] += Math.max(0, mean + Math.sqrt(variance) * normal(random));
+			}
 		}
 	}
 
@@ -246,25 +282,32 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 		const medianLag = lagTotal > 0 ? lagCdf.findIndex((c) => c >= 0.5) : 0;
 		cellSummaries.push({ teamId: cell.teamId, segment: cell.segment, createdPerMonth: cell.perMonth[1] ?? 0, winRate, meanSize, medianLag });
 		if (winRate <= 0 || lagTotal <= 0 || y.sizes.length === 0) continue;
+		// Expected wins landing in each month: creation x win rate x lag.
+		const winsByMonth = new Float64Array(months);
 		for (let c = 0; c < cell.perMonth.length; c++) {
 			const wins = cell.perMonth[c] * winRate;
 			for (let lag = 0; lag <= maxLag; lag++) {
 				const index = model.asOfMonth + c + lag - first;
-				if (index >= 0 && index < months) future[index] += (wins * meanSize * lags[lag]) / lagTotal;
+				if (index >= 0 && index < months) winsByMonth[index] += (wins * lags[lag]) / lagTotal;
 			}
 		}
+		for (let i = 0; i < months; i++) future[i] += winsByMonth[i] * meanSize;
 		// How far off the learned rates may be: one spread per run, from how many deals they rest on.
 		const spread = Math.sqrt(1 / Math.max(1, team.created || y.createdLearned) + 1 / Math.max(1, team.wins || y.winsLearned));
 		const sizes = y.sizes;
 		const sizeScale = team.sizeFactor;
+		const sizeSd = Math.sqrt(sizes.reduce((sum, size) => sum + (size - y.meanSize) ** 2, 0) / sizes.length);
 		for (let d = 0; d < drawCount; d++) {
 			const row = d * months;
 			const drift = Math.exp(spread * normal(random) - (spread * spread) / 2);
-			for (let c = 0; c < cell.perMonth.length; c++) {
-				const won = poisson(cell.perMonth[c] * winRate * drift, random);
-				for (let k = 0; k < won; k++) {
-					const index = model.asOfMonth + c + pick(lagCdf, random) - first;
-					if (index >= 0 && index < months) draws[row + index] += sizes[Math.floor(random() * sizes.length)] * sizeScale;
+			for (let i = 0; i < months; i++) {
+				// Wins from many creation months and lags landing in one month are again Poisson.
+				const won = poisson(winsByMonth[i] * drift, random);
+				if (won <= 30) {
+					for (let k = 0; k < won; k++) draws[row + i] += sizes[Math.floor(random() * sizes.length)] * sizeScale;
+				} else {
+					// Many wins: their sum is close to normal, which saves drawing each of them.
+					draws[row + i] += Math.max(0, won * y.meanSize + Math.sqrt(won) * sizeSd * normal(random)) * sizeScale;
 				}
 			}
 		}
