@@ -1,9 +1,9 @@
 import type { Scope } from '../auth/scope.ts';
 import type { Queryable } from '../db/index.ts';
-import { isoOfDay, monthIndexOfDay, type LongRangeFacts } from './long-range-facts.ts';
+import { isoOfDay, longRangeFacts, monthIndexOfDay, type LongRangeFacts } from './long-range-facts.ts';
 import { inScope, learnedAt, sellingReps } from './long-range.ts';
 import { baseline, project } from './long-range-projection.ts';
-import { rememberedWhileDataUnchanged } from './remembered.ts';
+import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
 
 /**
  * How the long-range projection fared on the company's own past: at the first snapshot of every
@@ -114,4 +114,21 @@ export function longRangeBacktest(db: Queryable, facts: LongRangeFacts, scope: S
 	return rememberedWhileDataUnchanged(db, `long-range backtest ${JSON.stringify(scope.repIds)}`, async () =>
 		summariseBacktest(await backtestPoints(db, facts, scope, fingerprint))
 	);
+}
+
+/**
+ * Works out the backtests people open first, the company's and each team's, ahead of them (the
+ * backtest replays a projection at every past month, the one slow part of the view). A leader's
+ * scope is their team's reps, so their question finds the answer ready.
+ */
+export async function warmLongRangeBacktests(db: Queryable): Promise<void> {
+	const facts = await longRangeFacts(db);
+	if (facts.snapshotDays.length === 0) return;
+	const { fingerprint } = await dataFingerprint(db);
+	const scopes: Scope[] = [{ role: 'executive', repIds: null, teamIds: null, ownRepId: null }];
+	for (const team of facts.teams) {
+		const reps = [...facts.reps.values()].filter((r) => r.teamId === team.id).map((r) => r.id).sort((a, b) => a - b);
+		scopes.push({ role: 'leader', repIds: reps, teamIds: [team.id], ownRepId: null });
+	}
+	for (const scope of scopes) await longRangeBacktest(db, facts, scope, fingerprint);
 }
