@@ -178,3 +178,34 @@ describe('scenarios', () => {
 		expect((await save(rep1, { name: 'Slower cycle', assumptions: { cycle_pct: 30 } })).status).toBe(201);
 	});
 });
+
+describe('a first import: one snapshot, nothing closed, no quotas', () => {
+	it('answers with today’s pipeline only, no future layer to learn yet, and an empty backtest', async () => {
+		const sparse = await freshDatabase({ answerMemoryMb: 0 });
+		try {
+			await sparse.db.write(async (tx) => {
+				await tx.run(`INSERT INTO reps (id, email, name, role) VALUES (1, 'ann@sparse.test', 'Ann', 'AE')`);
+				await tx.run(`INSERT INTO deals (id, crm_id) VALUES (1, 'D1'), (2, 'D2')`);
+				await tx.run(`INSERT INTO snapshots VALUES
+					(DATE '2026-03-02', 1, 1, 5, 10000, 0.6, DATE '2026-04-15', 'commit'),
+					(DATE '2026-03-02', 2, 1, 3, 5000, 0.2, DATE '2026-06-30', 'pipeline')`);
+			});
+			(globalThis as { __pipelineCoachDb?: Promise<Database> }).__pipelineCoachDb = Promise.resolve(sparse.db);
+			const ann: SessionUser = { id: 'u-ann', email: 'ann@sparse.test', name: 'Ann', role: 'rep', repId: 1, teamIds: [] };
+			for (const user of [executive, ann]) {
+				const { status, body } = await longRange(user, '?months=6');
+				expect(status).toBe(200);
+				expect(body.months).toHaveLength(6);
+				expect(body.months.every((m: { future: number; quota: unknown }) => m.future === 0 && m.quota === null)).toBe(true);
+				const existing = body.months.reduce((s: number, m: { existing: number }) => s + m.existing, 0);
+				// Nothing decided yet: the stage rates are the ladder's defaults (Proposal 60%, Discovery 20%).
+				expect(existing).toBeGreaterThan(0);
+				expect(existing).toBeLessThanOrEqual(0.6 * 10_000 + 0.2 * 5_000 + 0.01);
+				expect(body.backtest.every((b: { points: number }) => b.points === 0)).toBe(true);
+			}
+		} finally {
+			(globalThis as { __pipelineCoachDb?: Promise<Database> }).__pipelineCoachDb = Promise.resolve(db);
+			sparse.cleanup();
+		}
+	});
+});
