@@ -34,6 +34,9 @@ test('a leader sees their own team only, tries a what-if and saves it as a scena
 	await page.getByLabel('Deals created (± %)').fill('40');
 	await page.getByRole('button', { name: 'Show what if' }).click();
 	await expect(page.getByText('Showing an unsaved what-if.')).toBeVisible();
+	// The baseline stays in view beside the what-if, month by month.
+	const chart = page.getByRole('img', { name: /^Expected won revenue by month, from today’s pipeline/ }).first();
+	await expect(chart.locator('g[aria-description="Baseline, expected"] line')).toHaveCount(18);
 	expect(await firstExpected()).not.toBe(before);
 
 	const name = `More pipeline ${Date.now()}`;

@@ -43,11 +43,15 @@ export const load: PageServerLoad = async (event) => {
 		// A rep's scenarios change their own assumptions only, never who is on the team.
 		mayChangeReps: user.role !== 'rep'
 	};
-	if (asOf === null) return { filters, forecast: null, whatIf: noChange };
+	if (asOf === null) return { filters, forecast: null, baseline: null, whatIf: noChange };
 	// A rep's what-if changes their own assumptions only, never who is on the team.
 	const whatIf = parsed.query.whatIf && user.role === 'rep' ? { ...parsed.query.whatIf, reps: [] } : parsed.query.whatIf;
 	const forecast = await longRangeAnswer(db, user, scope, { ...parsed.query, whatIf, asOf });
-	return { filters, forecast, whatIf: forecast.scenario?.assumptions ?? noChange };
+	// Beside a scenario, the baseline it departs from.
+	const baseline = forecast.scenario
+		? (await longRangeAnswer(db, user, scope, { ...parsed.query, scenario: null, whatIf: null, asOf })).months.map(({ month, expected }) => ({ month, expected }))
+		: null;
+	return { filters, forecast, baseline, whatIf: forecast.scenario?.assumptions ?? noChange };
 };
 
 export const actions: Actions = {

@@ -9,10 +9,10 @@ import { colors, compactMoney, money, monthLabel, percent, quarterLabel } from '
  * worked out: no numbers are shaped here.
  */
 
-export const longRangeColors = { existing: colors.weighted, future: '#8fb0e0', band: '#d5dff0', p50: '#1d2735', quota: colors.quota } as const;
+export const longRangeColors = { existing: colors.weighted, future: '#8fb0e0', band: '#d5dff0', p50: '#1d2735', quota: colors.quota, baseline: '#9a5b00' } as const;
 
 /** Per month: expected from today's pipeline and from pipeline not yet created, stacked; P10-P90 band, P50 line, quota ticks. */
-export function monthlyProjectionChart(months: LongRangeMonth[]): Plot.PlotOptions {
+export function monthlyProjectionChart(months: LongRangeMonth[], baseline: { month: string; expected: number }[] | null = null): Plot.PlotOptions {
 	const many = months.length > 12;
 	return {
 		height: 340,
@@ -71,6 +71,18 @@ export function monthlyProjectionChart(months: LongRangeMonth[]): Plot.PlotOptio
 					title: (d: LongRangeMonth) => `${monthLabel(d.month)} · ${m.lr_legend_quota()}: ${money(d.quota)}`
 				}
 			),
+			...(baseline
+				? [
+						Plot.tickY(baseline, {
+							x: 'month',
+							y: 'expected',
+							stroke: longRangeColors.baseline,
+							strokeWidth: 2,
+							ariaDescription: m.lr_legend_baseline(),
+							title: (d: { month: string; expected: number }) => `${monthLabel(d.month)} · ${m.lr_legend_baseline()}: ${money(d.expected)}`
+						})
+					]
+				: []),
 			Plot.ruleY([0])
 		]
 	};
