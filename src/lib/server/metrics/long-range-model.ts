@@ -94,6 +94,8 @@ export interface LearnedModel {
 	segmentShift: [number, number];
 	/** Key `${teamId}:${segment}` (teamId -1 for none). */
 	teams: Map<string, TeamSegment>;
+	/** Per team and segment: deals created in the creation window, what the creation rates rest on. */
+	teamCreatedRecently: Map<string, number>;
 	/** Per team and segment: the per-rep average creation rate, what a new rep ramps up to. */
 	teamRepRates: Map<string, number>;
 	reps: Map<number, RepCreation>;
@@ -258,6 +260,7 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 			teamSums.set(key, sum);
 		}
 	}
+	const teamCreatedRecently = new Map([...teamSums].map(([key, sum]) => [key, sum.deals]));
 	const teamRepRates = new Map([...teamSums].map(([key, sum]) => [key, sum.months > 0 ? sum.deals / sum.months : 0]));
 	const reps = new Map<number, RepCreation>();
 	for (const rep of facts.reps.values()) {
@@ -301,6 +304,7 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 		yields,
 		segmentShift,
 		teams,
+		teamCreatedRecently,
 		teamRepRates,
 		reps,
 		season,

@@ -218,8 +218,12 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 		});
 		return { ...group, landing };
 	});
+	// How far off the stage rates and slip history may be: one spread per run, from the wins they rest on.
+	const slipWins = model.slipLearned.reduce((a, b) => a + b, 0);
+	const existingSpread = Math.sqrt(1 / Math.max(1, slipWins) + 1 / Math.max(1, model.yields[0].winsLearned + model.yields[1].winsLearned));
 	for (let d = 0; d < drawCount; d++) {
 		const row = d * months;
+		const drift = Math.exp(existingSpread * normal(random) - (existingSpread * existingSpread) / 2);
 		for (const i of drawnOneByOne) {
 			if (random() >= dealP[i]) continue;
 			let landing = Math.max(model.asOfMonth, dealAnchor[i] + pick(slipCdf[dealBucket[i]], random) + minSlip);
@@ -236,6 +240,7 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 				draws[row + index] += Math.max(0, mean + Math.sqrt(variance) * normal(random));
 			}
 		}
+		for (let index = 0; index < months; index++) draws[row + index] *= drift;
 	}
 
 	// Future layer: expected wins per team, segment and creation month.
@@ -293,7 +298,9 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 		}
 		for (let i = 0; i < months; i++) future[i] += winsByMonth[i] * meanSize;
 		// How far off the learned rates may be: one spread per run, from how many deals they rest on.
-		const spread = Math.sqrt(1 / Math.max(1, team.created || y.createdLearned) + 1 / Math.max(1, team.wins || y.winsLearned));
+		// The creation rate rests on the last year's deals, the win rate and size on the team's wins.
+		const recent = model.teamCreatedRecently.get(teamKey(cell.teamId, cell.segment)) ?? 0;
+		const spread = Math.sqrt(1 / Math.max(1, recent) + 1 / Math.max(1, team.wins || y.winsLearned));
 		const sizes = y.sizes;
 		const sizeScale = team.sizeFactor;
 		const sizeSd = Math.sqrt(sizes.reduce((sum, size) => sum + (size - y.meanSize) ** 2, 0) / sizes.length);
