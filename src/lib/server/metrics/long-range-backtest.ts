@@ -4,6 +4,7 @@ import { isoOfDay, longRangeFacts, monthIndexOfDay, type LongRangeFacts } from '
 import { inScope, learnedAt, sellingReps } from './long-range.ts';
 import { baseline, project } from './long-range-projection.ts';
 import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
+import { keepsTeammatesApart } from './team-privacy.ts';
 
 /**
  * How the long-range projection fared on the company's own past: at the first snapshot of every
@@ -66,7 +67,8 @@ export async function backtestPoints(db: Queryable, facts: LongRangeFacts, scope
 			months: horizon,
 			assumptions: baseline,
 			draws: backtestDraws,
-			seed: JSON.stringify([fingerprint, 'backtest', day, scope.repIds])
+			seed: JSON.stringify([fingerprint, 'backtest', day, scope.repIds]),
+			viewerRepId: keepsTeammatesApart(scope) ? (scope.ownRepId ?? -1) : null
 		});
 		points.push({
 			as_of: isoOfDay(day),
@@ -111,7 +113,7 @@ export function summariseBacktest(points: BacktestPoint[]): BacktestHorizon[] {
 
 /** The backtest for `scope`, once per data version. */
 export function longRangeBacktest(db: Queryable, facts: LongRangeFacts, scope: Scope, fingerprint: string): Promise<BacktestHorizon[]> {
-	return rememberedWhileDataUnchanged(db, `long-range backtest ${JSON.stringify(scope.repIds)}`, async () =>
+	return rememberedWhileDataUnchanged(db, `long-range backtest ${JSON.stringify([scope.repIds, keepsTeammatesApart(scope) ? scope.ownRepId : null])}`, async () =>
 		summariseBacktest(await backtestPoints(db, facts, scope, fingerprint))
 	);
 }

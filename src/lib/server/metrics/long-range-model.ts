@@ -67,6 +67,8 @@ export interface TeamSegment {
 	/** The team's own wins and creations in the window, for the band's parameter uncertainty. */
 	wins: number;
 	created: number;
+	/** Reps whose wins the team's rates rest on (team-privacy.ts: a rep sees them only with three others). */
+	winners: Set<number>;
 }
 
 export interface RepCreation {
@@ -159,7 +161,7 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 	const created = [new Float64Array(Math.max(cohorts, 0)), new Float64Array(Math.max(cohorts, 0))];
 	const winsAt = [0, 1].map(() => Array.from({ length: Math.max(cohorts, 0) }, () => new Float64Array(maxLag + 1)));
 	const teamCreated = new Map<string, Float64Array>();
-	const teamWinsAt = new Map<string, { count: number; amount: number; cohortLag: [number, number][] }>();
+	const teamWinsAt = new Map<string, { count: number; amount: number; winners: Set<number> }>();
 	const sizes: [number[], number[]] = [[], []];
 	for (const deal of known) {
 		const cohort = deal.createdMonth - cohortFirst;
@@ -176,10 +178,10 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 		winsAt[segment][cohort][lag] += 1;
 		sizes[segment].push(deal.wonAmount);
 		let team = teamWinsAt.get(key);
-		if (!team) teamWinsAt.set(key, (team = { count: 0, amount: 0, cohortLag: [] }));
+		if (!team) teamWinsAt.set(key, (team = { count: 0, amount: 0, winners: new Set() }));
 		team.count += 1;
 		team.amount += deal.wonAmount;
-		team.cohortLag.push([cohort, lag]);
+		team.winners.add(deal.creatorId);
 	}
 	const yields = ([0, 1] as const).map((segment): SegmentYield => {
 		const lagCounts = new Float64Array(maxLag + 1);
@@ -222,12 +224,13 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 		for (let cohort = 0; cohort < cohorts; cohort++) {
 			for (let lag = 0; lag <= maxLag && cohortFirst + cohort + lag <= asOfMonth - 1; lag++) expected += perCohort[cohort] * y.lagCounts[lag];
 		}
-		const observed = teamWinsAt.get(key) ?? { count: 0, amount: 0, cohortLag: [] };
+		const observed = teamWinsAt.get(key) ?? { count: 0, amount: 0, winners: new Set<number>() };
 		teams.set(key, {
 			countFactor: (observed.count + teamShrinkWins) / (expected + teamShrinkWins),
 			sizeFactor: y.meanSize > 0 ? (observed.amount + teamShrinkWins * y.meanSize) / ((observed.count + teamShrinkWins) * y.meanSize) : 1,
 			wins: observed.count,
-			created: perCohort.reduce((a, b) => a + b, 0)
+			created: perCohort.reduce((a, b) => a + b, 0),
+			winners: observed.winners
 		});
 	}
 

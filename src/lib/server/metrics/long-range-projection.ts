@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { enoughOtherReps } from './team-privacy.ts';
 import type { OpenDealFact } from './long-range-facts.ts';
 import { maxLag, minSlip, rampAt, restOfMonth, slipBucketOf, teamKey, type LearnedModel } from './long-range-model.ts';
 
@@ -155,10 +156,12 @@ export interface ProjectionRequest {
 	assumptions: Assumptions;
 	draws: number;
 	seed: string;
+	/** A rep may not be shown their team's rates with fewer than three colleagues behind them (team-privacy.ts): the company's then. */
+	viewerRepId?: number | null;
 }
 
 /** Months projected are the `months` whole months after the as-of month. */
-export function project({ model, isNewBusiness, openDeals, reps, months, assumptions, draws: drawCount, seed }: ProjectionRequest): Projection {
+export function project({ model, isNewBusiness, openDeals, reps, months, assumptions, draws: drawCount, seed, viewerRepId = null }: ProjectionRequest): Projection {
 	const first = model.asOfMonth + 1;
 	const random = seededRandom(seed);
 	const existing = new Float64Array(months);
@@ -278,7 +281,10 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 	const cellSummaries: Projection['cells'] = [];
 	for (const cell of cells.values()) {
 		const y = model.yields[cell.segment];
-		const team = model.teams.get(teamKey(cell.teamId, cell.segment)) ?? { countFactor: 1, sizeFactor: 1, wins: 0, created: 0 };
+		const company = { countFactor: 1, sizeFactor: 1, wins: 0, created: 0, winners: new Set<number>() };
+		const learned = model.teams.get(teamKey(cell.teamId, cell.segment));
+		const others = learned ? [...learned.winners].filter((id) => id !== viewerRepId).length : 0;
+		const team = learned && (viewerRepId === null || enoughOtherReps(others)) ? learned : company;
 		const winRate = Math.min(1, y.winRate * team.countFactor * winFactor);
 		const meanSize = y.meanSize * team.sizeFactor;
 		const lags = stretched(y.lagCounts, cycleFactor);

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import type { IsoDate, Month, Quarter } from '../../domain/periods.ts';
 import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
+import { keepsTeammatesApart } from './team-privacy.ts';
 import {
 	dayOf,
 	longRangeFacts,
@@ -218,7 +219,8 @@ export async function longRangeForecast(db: Queryable, scope: Scope, request: Lo
 		months: request.months,
 		assumptions,
 		draws: longRangeDraws,
-		seed: JSON.stringify([fingerprint, request.asOf, request.months, scope.repIds, request.scenarioKey ?? null])
+		seed: JSON.stringify([fingerprint, request.asOf, request.months, scope.repIds, request.scenarioKey ?? null]),
+		viewerRepId: keepsTeammatesApart(scope) ? (scope.ownRepId ?? -1) : null
 	});
 	const firstMonth = monthName(model.asOfMonth + 1);
 	const [quota, backtest] = await Promise.all([quotaByMonth(db, scope, firstMonth, request.months), longRangeBacktest(db, facts, scope, fingerprint)]);
