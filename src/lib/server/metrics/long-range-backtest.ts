@@ -1,7 +1,7 @@
 import type { Scope } from '../auth/scope.ts';
 import type { Queryable } from '../db/index.ts';
 import { isoOfDay, longRangeFacts, monthIndexOfDay, type LongRangeFacts } from './long-range-facts.ts';
-import { inScope, learnedAt, sellingReps } from './long-range.ts';
+import { inScope, learnedAt, sellingReps } from './long-range-scope.ts';
 import { baseline, project } from './long-range-projection.ts';
 import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';

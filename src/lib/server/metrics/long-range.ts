@@ -1,20 +1,11 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import type { IsoDate, Month, Quarter } from '../../domain/periods.ts';
-import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
+import { dataFingerprint } from './remembered.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
-import {
-	dayOf,
-	longRangeFacts,
-
-	monthName,
-	openDealsAt,
-	type LongRangeFacts,
-	type OpenDealFact
-} from './long-range-facts.ts';
+import { dayOf, longRangeFacts, monthName, openDealsAt } from './long-range-facts.ts';
 import {
 	creationWindowMonths,
-	learnModel,
 	rampMonths,
 	segmentNames,
 	slipBuckets,
@@ -25,6 +16,7 @@ import {
 } from './long-range-model.ts';
 import { bands, baseline, project, type Assumptions, type Projection } from './long-range-projection.ts';
 import { longRangeBacktest, type BacktestHorizon } from './long-range-backtest.ts';
+import { inScope, learnedAt, sellingReps } from './long-range-scope.ts';
 
 /**
  * The 6-18 month view: what today's open pipeline will bring, plus what will be created and won in
@@ -95,29 +87,6 @@ export interface LongRange {
 	quarters: LongRangeQuarter[];
 	inputs: LongRangeInputs;
 	backtest: BacktestHorizon[];
-}
-
-/** The model learned at a day, shared by every scope and scenario. */
-export function learnedAt(db: Queryable, facts: LongRangeFacts, asOfDay: number): Promise<LearnedModel> {
-	return rememberedWhileDataUnchanged(db, `long-range model ${asOfDay}`, async () => learnModel(facts, asOfDay));
-}
-
-/**
- * Reps whose creation counts at a day: those in scope still selling then (holding an open deal, or
- * having created one in the two months before); at the latest snapshot, only reps marked active.
- */
-export function sellingReps(facts: LongRangeFacts, scope: Scope, asOfDay: number, openDeals: readonly OpenDealFact[]): number[] {
-	const inScope = scope.repIds === null ? null : new Set(scope.repIds);
-	const selling = new Set(openDeals.map((d) => d.ownerId));
-	for (const deal of facts.deals) if (deal.seenDay <= asOfDay && deal.seenDay > asOfDay - 61) selling.add(deal.creatorId);
-	const latest = facts.snapshotDays.at(-1) === asOfDay;
-	return [...selling].filter((id) => (inScope === null || inScope.has(id)) && facts.reps.has(id) && (!latest || facts.reps.get(id)!.active));
-}
-
-export function inScope(scope: Scope, openDeals: readonly OpenDealFact[]): OpenDealFact[] {
-	if (scope.repIds === null) return [...openDeals];
-	const reps = new Set(scope.repIds);
-	return openDeals.filter((d) => reps.has(d.ownerId));
 }
 
 /** Quota of the reps in scope per month; a quota counts for the days of its period in the month. */
