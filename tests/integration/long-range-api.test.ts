@@ -209,3 +209,36 @@ describe('a first import: one snapshot, nothing closed, no quotas', () => {
 		}
 	});
 });
+
+describe('team privacy', () => {
+	it('with only one colleague behind the team’s rates, a rep’s pipeline still to come is rated at the company’s rates', async () => {
+		const small = await freshDatabase({ answerMemoryMb: 0 });
+		try {
+			await simulateCompany(small.db, {
+				seed: 9,
+				weeks: 104,
+				createdPerRepWeek: 1.5,
+				winRate: { new_business: 0.3, existing: 0.5 },
+				cycleDays: [30, 150],
+				slipShare: 0.3,
+				medianAmount: 20_000,
+				newRepWeek: null
+			});
+			// North keeps reps 1 and 2 only.
+			await small.db.write((tx) => tx.run('UPDATE reps SET team_id = 2 WHERE id IN (3, 4)'));
+			(globalThis as { __pipelineCoachDb?: Promise<Database> }).__pipelineCoachDb = Promise.resolve(small.db);
+			const own = await longRange(rep1, '?as_of=2024-09-30&months=12');
+			const leaderView = await longRange(leaderOfNorth, '?as_of=2024-09-30&months=12&rep=rep1@sim.test');
+			expect(own.status).toBe(200);
+			const column = (body: Answer['body'], key: string) => body.months.map((m: Record<string, number>) => m[key]);
+			expect(column(own.body, 'existing')).toEqual(column(leaderView.body, 'existing'));
+			expect(column(own.body, 'future')).not.toEqual(column(leaderView.body, 'future'));
+			expect(own.body.inputs.creation.map((c: { win_rate: number }) => c.win_rate)).not.toEqual(
+				leaderView.body.inputs.creation.map((c: { win_rate: number }) => c.win_rate)
+			);
+		} finally {
+			(globalThis as { __pipelineCoachDb?: Promise<Database> }).__pipelineCoachDb = Promise.resolve(db);
+			small.cleanup();
+		}
+	});
+});
