@@ -83,6 +83,11 @@ const rules: Record<string, Rule[]> = {
 		{ url: () => '/forecast/calls', access: everyoneSignedIn('login') },
 		{ url: (c) => `/forecast/calls?team=${q(c.team)}`, access: aboutTeamOfA('login') }
 	],
+	'/(app)/forecast/long-range': [
+		{ url: () => '/forecast/long-range', access: everyoneSignedIn('login') },
+		{ url: (c) => `/forecast/long-range?rep=${q(c.repA)}`, access: aboutRepA('login') },
+		{ url: (c) => `/forecast/long-range?team=${q(c.team)}`, access: aboutTeamOfA('login') }
+	],
 	'/(app)/revenue': [
 		{ url: () => '/revenue', access: everyoneSignedIn('login') },
 		{ url: (c) => `/revenue?rep=${q(c.repA)}`, access: aboutRepA('login') }
@@ -113,6 +118,13 @@ const rules: Record<string, Rule[]> = {
 		{ url: (c) => `/api/v1/forecast/calls?team=${q(c.team)}&history=1`, access: aboutTeamOfA(401) },
 		{ url: () => '/api/v1/forecast/calls?format=csv', access: everyoneSignedIn(401) }
 	],
+	'/api/v1/forecast/long-range': [
+		{ url: () => '/api/v1/forecast/long-range', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/forecast/long-range?rep=${q(c.repA)}`, access: aboutRepA(401) },
+		{ url: (c) => `/api/v1/forecast/long-range?team=${q(c.team)}`, access: aboutTeamOfA(401) }
+	],
+	// Each person lists only their own scenarios (and executives those shared with them).
+	'/api/v1/forecast/scenarios': [{ url: () => '/api/v1/forecast/scenarios', access: everyoneSignedIn(401) }],
 	'/api/v1/revenue-mix': [
 		{ url: () => '/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31', access: everyoneSignedIn(401) },
 		{ url: (c) => `/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31&rep=${q(c.repA)}`, access: aboutRepA(401) }

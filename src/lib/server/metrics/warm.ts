@@ -1,6 +1,7 @@
 import type { Database } from '../db/index.ts';
 import type { Scope } from '../auth/scope.ts';
 import { forecastFacts } from './forecast-facts.ts';
+import { warmLongRangeBacktests } from './long-range-backtest.ts';
 import { pipelineMovement } from './movement.ts';
 import { revenueMix } from './revenue-mix.ts';
 import { snapshotDates } from './snapshots.ts';
@@ -24,6 +25,7 @@ export async function warmFacts(db: Database): Promise<void> {
 		await stageConversion(q, everyone, { at: latest });
 		if (previous) await pipelineMovement(q, everyone, { from: previous, to: latest });
 		await revenueMix(q, everyone, { from: latest, to: latest, newBusinessWeight: 1 });
+		await warmLongRangeBacktests(q);
 	});
 }
 

@@ -4,6 +4,7 @@ import imports from './003_imports.ts';
 import preferences from './004_preferences.ts';
 import coaching from './005_coaching.ts';
 import forecastCalls from './006_forecast_calls.ts';
+import forecastScenarios from './007_forecast_scenarios.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -15,5 +16,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 3, name: 'imports', sql: imports },
 	{ version: 4, name: 'preferences', sql: preferences },
 	{ version: 5, name: 'coaching', sql: coaching },
-	{ version: 6, name: 'forecast calls', sql: forecastCalls }
+	{ version: 6, name: 'forecast calls', sql: forecastCalls },
+	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios }
 ];

@@ -1,0 +1,30 @@
+import type { Scope } from '../auth/scope.ts';
+import type { Queryable } from '../db/index.ts';
+import type { LongRangeFacts, OpenDealFact } from './long-range-facts.ts';
+import { learnModel, type LearnedModel } from './long-range-model.ts';
+import { rememberedWhileDataUnchanged } from './remembered.ts';
+
+/** What a scope's long-range projection counts: its open deals, its selling reps, and the model learned at the day. */
+
+/** The model learned at a day, shared by every scope and scenario. */
+export function learnedAt(db: Queryable, facts: LongRangeFacts, asOfDay: number): Promise<LearnedModel> {
+	return rememberedWhileDataUnchanged(db, `long-range model ${asOfDay}`, async () => learnModel(facts, asOfDay));
+}
+
+/**
+ * Reps whose creation counts at a day: those in scope still selling then (holding an open deal, or
+ * having created one in the two months before); at the latest snapshot, only reps marked active.
+ */
+export function sellingReps(facts: LongRangeFacts, scope: Scope, asOfDay: number, openDeals: readonly OpenDealFact[]): number[] {
+	const inScope = scope.repIds === null ? null : new Set(scope.repIds);
+	const selling = new Set(openDeals.map((d) => d.ownerId));
+	for (const deal of facts.deals) if (deal.seenDay <= asOfDay && deal.seenDay > asOfDay - 61) selling.add(deal.creatorId);
+	const latest = facts.snapshotDays.at(-1) === asOfDay;
+	return [...selling].filter((id) => (inScope === null || inScope.has(id)) && facts.reps.has(id) && (!latest || facts.reps.get(id)!.active));
+}
+
+export function inScope(scope: Scope, openDeals: readonly OpenDealFact[]): OpenDealFact[] {
+	if (scope.repIds === null) return [...openDeals];
+	const reps = new Set(scope.repIds);
+	return openDeals.filter((d) => reps.has(d.ownerId));
+}

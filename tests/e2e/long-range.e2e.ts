@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, signIn } from './helpers';
+
+test('an executive opens the 6-18 month view from the forecast page and sees both layers, the band and the backtest', async ({ page }) => {
+	await signIn(page, 'exec@demo.test');
+	await page.goto('/forecast');
+	await page.getByRole('link', { name: '6–18 month view' }).click();
+	await expect(page).toHaveURL(/\/forecast\/long-range/);
+	await expect(page.getByRole('heading', { level: 1, name: '6–18 month view' })).toBeVisible();
+
+	const months = page.getByRole('table', { name: /^Expected won revenue by month/ }).locator('tbody tr');
+	await expect(months).toHaveCount(18);
+	const chart = page.getByRole('img', { name: /^Expected won revenue by month, from today’s pipeline/ }).first();
+	await expect(chart.locator('g[aria-description="From pipeline not yet created"] rect')).toHaveCount(18);
+	await expect(page.getByText(/^\d+ months out we are usually within \d+%\.$/).first()).toBeVisible();
+	await expect(page.getByRole('table', { name: /^Creation, win rate, size and cycle/ }).locator('tbody tr')).not.toHaveCount(0);
+	await expectAccessible(page);
+
+	await page.getByRole('combobox', { name: 'Horizon', exact: true }).selectOption('12');
+	await page.getByRole('button', { name: 'Show', exact: true }).click();
+	await expect(months).toHaveCount(12);
+});
+
+test('a leader sees their own team only, tries a what-if and saves it as a scenario', async ({ page }) => {
+	await signIn(page, 'leader1@demo.test');
+	await page.goto('/forecast/long-range');
+	await expect(page.getByRole('heading', { level: 1, name: '6–18 month view' })).toBeVisible();
+	// The team picker offers their own team and no other.
+	await expect(page.getByLabel('Team', { exact: true }).locator('option')).toHaveCount(2);
+
+	const firstExpected = async () =>
+		(await page.getByRole('table', { name: /^Expected won revenue by month/ }).locator('tbody tr').nth(11).locator('td').nth(3).textContent())?.trim();
+	const before = await firstExpected();
+	await page.getByLabel('Deals created (± %)').fill('40');
+	await page.getByRole('button', { name: 'Show what if' }).click();
+	await expect(page.getByText('Showing an unsaved what-if.')).toBeVisible();
+	// The baseline stays in view beside the what-if, month by month.
+	const chart = page.getByRole('img', { name: /^Expected won revenue by month, from today’s pipeline/ }).first();
+	await expect(chart.locator('g[aria-description="Baseline, expected"] line')).toHaveCount(18);
+	expect(await firstExpected()).not.toBe(before);
+
+	const name = `More pipeline ${Date.now()}`;
+	await page.getByLabel('Save as').fill(name);
+	await page.getByRole('button', { name: 'Save scenario' }).click();
+	await expect(page.getByText(`Showing scenario: ${name}`)).toBeVisible();
+	await expect(page.getByLabel('Scenario')).toHaveValue(/^\d+$/);
+	await expectAccessible(page);
+});
