@@ -1,7 +1,7 @@
 import type { Binding } from './bind.ts';
 import { literal } from './sql.ts';
 import type { DateReading } from './dates.ts';
-import type { FieldSpec } from './fields.ts';
+import { recordSql, type FieldSpec, type ParsedFile } from './fields.ts';
 import type { StagedFile } from './read.ts';
 import type { StageNames } from './stages.ts';
 import type { Staging } from './staging.ts';
@@ -92,4 +92,27 @@ export async function checkOwners(context: FormatContext, table: string, ownerCo
 		FROM ${table} WHERE owner IS NOT NULL AND NOT contains(owner, '@')
 		GROUP BY owner`
 	);
+}
+
+/**
+ * An open deal without a close date is not dated yet: a warning, counted, and the deal loads with
+ * an unknown close date (the forecast's "no close date" bucket). A won or lost deal without one is
+ * an error: its close date is the date of its outcome, which dates revenue and win rates, and
+ * guessing it (the snapshot date, say) would put revenue into a period it may not belong to. CRMs
+ * set it on closing, so a closed deal without it is a broken export, not a gap.
+ */
+export async function checkCloseDates(context: FormatContext, parsed: ParsedFile, column: string) {
+	const v = parsed.value;
+	for (const [code, severity, outcome] of [
+		['close_date_blank', 'warning', `coalesce(ladder.outcome, 'open') = 'open'`],
+		['closed_without_close_date', 'error', `ladder.outcome IN ('won', 'lost')`]
+	] as const) {
+		await context.checker.custom(
+			code,
+			severity,
+			`SELECT ${parsed.file.no}, ${recordSql}, ${literal(column)}, NULL, NULL, NULL, NULL
+			FROM ${parsed.from} LEFT JOIN ${context.stages.ladder} AS ladder ON ladder.id = ${v('stage')}
+			WHERE ${parsed.raw('close_date')} IS NULL AND ${outcome}`
+		);
+	}
 }

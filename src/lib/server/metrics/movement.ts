@@ -85,8 +85,9 @@ const comparisonFacts = {
 			amounts AS (
 				SELECT c.*, d.deal_type, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
 					a.name AS account, coalesce(a.key_account, false) AS key_account,
-					CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
-					CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
+					-- An unknown amount (NULL) moves the pipeline's money by nothing, but the deal still counts.
+					CASE WHEN c.in_a THEN coalesce(c.amount_a, 0) ELSE 0::DECIMAL(18, 2) END AS a,
+					CASE WHEN c.in_b THEN coalesce(c.amount_b, 0) ELSE 0::DECIMAL(18, 2) END AS b
 				FROM compared c
 				LEFT JOIN deals d ON d.id = c.deal_id
 				LEFT JOIN accounts a ON a.id = d.account_id
@@ -95,13 +96,15 @@ const comparisonFacts = {
 				-- Checked in this order, so every deal lands in at most one part. Deals counted at both A and
 				-- B are compared by amount even when a was 0, so a zero-amount deal that gains an amount
 				-- reads as an increase, not as pulled in. A deal missing from B without a recorded outcome
-				-- has left the pipeline and cannot be claimed as won, so it counts as lost.
+				-- has left the pipeline and cannot be claimed as won, so it counts as lost. A deal with
+				-- amount 0 or none still moved: it counts in its part (a lost deal is lost whatever it
+				-- was worth) and adds 0 to the part's amount.
 				CASE
-					WHEN i.in_a AND i.a > 0 AND i.outcome_b = 'won' THEN 'won'
-					WHEN i.in_a AND i.a > 0 AND (i.outcome_b = 'lost' OR NOT i.present_b) THEN 'lost'
-					WHEN i.in_a AND i.a > 0 AND NOT i.in_b THEN 'pushed'
-					WHEN NOT i.in_a AND i.in_b AND i.b > 0 AND NOT i.present_a THEN 'new'
-					WHEN NOT i.in_a AND i.in_b AND i.b > 0 THEN 'pulled_in'
+					WHEN i.in_a AND i.outcome_b = 'won' THEN 'won'
+					WHEN i.in_a AND (i.outcome_b = 'lost' OR NOT i.present_b) THEN 'lost'
+					WHEN i.in_a AND NOT i.in_b THEN 'pushed'
+					WHEN NOT i.in_a AND i.in_b AND NOT i.present_a THEN 'new'
+					WHEN NOT i.in_a AND i.in_b THEN 'pulled_in'
 					WHEN i.in_a AND i.in_b AND i.b > i.a THEN 'increased'
 					WHEN i.in_a AND i.in_b AND i.b < i.a THEN 'decreased'
 				END AS part
@@ -205,8 +208,8 @@ export async function pipelineMovement(db: Queryable, scope: Scope, options: Mov
 			SELECT
 				coalesce(sum(a), 0)::DOUBLE AS start_amount,
 				coalesce(sum(b), 0)::DOUBLE AS end_amount,
-				count(*) FILTER (WHERE in_a AND a > 0)::INTEGER AS start_deals,
-				count(*) FILTER (WHERE in_b AND b > 0)::INTEGER AS end_deals,
+				count(*) FILTER (WHERE in_a)::INTEGER AS start_deals,
+				count(*) FILTER (WHERE in_b)::INTEGER AS end_deals,
 				coalesce(sum(b) FILTER (WHERE part = 'new'), 0)::DOUBLE AS new,
 				coalesce(sum(b) FILTER (WHERE part = 'pulled_in'), 0)::DOUBLE AS pulled_in,
 				coalesce(sum(b - a) FILTER (WHERE part = 'increased'), 0)::DOUBLE AS increased,
@@ -278,8 +281,8 @@ export async function movementDeals(
 			chosen AS (
 				SELECT * FROM parts
 				WHERE CASE $part::VARCHAR
-					WHEN 'start' THEN in_a AND a > 0
-					WHEN 'end' THEN in_b AND b > 0
+					WHEN 'start' THEN in_a
+					WHEN 'end' THEN in_b
 					ELSE part IS NOT NULL AND ($part::VARCHAR IS NULL OR part = $part::VARCHAR)
 				END
 			)

@@ -31,7 +31,7 @@ const historySpecs: FieldSpec[] = [
 	{ name: 'stage', kind: 'stage', required: true },
 	{ name: 'amount', kind: 'amount', required: true, blank: { warning: 'amount_blank' } },
 	{ name: 'probability', kind: 'probability' },
-	{ name: 'close_date', kind: 'date', required: true },
+	{ name: 'close_date', kind: 'date', required: true, blank: { warning: 'close_date_blank' } },
 	{ name: 'forecast_category', kind: 'forecast_category' },
 	{ name: 'changed_by', kind: 'text' },
 	{ name: 'deleted', kind: 'flag' }
