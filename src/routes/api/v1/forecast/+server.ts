@@ -3,6 +3,7 @@ import { requestScope } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { jsonText } from '$lib/server/http';
 import { forecastAsOf, forecastByPeriod, snapshotSpan } from '$lib/server/metrics/forecast';
+import { noCloseDateBucket } from '$lib/server/metrics/forecast-no-close-date';
 import { parseForecastQuery } from '$lib/server/metrics/forecast-query';
 import { answeredOnce } from '$lib/server/metrics/remembered';
 import type { RequestHandler } from './$types';
@@ -16,7 +17,8 @@ const cents = (value: number) => Math.round(value * 100) / 100;
  * Open pipeline at the snapshot in effect on `as_of` (default: the latest) by expected close month,
  * for `months` months (default 12, at most 36) from the snapshot's month: total = sum of amount,
  * weighted = sum of amount x probability, by forecast category, and the quota of the reps in scope
- * (null where none was set). `as_of` in the answer is the snapshot actually used.
+ * (null where none was set). `as_of` in the answer is the snapshot actually used. Open deals without a
+ * close date are in `no_close_date` {total, weighted, count, without_amount}: pipeline, but in no month.
  */
 export const GET: RequestHandler = async (event) => {
 	const parsed = parseForecastQuery(event.url.searchParams, 'api');
@@ -34,6 +36,7 @@ export const GET: RequestHandler = async (event) => {
 		}
 		const answer = await answeredOnce(db, [event.route.id, scope, asOf, months], async () => {
 			const forecast = await forecastByPeriod(q, scope, { asOf, months });
+			const undated = await noCloseDateBucket(q, scope, asOf);
 			return JSON.stringify({
 				as_of: asOf,
 				months: forecast.months.map((m) => ({
@@ -42,7 +45,8 @@ export const GET: RequestHandler = async (event) => {
 					weighted: cents(m.weighted),
 					by_category: { pipeline: cents(m.pipeline), best_case: cents(m.best_case), commit: cents(m.commit) },
 					quota: m.quota === null ? null : cents(m.quota)
-				}))
+				})),
+				no_close_date: { ...undated, total: cents(undated.total), weighted: cents(undated.weighted) }
 			});
 		});
 		return jsonText(answer);
