@@ -134,3 +134,20 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
 	}
 	return { as_of: asOf, open_deals: openDeals, flags, deals };
 }
+
+/**
+ * How many open deals at snapshot `asOf` have no amount and no close date, for the views that sum
+ * amounts or place deals in months: they count these deals but must say that their sums leave them out.
+ */
+export async function openDealGaps(db: Queryable, scope: Scope, asOf: IsoDate): Promise<{ without_amount: number; without_close_date: number }> {
+	const reps = scopeCondition(scope, 's.owner_id');
+	const row = await db.one<{ without_amount: number; without_close_date: number }>(
+		`SELECT count(*) FILTER (WHERE s.amount IS NULL)::INTEGER AS without_amount,
+			count(*) FILTER (WHERE s.close_date IS NULL)::INTEGER AS without_close_date
+		FROM snapshots s
+		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
+		WHERE s.snapshot_date = $as_of::DATE AND ${reps.sql}`,
+		{ as_of: asOf, ...reps.params }
+	);
+	return row ?? { without_amount: 0, without_close_date: 0 };
+}

@@ -15,3 +15,12 @@ export function flagLabel(flag: string): string {
 	};
 	return labels[flag]?.() ?? flag;
 }
+
+/** The data-quality page's list of one flag's deals, for the views that count such deals. */
+export function dataQualityHref(flag: string, filters: { asOf?: string | null; team?: string | null; rep?: string | null }): string {
+	const params = new URLSearchParams({ flag });
+	if (filters.asOf) params.set('as_of', filters.asOf);
+	if (filters.team) params.set('team', filters.team);
+	if (filters.rep) params.set('rep', filters.rep);
+	return `/data-quality?${params}#deals`;
+}

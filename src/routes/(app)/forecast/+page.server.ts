@@ -3,6 +3,7 @@ import { database } from '$lib/server/db';
 import { scopedAnswers } from '$lib/server/metrics/remembered';
 import { calibratedForecastByMonth, shrinkageDeals, stageWinRates } from '$lib/server/metrics/calibration';
 import { forecastByPeriod } from '$lib/server/metrics/forecast';
+import { noCloseDateBucket } from '$lib/server/metrics/forecast-no-close-date';
 import { backtestHorizons, forecastBacktest, forecastMovement, reliableTolerance } from '$lib/server/metrics/forecast-accuracy';
 import { forecastSelection } from './filters';
 import type { PageServerLoad } from './$types';
@@ -36,9 +37,12 @@ export const load: PageServerLoad = async (event) => {
 		ask('stage win rates', stageWinRates, { asOf }),
 		ask('calibrated forecast', calibratedForecastByMonth, { asOf, months })
 	]);
+	// Open deals without a close date are in no month: the page says how many and what they weigh.
+	const noCloseDate = await db.read((q) => noCloseDateBucket(q, scope, asOf));
 	return {
 		filters,
 		forecast: {
+			noCloseDate,
 			currentQuarter: quarterOf(asOf),
 			months: period.months,
 			quarters: period.quarters,
