@@ -62,6 +62,9 @@ export function emptyFlagCounts(): Record<DataQualityFlag, number> {
  */
 export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): Promise<DataQuality> {
 	const reps = scopeCondition(scope, 'latest.owner_id');
+	// Only deals the scope ever held can be its deals now: reading just their histories keeps a
+	// rep's question (the 1:1 asks it) small. The latest owner decides below.
+	const held = scopeCondition(scope, 'owner_id', 'held_reps');
 	const rows = await db.all<Omit<DataQualityDeal, 'flags'> & { flags: string[]; open_at_as_of: boolean }>(
 		/* sql */ `
 		WITH
@@ -73,6 +76,7 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
 				lag(s.close_date) OVER w AS previous_close
 			FROM snapshots s JOIN ladder l ON l.id = s.stage_id
 			WHERE s.snapshot_date <= $as_of::DATE
+				AND ${scope.repIds === null ? 'true' : `s.deal_id IN (SELECT deal_id FROM snapshots WHERE snapshot_date <= $as_of::DATE AND ${held.sql})`}
 			WINDOW w AS (PARTITION BY s.deal_id ORDER BY s.snapshot_date)
 		),
 		moves AS (
@@ -121,7 +125,7 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
 		LEFT JOIN reps r ON r.id = f.owner_id
 		LEFT JOIN stages st ON st.id = f.stage_id
 		ORDER BY len(flags) DESC, f.last_seen DESC, f.amount DESC NULLS LAST, 1`,
-		{ as_of: asOf, ...reps.params }
+		{ as_of: asOf, ...reps.params, ...(scope.repIds === null ? {} : held.params) }
 	);
 	const flags = emptyFlagCounts();
 	let openDeals = 0;
