@@ -5,6 +5,7 @@ import { recordSql, type FieldSpec, type ParsedFile } from './fields.ts';
 import type { StagedFile } from './read.ts';
 import type { StageNames } from './stages.ts';
 import type { Staging } from './staging.ts';
+import type { Transaction } from '../db/database.ts';
 import type { Checker } from './validate.ts';
 import type { ImportFormat, ImportOptions, ImportPreview } from './types.ts';
 
@@ -35,6 +36,11 @@ export interface FormatModule {
 	detect(files: StagedFile[]): boolean;
 	/** Parses and checks the files; creates `context.rows` unless an error was found. */
 	run(context: FormatContext): Promise<void>;
+	/**
+	 * Formats of facts about reps rather than pipeline snapshots (quotas, activities) write their
+	 * checked rows themselves, in the import's transaction, and say how many they read.
+	 */
+	load?(tx: Transaction, staging: Staging): Promise<number>;
 }
 
 /** The columns of `rows` and their types, for formats that build it in pieces. */

@@ -9,6 +9,8 @@ import { deals } from './formats/deals.ts';
 import { hubspot } from './formats/hubspot.ts';
 import { native, requiredNativeColumns } from './formats/native.ts';
 import { salesforce } from './formats/salesforce.ts';
+import { quotas } from './formats/quotas.ts';
+import { activities } from './formats/activities.ts';
 import { adminImporter, checkImporterScope, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
 import { writeLogEntry } from './log.ts';
@@ -25,7 +27,7 @@ export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
 
-const formats: FormatModule[] = [salesforce, hubspot, native, deals];
+const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities];
 
 /** Progress is reported as one fraction over these phases, weighted by their typical cost. */
 const phaseSpan: Record<ImportProgress['phase'], [number, number]> = {
@@ -163,11 +165,13 @@ export async function importFiles(
 		await format.run(context);
 		report('building', 0);
 
+		// A format of rep facts (quotas, activities) has no snapshots: nothing of the snapshot path applies.
 		const rowsBuilt =
+			format.load !== undefined ||
 			(await staging.one(`SELECT 1 FROM information_schema.tables WHERE table_catalog = $schema AND table_name = 'rows'`, {
 				schema: staging.schema
 			})) !== undefined;
-		if (rowsBuilt) {
+		if (rowsBuilt && !format.load) {
 			const dates = await staging.all<{ d: string }>(
 				`SELECT DISTINCT snapshot_date AS d FROM ${context.rows} WHERE snapshot_date IS NOT NULL ORDER BY 1`
 			);
@@ -192,13 +196,14 @@ export async function importFiles(
 		}
 
 		report('building', 0.5);
-		await prepareReferenceData(staging, context.rows);
+		const loadFacts = format.load;
+		if (!loadFacts) await prepareReferenceData(staging, context.rows);
 		report('loading', 0);
 		try {
 			const outcome = await db.write(async (tx) => {
-				const loaded = await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) =>
-					report('loading', fraction, undefined, step)
-				);
+				const loaded = loadFacts
+					? { rowsLoaded: await loadFacts(tx, staging), created: { teams: 0, reps: 0, accounts: 0, deals: 0 } }
+					: await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) => report('loading', fraction, undefined, step));
 				summary.status = 'ok';
 				summary.rows_loaded = loaded.rowsLoaded;
 				summary.created = loaded.created;
@@ -230,6 +235,8 @@ export function checkFiles(db: Database, files: (string | ImportFile)[], options
 }
 
 function detectFormat(files: StagedFile[], options: ImportOptions): FormatModule | undefined {
+	if (quotas.detect(files)) return quotas;
+	if (activities.detect(files)) return activities;
 	if (salesforce.detect(files)) return salesforce;
 	if (hubspot.detect(files)) return hubspot;
 	if (native.detect(files)) return native;
