@@ -112,3 +112,52 @@ describe('--format activities', () => {
 		]);
 	});
 });
+
+describe('--format roster', () => {
+	const sampleRoster = { format: 'roster' as const, map: { sales_agent: 'name', manager: 'leader', regional_office: 'team' } };
+	const crmSample = {
+		format: 'deals' as const,
+		map: { opportunity_id: 'deal_id', sales_agent: 'owner', product: 'deal_name', account: 'account_name', deal_stage: 'stage', engage_date: 'created_date', close_value: 'amount' },
+		stageMap: { Prospecting: 'Lead', Engaging: 'Discovery', Won: 'Closed Won', Lost: 'Closed Lost' }
+	};
+
+	it("puts the CRM sample's reps without a team into their regional teams, and their manager over the team", async () => {
+		expect((await importFiles(db, [fixture('import', 'crm-sample-deals.csv')], crmSample)).status).toBe('ok');
+		await db.write((tx) =>
+			tx.run(`INSERT INTO users (id, email, name, password_hash, role) VALUES ('u-dustin', 'dustin@example.test', 'Dustin Brinkmann', 'x', 'leader')`)
+		);
+		const summary = await importFiles(db, [fixture('import', 'sales-teams.csv')], sampleRoster);
+		expect(summary).toMatchObject({ status: 'ok', format: 'roster', rows_loaded: 3, created: { teams: 2, reps: 1 } });
+		expect(summary.warnings.map((w) => [w.code, w.value])).toEqual([['leader_not_a_user', 'Melvin Marxen']]);
+		expect(
+			await db.all(`SELECT r.name, r.role, t.name AS team FROM reps r LEFT JOIN teams t ON t.id = r.team_id WHERE r.name IN ('Moses Frase', 'Darcel Schlecht', 'Anna Snelling') ORDER BY 1`)
+		).toEqual([
+			{ name: 'Anna Snelling', role: 'AE', team: 'Central' },
+			{ name: 'Darcel Schlecht', role: 'AE', team: 'East' },
+			{ name: 'Moses Frase', role: 'AE', team: 'Central' }
+		]);
+		expect(await db.all(`SELECT ut.user_id, t.name AS team FROM user_teams ut JOIN teams t ON t.id = ut.team_id`)).toEqual([
+			{ user_id: 'u-dustin', team: 'Central' }
+		]);
+	});
+
+	it('is refused as a whole when a leader imports it: who sees whom is an admin\'s decision', async () => {
+		const summary = await importFiles(db, [fixture('import', 'sales-teams.csv')], {
+			...sampleRoster,
+			importer: { role: 'leader', teamIds: [await teamId('North')] }
+		});
+		expect(summary.status).toBe('error');
+		expect(summary.errors.map((e) => e.code)).toEqual(['roster_admin_only']);
+		expect(await db.one(`SELECT count(*)::INTEGER AS n FROM teams WHERE name IN ('Central', 'East')`)).toEqual({ n: 0 });
+	});
+
+	it('moves a known rep to the team the roster names, by e-mail, and keeps the team of a rep whose team is blank', async () => {
+		const file = writeFile(dir, 'roster.csv', ['email,team,role', 'ann@example.test,South,AM', 'ben@example.test,,'].join('\n'));
+		const summary = await importFiles(db, [file]);
+		expect(summary).toMatchObject({ status: 'ok', format: 'roster', created: { teams: 0, reps: 0 } });
+		expect(await db.all(`SELECT r.email, r.role, t.name AS team FROM reps r JOIN teams t ON t.id = r.team_id WHERE r.email IN ('ann@example.test', 'ben@example.test') ORDER BY 1`)).toEqual([
+			{ email: 'ann@example.test', role: 'AM', team: 'South' },
+			{ email: 'ben@example.test', role: 'AE', team: 'North' }
+		]);
+	});
+});

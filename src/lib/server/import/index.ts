@@ -11,6 +11,7 @@ import { native, requiredNativeColumns } from './formats/native.ts';
 import { salesforce } from './formats/salesforce.ts';
 import { quotas } from './formats/quotas.ts';
 import { activities } from './formats/activities.ts';
+import { roster } from './formats/roster.ts';
 import { adminImporter, checkImporterScope, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
 import { writeLogEntry } from './log.ts';
@@ -27,7 +28,7 @@ export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
 
-const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities];
+const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster];
 
 /** Progress is reported as one fraction over these phases, weighted by their typical cost. */
 const phaseSpan: Record<ImportProgress['phase'], [number, number]> = {
@@ -201,8 +202,9 @@ export async function importFiles(
 		report('loading', 0);
 		try {
 			const outcome = await db.write(async (tx) => {
-				const loaded = loadFacts
-					? { rowsLoaded: await loadFacts(tx, staging), created: { teams: 0, reps: 0, accounts: 0, deals: 0 } }
+				const facts = loadFacts ? await loadFacts(tx, staging) : null;
+				const loaded = facts
+					? { rowsLoaded: facts.rowsLoaded, created: { teams: 0, reps: 0, accounts: 0, deals: 0, ...facts.created } }
 					: await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) => report('loading', fraction, undefined, step));
 				summary.status = 'ok';
 				summary.rows_loaded = loaded.rowsLoaded;
@@ -235,11 +237,12 @@ export function checkFiles(db: Database, files: (string | ImportFile)[], options
 }
 
 function detectFormat(files: StagedFile[], options: ImportOptions): FormatModule | undefined {
-	if (quotas.detect(files)) return quotas;
-	if (activities.detect(files)) return activities;
 	if (salesforce.detect(files)) return salesforce;
 	if (hubspot.detect(files)) return hubspot;
 	if (native.detect(files)) return native;
+	if (quotas.detect(files)) return quotas;
+	if (activities.detect(files)) return activities;
+	if (roster.detect(files)) return roster;
 	if (options.map && Object.keys(options.map).length > 0) return deals;
 	if (deals.detect(files)) return deals;
 	// Most of the snapshot columns: a snapshot file with a column missing, which is worth saying

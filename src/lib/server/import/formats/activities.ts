@@ -74,6 +74,6 @@ export const activities: FormatModule = {
 			SELECT activity_date, rep_id, kind, sum(count)::INTEGER FROM ${facts}
 			GROUP BY ALL ORDER BY activity_date, rep_id, kind`
 		);
-		return row?.n ?? 0;
+		return { rowsLoaded: row?.n ?? 0 };
 	}
 };

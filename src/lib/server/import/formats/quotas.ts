@@ -66,6 +66,6 @@ export const quotas: FormatModule = {
 			`INSERT OR REPLACE INTO quotas (rep_id, period_start, period_end, amount)
 			SELECT rep_id, period_start, period_end, amount FROM ${facts} ORDER BY rep_id, period_start`
 		);
-		return row?.n ?? 0;
+		return { rowsLoaded: row?.n ?? 0 };
 	}
 };
