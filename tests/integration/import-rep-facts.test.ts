@@ -161,3 +161,40 @@ describe('--format roster', () => {
 		]);
 	});
 });
+
+describe('sourced_by in deal files', () => {
+	it('credits the SDR who opened a deal; an opener nobody knows is a warning and left out', async () => {
+		const team = writeFile(dir, 'roster.csv', ['email,name,team,role', 'sam@example.test,Sam Sourcer,North,SDR'].join('\n'));
+		expect((await importFiles(db, [team])).status).toBe('ok');
+		const file = writeFile(
+			dir,
+			'week.csv',
+			[
+				'snapshot_date,deal_id,owner,stage,amount,close_date,sourced_by',
+				'2026-02-02,S-1,ann@example.test,Lead,100,2026-05-31,sam@example.test',
+				'2026-02-02,S-2,ann@example.test,Lead,100,2026-05-31,Sam Sourcer',
+				'2026-02-02,S-3,ann@example.test,Lead,100,2026-05-31,Nobody Known'
+			].join('\n')
+		);
+		const summary = await importFiles(db, [file]);
+		expect(summary.status).toBe('ok');
+		expect(summary.warnings.filter((w) => w.code === 'sourced_by_unknown').map((w) => [w.line, w.value])).toEqual([[4, 'Nobody Known']]);
+		expect(
+			await db.all(`SELECT d.crm_id, r.email FROM deals d LEFT JOIN reps r ON r.id = d.sourced_by WHERE d.crm_id LIKE 'S-%' ORDER BY 1`)
+		).toEqual([
+			{ crm_id: 'S-1', email: 'sam@example.test' },
+			{ crm_id: 'S-2', email: 'sam@example.test' },
+			{ crm_id: 'S-3', email: null }
+		]);
+	});
+
+	it("a leader may only credit reps of their own teams: another team's rep would then see this team's deal", async () => {
+		const file = writeFile(
+			dir,
+			'week.csv',
+			['snapshot_date,deal_id,owner,stage,amount,close_date,sourced_by', '2026-02-02,S-9,ann@example.test,Lead,100,2026-05-31,cat@example.test'].join('\n')
+		);
+		const summary = await importFiles(db, [file], { importer: { role: 'leader', teamIds: [await teamId('North')] } });
+		expect(summary.errors.map((e) => [e.line, e.column, e.code])).toEqual([[2, 'sourced_by', 'owner_outside_team']]);
+	});
+});

@@ -21,7 +21,7 @@ export interface FormatContext {
 	 * The table every format ends in, one row per deal per snapshot date with text keys:
 	 * file_no, record, snapshot_date, deal, owner, owner_name, owner_role, team, stage_id, amount,
 	 * probability, close_date, forecast_category, deal_name, account_id, account_name, deal_type,
-	 * created_date, currency, source. load.ts writes it to the database.
+	 * created_date, currency, source, sourced_by. load.ts writes it to the database.
 	 */
 	rows: string;
 }
@@ -47,7 +47,7 @@ export interface FormatModule {
 export const rowColumns = `file_no INTEGER, record BIGINT, snapshot_date DATE, deal VARCHAR, owner VARCHAR, owner_name VARCHAR,
 	owner_role VARCHAR, team VARCHAR, stage_id SMALLINT, amount DECIMAL(18, 2), probability DOUBLE, close_date DATE,
 	forecast_category VARCHAR, deal_name VARCHAR, account_id VARCHAR, account_name VARCHAR, deal_type VARCHAR,
-	created_date DATE, currency VARCHAR, source VARCHAR`;
+	created_date DATE, currency VARCHAR, source VARCHAR, sourced_by VARCHAR`;
 
 /** The deal, owner and account fields every format may carry. */
 export const dealFieldSpecs: FieldSpec[] = [
@@ -60,7 +60,9 @@ export const dealFieldSpecs: FieldSpec[] = [
 	{ name: 'deal_type', kind: 'deal_type' },
 	{ name: 'created_date', kind: 'date' },
 	{ name: 'currency', kind: 'currency' },
-	{ name: 'source', kind: 'text' }
+	{ name: 'source', kind: 'text' },
+	// The SDR or BDR who opened the deal (e-mail or name of a rep): the relay credits the opener.
+	{ name: 'sourced_by', kind: 'text' }
 ];
 
 /** Records how a file was understood, for the preview shown before anything is written. */

@@ -9,7 +9,7 @@ import { weekdays, type Weekday } from './types.ts';
  * at the same moment, later wins), stage_id, amount, probability (NULL: the stage's default),
  * close_date, forecast_category.
  * `deals`: one row per deal with its current attributes: deal, owner, owner_name, owner_role, team,
- * deal_name, account_id, account_name, deal_type, created_date, currency, source, file_no, record.
+ * deal_name, account_id, account_name, deal_type, created_date, currency, source, sourced_by, file_no, record.
  *
  * A snapshot on date d shows each deal as it stood at the end of d: its latest change at or before
  * d. Dates run weekly on `weekday`, from the first such day on or after the earliest change to the
@@ -50,7 +50,7 @@ export async function historyToSnapshots(
 			coalesce(c.probability, ladder.default_probability) AS probability, c.close_date, c.forecast_category,
 			deals.deal_name, deals.account_id, deals.account_name, deals.deal_type,
 			deals.created_date,
-			deals.currency, deals.source
+			deals.currency, deals.source, deals.sourced_by
 		FROM grid g
 		ASOF JOIN changes c ON c.deal = g.deal AND g.end_of_day > c.changed_at
 		JOIN ${tables.deals} deals ON deals.deal = g.deal

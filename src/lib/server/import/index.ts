@@ -14,6 +14,7 @@ import { activities } from './formats/activities.ts';
 import { roster } from './formats/roster.ts';
 import { adminImporter, checkImporterScope, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
+import { checkSourcedBy } from './sourced-by.ts';
 import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
 import { readFile, type StagedFile } from './read.ts';
@@ -178,6 +179,7 @@ export async function importFiles(
 			);
 			summary.snapshots = dates.map((r) => r.d);
 			await checkImporterScope(staging, checker, context.rows, importer);
+			await checkSourcedBy(checker, context.rows, importer);
 			summary.snapshots_replaced = await replacedSnapshots(staging, context.rows, replaceDates);
 		}
 

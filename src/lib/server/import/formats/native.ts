@@ -64,7 +64,7 @@ export const native: FormatModule = {
 				SELECT ${file.no}, ${recordSql}, ${v('snapshot_date')}, ${v('deal_id')}, ${v('owner')}, ${v('owner_name')}, ${v('owner_role')},
 					${v('team')}, ${v('stage')}, ${v('amount')}, coalesce(${v('probability')}, ladder.default_probability),
 					${v('close_date')}, ${v('forecast_category')}, ${v('deal_name')}, ${v('account_id')}, ${v('account_name')},
-					${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')}
+					${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')}, ${v('sourced_by')}
 				FROM ${parsed.from} LEFT JOIN ${stages.ladder} AS ladder ON ladder.id = ${v('stage')}`
 			);
 

@@ -282,6 +282,7 @@ async function buildTables(context: FormatContext, parsed: Record<Role, ParsedFi
 			o.created_date,
 			o.currency,
 			o.source,
+			NULL::VARCHAR AS sourced_by,
 			coalesce(o.file_no, latest.file_no) AS file_no,
 			coalesce(o.record, latest.record) AS record
 		FROM latest

@@ -52,7 +52,7 @@ export async function stageDatesToSnapshots(
 		amount DECIMAL(18, 2), probability DOUBLE, close_date DATE, forecast_category VARCHAR, file_no INTEGER, record BIGINT)`);
 	await staging.run(`CREATE TABLE ${deals} (deal VARCHAR, owner VARCHAR, owner_name VARCHAR, owner_role VARCHAR, team VARCHAR,
 		deal_name VARCHAR, account_id VARCHAR, account_name VARCHAR, deal_type VARCHAR, created_date DATE, currency VARCHAR,
-		source VARCHAR, file_no INTEGER, record BIGINT)`);
+		source VARCHAR, sourced_by VARCHAR, file_no INTEGER, record BIGINT)`);
 
 	for (const file of context.files) {
 		const dated = stageColumns(file);
@@ -109,7 +109,7 @@ export async function stageDatesToSnapshots(
 			`INSERT INTO ${deals}
 			SELECT ${v('deal_id')}, ${v('owner')}, ${v('owner_name')}, ${v('owner_role')}, ${v('team')}, ${v('deal_name')},
 				${v('account_id')}, ${v('account_name')}, ${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')},
-				${file.no}, ${recordSql}
+				${v('sourced_by')}, ${file.no}, ${recordSql}
 			FROM ${parsed.from}`
 		);
 		if (binding.mapping.stage) {
