@@ -101,6 +101,12 @@ const rules: Record<string, Rule[]> = {
 	'/(app)/coaching': [{ url: () => '/coaching', access: { ...everyoneSignedIn('login'), repA: 'own', repB: 'own' } }],
 	'/(app)/coaching/[rep]': [{ url: (c) => `/coaching/${q(c.repA)}`, access: { ...aboutRepA('login'), executive: 403 } }],
 	'/(app)/coaching/[rep]/notes.md': [{ url: (c) => `/coaching/${q(c.repA)}/notes.md`, access: { ...aboutRepA('login'), executive: 403 } }],
+	// Data quality: a rep sees their own deals' flags only, so another rep's or team's is a 404.
+	'/(app)/data-quality': [
+		{ url: () => '/data-quality', access: everyoneSignedIn('login') },
+		{ url: (c) => `/data-quality?rep=${q(c.repA)}`, access: aboutRepA('login') },
+		{ url: (c) => `/data-quality?team=${q(c.team)}`, access: aboutTeamOfA('login') }
+	],
 	'/(app)/imports': [{ url: () => '/imports', access: importers }],
 	'/(app)/admin/users': [{ url: () => '/admin/users', access: adminOnly }],
 	'/api/v1/snapshots': [{ url: () => '/api/v1/snapshots', access: everyoneSignedIn(401) }],
@@ -128,6 +134,11 @@ const rules: Record<string, Rule[]> = {
 	'/api/v1/revenue-mix': [
 		{ url: () => '/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31', access: everyoneSignedIn(401) },
 		{ url: (c) => `/api/v1/revenue-mix?from=2026-01-01&to=2026-12-31&rep=${q(c.repA)}`, access: aboutRepA(401) }
+	],
+	'/api/v1/data-quality': [
+		{ url: () => '/api/v1/data-quality', access: everyoneSignedIn(401) },
+		{ url: (c) => `/api/v1/data-quality?rep=${q(c.repA)}`, access: aboutRepA(401) },
+		{ url: (c) => `/api/v1/data-quality?team=${q(c.team)}`, access: aboutTeamOfA(401) }
 	],
 	'/api/v1/reps': [{ url: () => '/api/v1/reps', access: everyoneSignedIn(401) }],
 	'/api/v1/imports': [{ url: () => '/api/v1/imports', access: { ...importers, anonymous: 401 } }],

@@ -10,6 +10,7 @@ import * as forecastAccuracyApi from '../../src/routes/api/v1/forecast/accuracy/
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as importsApi from '../../src/routes/api/v1/imports/+server.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
+import * as dataQualityApi from '../../src/routes/api/v1/data-quality/+server.ts';
 import * as coachingApi from '../../src/routes/api/v1/reps/[email]/coaching/+server.ts';
 import * as strengthsApi from '../../src/routes/api/v1/reps/[email]/strengths/+server.ts';
 import * as repsApi from '../../src/routes/api/v1/reps/+server.ts';
@@ -109,7 +110,8 @@ describe.each(datasets)('every /api/v1 endpoint on $name', ({ dates, owners }) =
 		['revenue mix', revenueMixApi.GET, '/api/v1/revenue-mix', '/api/v1/revenue-mix?from=2026-01-01&to=2026-03-31'],
 		['strengths', strengthsApi.GET, '/api/v1/reps/[email]/strengths', '/api/v1/reps/ann@example.test/strengths', { email: 'ann@example.test' }],
 		['coaching', coachingApi.GET, '/api/v1/reps/[email]/coaching', '/api/v1/reps/ann@example.test/coaching', { email: 'ann@example.test' }],
-		['import log', importsApi.GET, '/api/v1/imports', '/api/v1/imports']
+		['import log', importsApi.GET, '/api/v1/imports', '/api/v1/imports'],
+		['data quality', dataQualityApi.GET, '/api/v1/data-quality', '/api/v1/data-quality']
 	];
 
 	it.each(questions)('%s answers every kind of user with JSON, never a 500', async (_name, handler, route, path, params) => {

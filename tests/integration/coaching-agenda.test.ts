@@ -3,7 +3,7 @@ import type { Database } from '../../src/lib/server/db/database.ts';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import { coachingAgenda, coachingSession, coachingWeek } from '../../src/lib/server/metrics/coaching.ts';
 import { addNextStep, saveNote, setNextStepDone, type CoachingUser } from '../../src/lib/server/coaching-notes.ts';
-import { agendaCovers, type CelebrateItem, type EnergyItem } from '../../src/lib/domain/coaching.ts';
+import { agendaCovers, energyText, type CelebrateItem, type EnergyItem } from '../../src/lib/domain/coaching.ts';
 import { annOnly, everyone, history, load, northLeader, pipelineDatabase, rep, week, type SnapshotRow } from './movement-fixtures.ts';
 
 /**
@@ -52,7 +52,8 @@ async function makeKeyAccount(deal: string, account: string) {
 	});
 }
 
-const kinds = (items: (CelebrateItem | EnergyItem)[]) => items.map((item) => [item.kind, 'deal' in item ? item.deal.crm_id : item.stage]);
+const kinds = (items: (CelebrateItem | EnergyItem)[]) =>
+	items.map((item) => [item.kind, 'deal' in item ? item.deal.crm_id : 'stage' in item ? item.stage : item.flag]);
 
 describe('the weeks of a 1:1', () => {
 	it('"this week" is the latest snapshot on or before today, compared with the snapshot before it', async () => {
@@ -185,6 +186,21 @@ describe('celebrate', () => {
 });
 
 describe('where energy is needed', () => {
+	it('the rep\'s own open deals with a close date in the past are raised gently, as one line, and only in their own 1:1', async () => {
+		await load(db, [
+			...history('P1', 0, [['Proposal', 100, '2026-01-02'], ['Proposal', 100, '2026-01-02']]),
+			...history('P2', 0, [['Discovery', 200, '2025-12-31'], ['Discovery', 200, '2025-12-31']]),
+			...history('P3', 0, [['Lead', 300, '2026-01-09'], ['Lead', 300, '2026-01-09']]),
+			...history('BEN', 0, [['Lead', 300, '2026-01-09', 'ben'], ['Lead', 300, '2026-01-09', 'ben']])
+		]);
+		const hygiene = (await agendaFor(1)).energy.filter((item) => item.kind === 'hygiene');
+		expect(hygiene).toEqual([{ kind: 'hygiene', flag: 'past_close_date', count: 3 }]);
+		expect(energyText(hygiene[0])).toBe('3 open deals have a close date in the past: worth a look before Monday.');
+		const bens = (await agendaFor(1, northLeader, rep.ben)).energy.filter((item) => item.kind === 'hygiene');
+		expect(bens).toEqual([{ kind: 'hygiene', flag: 'past_close_date', count: 1 }]);
+		expect(energyText(bens[0])).toBe('1 open deal has a close date in the past: worth a look before Monday.');
+	});
+
 	it('a deal in a stage far longer than the team usually takes there is named as stalled', async () => {
 		await load(db, [
 			...briskDiscoveries(),

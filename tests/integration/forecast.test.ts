@@ -93,7 +93,7 @@ describe('every open deal in exactly one bucket', () => {
 		expect(buckets.later.total).toBe(130_000);
 		expect(buckets.later.weighted).toBeCloseTo(72_000, 6);
 		expect(buckets.later.count).toBe(2);
-		expect(buckets.no_close_date).toEqual({ total: 0, weighted: 0, count: 0 });
+		expect(buckets.no_close_date).toEqual({ total: 0, weighted: 0, count: 0, without_amount: 0 });
 		expect(buckets.open.total).toBe(430_000);
 		expect(buckets.open.count).toBe(7);
 		const sum = (key: 'total' | 'weighted' | 'count') =>

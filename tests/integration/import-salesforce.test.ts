@@ -48,10 +48,11 @@ describe('Salesforce OpportunityHistory import', () => {
 			{ snapshot_date: '2026-03-02', stage: 'Closed Won', amount: '120000.00', probability: 1, close_date: '2021-01-27', forecast_category: 'closed' },
 			{ snapshot_date: '2026-03-09', stage: 'Closed Lost', amount: '120000.00', probability: 0, close_date: '2024-02-03', forecast_category: 'omitted' }
 		]);
-		// Zenith: Prospecting at 02:19, Proposal/Price Quote at 02:20 the same night; no amount yet.
+		// Zenith: Prospecting at 02:19, Proposal/Price Quote at 02:20 the same night; no amount yet, so
+		// its amount is unknown (NULL), not 0.
 		expect(deal('006bm00000LKdM8AAL')).toEqual([
-			{ snapshot_date: '2026-03-02', stage: 'Proposal', amount: '0.00', probability: 0.75, close_date: '2026-03-31', forecast_category: 'pipeline' },
-			{ snapshot_date: '2026-03-09', stage: 'Proposal', amount: '0.00', probability: 0.75, close_date: '2026-03-31', forecast_category: 'pipeline' }
+			{ snapshot_date: '2026-03-02', stage: 'Proposal', amount: null, probability: 0.75, close_date: '2026-03-31', forecast_category: 'pipeline' },
+			{ snapshot_date: '2026-03-09', stage: 'Proposal', amount: null, probability: 0.75, close_date: '2026-03-31', forecast_category: 'pipeline' }
 		]);
 		// Salesforce's default stages map onto our ladder, keeping Salesforce's probabilities.
 		expect(deal('006bm00000LKJNOAA5').map((r) => [r.stage, r.probability])).toEqual([

@@ -212,7 +212,7 @@ describe('plain deal list with a column mapping', () => {
 		expect(summary.status).toBe('error');
 		expect(summary.errors.map((e) => e.message)).toEqual([
 			'The mapping names column “Region”, which no file has; the files have: Opp ID, Rep, Customer, Value, Opened, Demo held, Proposal sent, Won on, Lost on, Expected close, Status.',
-			'“status” is not a field a column can be mapped to; expected one of deal_id, owner, amount, close_date, stage, probability, forecast_category, deal_name, account_id, account_name, owner_name, owner_role, team, deal_type, created_date, currency, source, entered:<stage>.'
+			'“status” is not a field a column can be mapped to; expected one of deal_id, owner, amount, close_date, stage, probability, forecast_category, deal_name, account_id, account_name, owner_name, owner_role, team, deal_type, created_date, currency, source, sourced_by, entered:<stage>.'
 		]);
 		expect(await contentChecksums(db)).toEqual(before);
 	});

@@ -188,7 +188,20 @@ export type EnergyItem =
 			/** Start and end of the recent window. */
 			from: string | null;
 			to: string;
+	  }
+	| {
+			/**
+			 * The rep's own CRM hygiene (see the data-quality view): open deals with a close date in the
+			 * past, without one, or without an amount. One gentle line, the most pressing gap only.
+			 */
+			kind: 'hygiene';
+			flag: HygieneFlag;
+			count: number;
 	  };
+
+/** The data-quality flags the 1:1 raises, most pressing first: each makes the forecast less true. */
+export const hygieneFlags = ['past_close_date', 'no_close_date', 'no_amount'] as const;
+export type HygieneFlag = (typeof hygieneFlags)[number];
 
 export interface StrengthDeal extends DealRef {
 	stage: string;
@@ -303,6 +316,14 @@ export function energyText(item: EnergyItem): string {
 				entered: String(item.entered),
 				reference: formatPercent(item.reference_rate)
 			});
+		case 'hygiene': {
+			const texts = {
+				past_close_date: [m.coaching_energy_hygiene_past_close_date_one, m.coaching_energy_hygiene_past_close_date],
+				no_close_date: [m.coaching_energy_hygiene_no_close_date_one, m.coaching_energy_hygiene_no_close_date],
+				no_amount: [m.coaching_energy_hygiene_no_amount_one, m.coaching_energy_hygiene_no_amount]
+			}[item.flag];
+			return texts[item.count === 1 ? 0 : 1]({ count: String(item.count) });
+		}
 	}
 }
 

@@ -9,13 +9,14 @@ import { weekdays, type Weekday } from './types.ts';
  * at the same moment, later wins), stage_id, amount, probability (NULL: the stage's default),
  * close_date, forecast_category.
  * `deals`: one row per deal with its current attributes: deal, owner, owner_name, owner_role, team,
- * deal_name, account_id, account_name, deal_type, created_date, currency, source, file_no, record.
+ * deal_name, account_id, account_name, deal_type, created_date, currency, source, sourced_by, file_no, record.
  *
  * A snapshot on date d shows each deal as it stood at the end of d: its latest change at or before
  * d. Dates run weekly on `weekday`, from the first such day on or after the earliest change to the
  * first on or after the latest, so the last change is always in a snapshot. A deal appears from
  * the first snapshot after its first change and stays, closed deals included: comparing any two
- * snapshots must see a deal won in between as won, not as vanished.
+ * snapshots must see a deal won in between as won, not as vanished. A blank amount stays unknown
+ * (NULL) and so does a blank created date: views read such a deal as created when first seen.
  */
 export async function historyToSnapshots(
 	staging: Staging,
@@ -45,11 +46,11 @@ export async function historyToSnapshots(
 			FROM first_change f JOIN snapshot_dates d ON f.first_at < (d.snapshot_date + 1)::TIMESTAMP
 		)
 		SELECT deals.file_no, deals.record, g.snapshot_date, g.deal, deals.owner, deals.owner_name, deals.owner_role, deals.team,
-			c.stage_id, coalesce(c.amount, 0)::DECIMAL(18, 2) AS amount,
+			c.stage_id, c.amount::DECIMAL(18, 2) AS amount,
 			coalesce(c.probability, ladder.default_probability) AS probability, c.close_date, c.forecast_category,
 			deals.deal_name, deals.account_id, deals.account_name, deals.deal_type,
-			coalesce(deals.created_date, (SELECT first_at::DATE FROM first_change WHERE first_change.deal = g.deal)) AS created_date,
-			deals.currency, deals.source
+			deals.created_date,
+			deals.currency, deals.source, deals.sourced_by
 		FROM grid g
 		ASOF JOIN changes c ON c.deal = g.deal AND g.end_of_day > c.changed_at
 		JOIN ${tables.deals} deals ON deals.deal = g.deal

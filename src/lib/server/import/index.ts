@@ -9,8 +9,12 @@ import { deals } from './formats/deals.ts';
 import { hubspot } from './formats/hubspot.ts';
 import { native, requiredNativeColumns } from './formats/native.ts';
 import { salesforce } from './formats/salesforce.ts';
+import { quotas } from './formats/quotas.ts';
+import { activities } from './formats/activities.ts';
+import { roster } from './formats/roster.ts';
 import { adminImporter, checkImporterScope, droppedOpenDeals, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
+import { checkSourcedBy } from './sourced-by.ts';
 import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
 import { readFile, type StagedFile } from './read.ts';
@@ -25,7 +29,7 @@ export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
 
-const formats: FormatModule[] = [salesforce, hubspot, native, deals];
+const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster];
 
 /** Progress is reported as one fraction over these phases, weighted by their typical cost. */
 const phaseSpan: Record<ImportProgress['phase'], [number, number]> = {
@@ -163,16 +167,19 @@ export async function importFiles(
 		await format.run(context);
 		report('building', 0);
 
+		// A format of rep facts (quotas, activities) has no snapshots: nothing of the snapshot path applies.
 		const rowsBuilt =
+			format.load !== undefined ||
 			(await staging.one(`SELECT 1 FROM information_schema.tables WHERE table_catalog = $schema AND table_name = 'rows'`, {
 				schema: staging.schema
 			})) !== undefined;
-		if (rowsBuilt) {
+		if (rowsBuilt && !format.load) {
 			const dates = await staging.all<{ d: string }>(
 				`SELECT DISTINCT snapshot_date AS d FROM ${context.rows} WHERE snapshot_date IS NOT NULL ORDER BY 1`
 			);
 			summary.snapshots = dates.map((r) => r.d);
 			await checkImporterScope(staging, checker, context.rows, importer);
+			await checkSourcedBy(checker, context.rows, importer);
 			summary.snapshots_replaced = await replacedSnapshots(staging, context.rows, replaceDates);
 			checker.add(...(await droppedOpenDeals(staging, context.rows, replaceDates)));
 		}
@@ -193,13 +200,15 @@ export async function importFiles(
 		}
 
 		report('building', 0.5);
-		await prepareReferenceData(staging, context.rows);
+		const loadFacts = format.load;
+		if (!loadFacts) await prepareReferenceData(staging, context.rows);
 		report('loading', 0);
 		try {
 			const outcome = await db.write(async (tx) => {
-				const loaded = await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) =>
-					report('loading', fraction, undefined, step)
-				);
+				const facts = loadFacts ? await loadFacts(tx, staging) : null;
+				const loaded = facts
+					? { rowsLoaded: facts.rowsLoaded, created: { teams: 0, reps: 0, accounts: 0, deals: 0, ...facts.created } }
+					: await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) => report('loading', fraction, undefined, step));
 				summary.status = 'ok';
 				summary.rows_loaded = loaded.rowsLoaded;
 				summary.created = loaded.created;
@@ -234,6 +243,9 @@ function detectFormat(files: StagedFile[], options: ImportOptions): FormatModule
 	if (salesforce.detect(files)) return salesforce;
 	if (hubspot.detect(files)) return hubspot;
 	if (native.detect(files)) return native;
+	if (quotas.detect(files)) return quotas;
+	if (activities.detect(files)) return activities;
+	if (roster.detect(files)) return roster;
 	if (options.map && Object.keys(options.map).length > 0) return deals;
 	if (deals.detect(files)) return deals;
 	// Most of the snapshot columns: a snapshot file with a column missing, which is worth saying

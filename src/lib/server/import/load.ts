@@ -1,6 +1,7 @@
 import type { Transaction } from '../db/index.ts';
 import { ownerIsRep, teamList, type Importer } from './importer.ts';
 import type { Staging } from './staging.ts';
+import { sourcedByMatches } from './sourced-by.ts';
 
 /**
  * Writes checked rows (the `rows` table every format ends in) into the pipeline tables. The
@@ -54,7 +55,8 @@ export async function prepareReferenceData(staging: Staging, rows: string): Prom
 			arg_max(deal_type, (snapshot_date, file_no, record)) FILTER (WHERE deal_type IS NOT NULL) AS deal_type,
 			arg_max(source, (snapshot_date, file_no, record)) FILTER (WHERE source IS NOT NULL) AS source,
 			arg_max(created_date, (snapshot_date, file_no, record)) FILTER (WHERE created_date IS NOT NULL) AS created_date,
-			arg_max(currency, (snapshot_date, file_no, record)) FILTER (WHERE currency IS NOT NULL) AS currency
+			arg_max(currency, (snapshot_date, file_no, record)) FILTER (WHERE currency IS NOT NULL) AS currency,
+			arg_max(sourced_by, (snapshot_date, file_no, record)) FILTER (WHERE sourced_by IS NOT NULL) AS sourced_by
 		FROM ${rows}
 		GROUP BY deal`);
 }
@@ -95,10 +97,12 @@ export async function loadRows(
 		WHERE accounts.crm_id = a.crm_id AND a.name IS NOT NULL AND accounts.name IS DISTINCT FROM a.name AND NOT ${sharedAccount}`);
 
 	onStep('deals', 0.2);
+	// The opener is an existing rep, by e-mail or by name (sourced-by.ts warns about anyone else).
+	const sourcedByRep = `(SELECT min(r.id) FROM reps r WHERE ${sourcedByMatches('d.sourced_by', 'r')})`;
 	const newDeals = `SELECT d.* FROM ${dealsIn} d WHERE NOT EXISTS (SELECT 1 FROM deals WHERE deals.crm_id = d.crm_id)`;
 	const deals = await count(tx, newDeals);
-	await tx.run(`INSERT INTO deals (crm_id, name, account_id, deal_type, source, created_date, currency)
-		SELECT d.crm_id, d.name, a.id, d.deal_type, d.source, d.created_date, coalesce(d.currency, 'EUR')
+	await tx.run(`INSERT INTO deals (crm_id, name, account_id, deal_type, source, created_date, currency, sourced_by)
+		SELECT d.crm_id, d.name, a.id, d.deal_type, d.source, d.created_date, coalesce(d.currency, 'EUR'), ${sourcedByRep}
 		FROM (${newDeals}) d LEFT JOIN accounts a ON a.crm_id = d.account
 		ORDER BY d.crm_id`);
 	await tx.run(`UPDATE deals SET
@@ -107,7 +111,8 @@ export async function loadRows(
 			deal_type = coalesce(d.deal_type, deals.deal_type),
 			source = coalesce(d.source, deals.source),
 			created_date = coalesce(d.created_date, deals.created_date),
-			currency = coalesce(d.currency, deals.currency)
+			currency = coalesce(d.currency, deals.currency),
+			sourced_by = coalesce(${sourcedByRep}, deals.sourced_by)
 		FROM ${dealsIn} d LEFT JOIN accounts a ON a.crm_id = d.account
 		WHERE deals.crm_id = d.crm_id
 			AND (deals.name IS DISTINCT FROM coalesce(d.name, deals.name)
@@ -115,7 +120,8 @@ export async function loadRows(
 				OR deals.deal_type IS DISTINCT FROM coalesce(d.deal_type, deals.deal_type)
 				OR deals.source IS DISTINCT FROM coalesce(d.source, deals.source)
 				OR deals.created_date IS DISTINCT FROM coalesce(d.created_date, deals.created_date)
-				OR deals.currency IS DISTINCT FROM coalesce(d.currency, deals.currency))`);
+				OR deals.currency IS DISTINCT FROM coalesce(d.currency, deals.currency)
+				OR deals.sourced_by IS DISTINCT FROM coalesce(${sourcedByRep}, deals.sourced_by))`);
 
 	// The import's snapshot rows with database ids. Replacing a date is done as a difference
 	// (delete what vanished, update what changed, insert what is new) rather than delete-all and

@@ -18,6 +18,8 @@ import type {
 	StrengthDeal,
 	StrengthItem
 } from '../../domain/coaching.ts';
+import { hygieneFlags } from '../../domain/coaching.ts';
+import { dataQuality } from './data-quality.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
@@ -181,7 +183,7 @@ async function agendaAndOpenDeals(
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
 	// time of the slowest, not of all of them together.
-	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs] = await sideBySide(q, [
+	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs, quality] = await sideBySide(q, [
 		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week, direction: 'forward' })).deals : []),
 		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
 		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
@@ -192,7 +194,8 @@ async function agendaAndOpenDeals(
 		(c) => conversionFocus(c, only, week),
 		(c) => teamStrengths(c, only, strengthPeriod),
 		(c) => openDealsOf(c, repId, week),
-		(c) => agendaDealRefs(c, repId, previous, week)
+		(c) => agendaDealRefs(c, repId, previous, week),
+		(c) => dataQuality(c, only, week)
 	]);
 
 	const stepTransitions = await transitionsSince(q, only, week, steps);
@@ -265,6 +268,9 @@ async function agendaAndOpenDeals(
 		)
 	];
 	if (focus) energy.push(focus);
+	// The rep's own CRM hygiene, gently and only the most pressing gap: one line, not a list of faults.
+	const hygiene = hygieneFlags.find((flag) => quality.flags[flag] > 0);
+	if (hygiene) energy.push({ kind: 'hygiene', flag: hygiene, count: quality.flags[hygiene] });
 
 	const strength = strengthToUse(strengths.profiles, repId, strengthPeriod, energy, openDeals);
 

@@ -224,13 +224,14 @@ export interface PipelineBucket {
 	total: number;
 	weighted: number;
 	count: number;
+	/** Of `count`, the deals whose amount is not known yet (they add nothing to the sums). */
+	without_amount: number;
 }
 
 /**
  * The open pipeline outside the months of the horizon, and all of it: every open deal is in exactly
  * one month of the horizon, or `overdue` (close date before the snapshot's month), `later` (after
- * the horizon) or `no_close_date` (none so far: the close date is required on import, so this stays
- * empty until it is not). The months plus these three are `open`, so nothing open is out of view.
+ * the horizon) or `no_close_date` (an open deal nobody has dated yet). The months plus these three are `open`, so nothing open is out of view.
  */
 export interface OpenPipelineBuckets {
 	overdue: PipelineBucket;
@@ -257,14 +258,15 @@ async function openPipelineBuckets(db: Queryable, scope: Scope, asOf: IsoDate, f
 		SELECT bucket,
 			coalesce(sum(amount), 0)::DOUBLE AS total,
 			coalesce(sum(amount * probability), 0)::DOUBLE AS weighted,
-			count(*)::INTEGER AS count
+			count(*)::INTEGER AS count,
+			count(*) FILTER (WHERE amount IS NULL)::INTEGER AS without_amount
 		FROM open_at_as_of
 		GROUP BY GROUPING SETS ((bucket), ())`,
 		{ as_of: asOf, horizon_start: monthStart(firstMonth), after_horizon: monthStart(addMonths(lastMonth, 1)), ...reps.params }
 	);
 	const bucket = (name: string | null): PipelineBucket => {
 		const row = rows.find((r) => r.bucket === name);
-		return { total: row?.total ?? 0, weighted: row?.weighted ?? 0, count: row?.count ?? 0 };
+		return { total: row?.total ?? 0, weighted: row?.weighted ?? 0, count: row?.count ?? 0, without_amount: row?.without_amount ?? 0 };
 	};
 	return { overdue: bucket('overdue'), later: bucket('later'), no_close_date: bucket('no_close_date'), open: bucket(null) };
 }

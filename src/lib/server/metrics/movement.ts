@@ -92,8 +92,9 @@ const comparisonFacts = {
 			)
 			SELECT c.*, d.deal_type, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
 				a.name AS account, coalesce(a.key_account, false) AS key_account,
-				CASE WHEN c.in_a THEN c.amount_a ELSE 0::DECIMAL(18, 2) END AS a,
-				CASE WHEN c.in_b THEN c.amount_b ELSE 0::DECIMAL(18, 2) END AS b
+				-- An unknown amount (NULL) moves the pipeline's money by nothing, but the deal still counts.
+				CASE WHEN c.in_a THEN coalesce(c.amount_a, 0) ELSE 0::DECIMAL(18, 2) END AS a,
+				CASE WHEN c.in_b THEN coalesce(c.amount_b, 0) ELSE 0::DECIMAL(18, 2) END AS b
 			FROM compared c
 			LEFT JOIN deals d ON d.id = c.deal_id
 			LEFT JOIN accounts a ON a.id = d.account_id
@@ -116,17 +117,17 @@ const comparisonFacts = {
 				-- it is in both parts, and nothing it closed with is missing from the waterfall. A win enters
 				-- at the amount won; a loss at its amount at A, as losses leave.
 				SELECT deal_id, CASE WHEN close_b > close_a THEN 'slipped_in' ELSE 'pulled_in' END,
-					CASE WHEN outcome_b = 'won' THEN amount_b ELSE amount_a END
+					CASE WHEN outcome_b = 'won' THEN coalesce(amount_b, 0) ELSE coalesce(amount_a, 0) END
 				FROM {pairs} WHERE outcome_a = 'open' AND NOT in_a AND closed_in_period_b
 				UNION ALL
-				SELECT deal_id, outcome_b, CASE WHEN outcome_b = 'won' THEN amount_b ELSE amount_a END
+				SELECT deal_id, outcome_b, CASE WHEN outcome_b = 'won' THEN coalesce(amount_b, 0) ELSE coalesce(amount_a, 0) END
 				FROM {pairs} WHERE outcome_a = 'open' AND NOT in_a AND closed_in_period_b
 				UNION ALL
 				-- Won from the pipeline: at the amount won, whatever its close date; the change from the
 				-- amount at A is an increase or decrease, so the week's euros all show.
-				SELECT deal_id, 'won', amount_b FROM {pairs} WHERE in_a AND outcome_b = 'won'
+				SELECT deal_id, 'won', coalesce(amount_b, 0) FROM {pairs} WHERE in_a AND outcome_b = 'won'
 				UNION ALL
-				SELECT deal_id, CASE WHEN amount_b > a THEN 'increased' ELSE 'decreased' END, abs(amount_b - a)
+				SELECT deal_id, CASE WHEN coalesce(amount_b, 0) > a THEN 'increased' ELSE 'decreased' END, abs(coalesce(amount_b, 0) - a)
 				FROM {pairs} WHERE in_a AND outcome_b = 'won'
 				UNION ALL
 				-- Lost deals leave at their amount at A: what a CRM records on losing is often zero.
@@ -146,8 +147,9 @@ const comparisonFacts = {
 				SELECT deal_id, CASE WHEN b > a THEN 'increased' ELSE 'decreased' END, abs(b - a)
 				FROM {pairs} WHERE in_a AND in_b
 			)
-			-- A part of nothing is no movement: a zero-amount deal won, or a win at its amount at A.
-			SELECT * FROM pieces WHERE amount <> 0 ORDER BY deal_id`
+			-- A change of nothing is no movement (a win at its amount at A is no increase), but a deal
+			-- that was won, lost, removed or moved with amount 0 or none still counts in its part.
+			SELECT * FROM pieces WHERE amount <> 0 OR part NOT IN ('increased', 'decreased') ORDER BY deal_id`
 		],
 		[
 			'created_and_closed',
@@ -268,8 +270,8 @@ export async function pipelineMovement(db: Queryable, scope: Scope, options: Mov
 				SELECT
 					coalesce(sum(a) FILTER (WHERE held_a), 0)::DOUBLE AS start_amount,
 					coalesce(sum(b) FILTER (WHERE held_b), 0)::DOUBLE AS end_amount,
-					count(*) FILTER (WHERE held_a AND in_a AND a > 0)::INTEGER AS start_deals,
-					count(*) FILTER (WHERE held_b AND in_b AND b > 0)::INTEGER AS end_deals
+					count(*) FILTER (WHERE held_a AND in_a)::INTEGER AS start_deals,
+					count(*) FILTER (WHERE held_b AND in_b)::INTEGER AS end_deals
 				FROM held
 			),
 			sums AS (
@@ -340,9 +342,9 @@ export async function movementDeals(
 			/* sql */ `
 			WITH ${ctes.sql},
 			chosen AS (
-				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'start' AND held_a AND in_a AND a > 0
+				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'start' AND held_a AND in_a
 				UNION ALL BY NAME
-				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'end' AND held_b AND in_b AND b > 0
+				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'end' AND held_b AND in_b
 				UNION ALL BY NAME
 				SELECT * EXCLUDE (amount),
 					CASE WHEN part IN (${movementParts.filter((part) => partSign[part] < 0).map((part) => `'${part}'`).join(', ')}) THEN -amount ELSE amount END AS change

@@ -39,6 +39,8 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		filters,
 		forecast: {
+			// Open deals without a close date are in no month: the page says how many and what they weigh.
+			noCloseDate: period.buckets.no_close_date,
 			currentQuarter: quarterOf(asOf),
 			months: period.months,
 			quarters: period.quarters,

@@ -20,6 +20,7 @@ import { parseMovementQuery } from '$lib/server/metrics/movement-query';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThresholds, stalledWindowWeeks } from '$lib/server/metrics/stage-velocity';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '$lib/server/metrics/team-privacy';
+import { openDealGaps } from '$lib/server/metrics/data-quality';
 import type { PageServerLoad } from './$types';
 
 /** Deal lists show this many rows; the rest are a narrower filter away. */
@@ -94,8 +95,12 @@ export const load: PageServerLoad = async (event) => {
 			scope.role === 'rep' ? [] : ask('stalled thresholds', stalledThresholds, window)
 		]);
 
+	// Open deals at B nobody has priced yet: counted in the waterfall's deals, left out of its sums.
+	const gaps = await db.read((q) => openDealGaps(q, scope, to));
+
 	return {
 		ready: true as const,
+		gaps,
 		snapshots,
 		query: { from, to, period, periodChoice, dealType, team, rep },
 		filters: { ...filterOptions, isRep: scope.role === 'rep' },

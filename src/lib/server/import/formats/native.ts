@@ -1,6 +1,6 @@
 import { bindColumns } from '../bind.ts';
 import { fieldRules, normaliseHeader, parseFields, recordSql, type FieldSpec } from '../fields.ts';
-import { checkOwners, dealFieldSpecs, describeFile, rowColumns, type FormatModule } from '../format.ts';
+import { checkCloseDates, checkOwners, dealFieldSpecs, describeFile, rowColumns, type FormatModule } from '../format.ts';
 import { problem } from '../problems.ts';
 import { literal } from '../sql.ts';
 
@@ -13,8 +13,10 @@ export const snapshotFieldSpecs: FieldSpec[] = [
 	{ name: 'deal_id', kind: 'text', required: true },
 	{ name: 'owner', kind: 'text', required: true },
 	{ name: 'stage', kind: 'stage', required: true },
+	// A blank amount or close date is unknown (not yet priced, not yet dated): stored as NULL and
+	// counted as such by the views. Only a closed deal must have a close date (see closedUndated).
 	{ name: 'amount', kind: 'amount', required: true, blank: { warning: 'amount_blank' } },
-	{ name: 'close_date', kind: 'date', required: true },
+	{ name: 'close_date', kind: 'date', required: true, blank: 'ok' },
 	{ name: 'probability', kind: 'probability' },
 	{ name: 'forecast_category', kind: 'forecast_category' },
 	...dealFieldSpecs
@@ -60,12 +62,13 @@ export const native: FormatModule = {
 			await staging.run(
 				`INSERT INTO ${context.rows}
 				SELECT ${file.no}, ${recordSql}, ${v('snapshot_date')}, ${v('deal_id')}, ${v('owner')}, ${v('owner_name')}, ${v('owner_role')},
-					${v('team')}, ${v('stage')}, coalesce(${v('amount')}, 0), coalesce(${v('probability')}, ladder.default_probability),
+					${v('team')}, ${v('stage')}, ${v('amount')}, coalesce(${v('probability')}, ladder.default_probability),
 					${v('close_date')}, ${v('forecast_category')}, ${v('deal_name')}, ${v('account_id')}, ${v('account_name')},
-					${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')}
+					${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')}, ${v('sourced_by')}
 				FROM ${parsed.from} LEFT JOIN ${stages.ladder} AS ladder ON ladder.id = ${v('stage')}`
 			);
 
+			await checkCloseDates(context, parsed, binding.mapping.close_date ?? 'close_date');
 			if (binding.mapping.account_id || binding.mapping.account_name) withAccounts.push(file.no);
 			else checker.add(problem('warning', 'no_account_column', { file: file.name, line: 1 }));
 			await checker.custom(

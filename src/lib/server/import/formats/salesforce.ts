@@ -31,7 +31,7 @@ const historySpecs: FieldSpec[] = [
 	{ name: 'stage', kind: 'stage', required: true },
 	{ name: 'amount', kind: 'amount', required: true, blank: { warning: 'amount_blank' } },
 	{ name: 'probability', kind: 'probability' },
-	{ name: 'close_date', kind: 'date', required: true },
+	{ name: 'close_date', kind: 'date', required: true, blank: { warning: 'close_date_blank' } },
 	{ name: 'forecast_category', kind: 'forecast_category' },
 	{ name: 'changed_by', kind: 'text' },
 	{ name: 'deleted', kind: 'flag' }
@@ -282,6 +282,7 @@ async function buildTables(context: FormatContext, parsed: Record<Role, ParsedFi
 			o.created_date,
 			o.currency,
 			o.source,
+			NULL::VARCHAR AS sourced_by,
 			coalesce(o.file_no, latest.file_no) AS file_no,
 			coalesce(o.record, latest.record) AS record
 		FROM latest

@@ -1,6 +1,6 @@
 import { bindColumns, type Binding } from '../bind.ts';
 import { fieldRules, parseFields, recordSql, type FieldSpec, type ParseContext, type ParsedFile } from '../fields.ts';
-import { checkOwners, dealFieldSpecs, describeFile, type FormatContext } from '../format.ts';
+import { checkCloseDates, checkOwners, dealFieldSpecs, describeFile, type FormatContext } from '../format.ts';
 import { historyToSnapshots } from '../history-to-snapshots.ts';
 import { literal } from '../sql.ts';
 import type { Stage } from '../stages.ts';
@@ -18,12 +18,16 @@ import type { Stage } from '../stages.ts';
 export const dealRowSpecs = (createdRequired: boolean): FieldSpec[] => [
 	{ name: 'deal_id', kind: 'text', required: true },
 	{ name: 'owner', kind: 'text', required: true },
+	// Blank amounts, close dates and created dates are unknown, not errors: an open deal in a real
+	// export is often not priced or dated yet. They load as NULL and the views count them.
 	{ name: 'amount', kind: 'amount', required: true, blank: { warning: 'amount_blank' } },
-	{ name: 'close_date', kind: 'date', required: true },
+	{ name: 'close_date', kind: 'date', required: true, blank: 'ok' },
 	{ name: 'stage', kind: 'stage' },
 	{ name: 'probability', kind: 'probability' },
 	{ name: 'forecast_category', kind: 'forecast_category' },
-	...dealFieldSpecs.map((spec) => (spec.name === 'created_date' ? { ...spec, required: createdRequired } : spec))
+	...dealFieldSpecs.map((spec) =>
+		spec.name === 'created_date' ? { ...spec, required: createdRequired, blank: { warning: 'created_date_blank' } } : spec
+	)
 ];
 
 /** A column holding the date a deal entered `stage`. */
@@ -48,7 +52,7 @@ export async function stageDatesToSnapshots(
 		amount DECIMAL(18, 2), probability DOUBLE, close_date DATE, forecast_category VARCHAR, file_no INTEGER, record BIGINT)`);
 	await staging.run(`CREATE TABLE ${deals} (deal VARCHAR, owner VARCHAR, owner_name VARCHAR, owner_role VARCHAR, team VARCHAR,
 		deal_name VARCHAR, account_id VARCHAR, account_name VARCHAR, deal_type VARCHAR, created_date DATE, currency VARCHAR,
-		source VARCHAR, file_no INTEGER, record BIGINT)`);
+		source VARCHAR, sourced_by VARCHAR, file_no INTEGER, record BIGINT)`);
 
 	for (const file of context.files) {
 		const dated = stageColumns(file);
@@ -98,13 +102,14 @@ export async function stageDatesToSnapshots(
 					unnest([${steps.join(', ')}]) AS step
 				FROM ${parsed.from} LEFT JOIN ${stages.ladder} AS current_stage ON current_stage.id = ${v('stage')}
 			)
-			WHERE step.changed_at IS NOT NULL AND step.stage_id IS NOT NULL AND deal IS NOT NULL`
+			-- The current stage is kept even when the deal has no date at all (see firstSeen below).
+			WHERE (step.changed_at IS NOT NULL OR step.seq = 1000) AND step.stage_id IS NOT NULL AND deal IS NOT NULL`
 		);
 		await staging.run(
 			`INSERT INTO ${deals}
 			SELECT ${v('deal_id')}, ${v('owner')}, ${v('owner_name')}, ${v('owner_role')}, ${v('team')}, ${v('deal_name')},
 				${v('account_id')}, ${v('account_name')}, ${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')},
-				${file.no}, ${recordSql}
+				${v('sourced_by')}, ${file.no}, ${recordSql}
 			FROM ${parsed.from}`
 		);
 		if (binding.mapping.stage) {
@@ -125,6 +130,7 @@ export async function stageDatesToSnapshots(
 					}`
 			);
 		}
+		await checkCloseDates(context, parsed, binding.mapping.close_date ?? 'close_date');
 		await checker.custom(
 			'close_before_created',
 			'warning',
@@ -152,5 +158,12 @@ export async function stageDatesToSnapshots(
 	);
 	await checkOwners(context, deals, 'owner');
 	if ((await checker.errorCount()) > 0) return;
+	// A deal with no date at all (an open first-stage deal without a created date, as real exports
+	// have them) is first seen in the export itself: its state is dated at the latest date the
+	// export knows, so it appears in the last snapshot. Its created date stays unknown.
+	await staging.run(
+		`UPDATE ${events} SET changed_at = (SELECT coalesce(max(changed_at), current_date::TIMESTAMP) FROM ${events})
+		WHERE changed_at IS NULL`
+	);
 	await historyToSnapshots(staging, { events, deals, ladder: stages.ladder, rows: context.rows }, context.options.weekday);
 }

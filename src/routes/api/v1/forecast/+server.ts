@@ -9,7 +9,7 @@ import type { RequestHandler } from './$types';
 
 /** Money to the cent: weighted sums carry floating-point dust that no reader needs. */
 const cents = (value: number) => Math.round(value * 100) / 100;
-const bucket = (b: PipelineBucket) => ({ total: cents(b.total), weighted: cents(b.weighted), count: b.count });
+const bucket = (b: PipelineBucket) => ({ total: cents(b.total), weighted: cents(b.weighted), count: b.count, without_amount: b.without_amount });
 
 /**
  * GET /api/v1/forecast?as_of=YYYY-MM-DD&months=N[&team=..][&rep=..]
@@ -21,7 +21,8 @@ const bucket = (b: PipelineBucket) => ({ total: cents(b.total), weighted: cents(
  *
  * Beside the months, the open pipeline they do not hold, each {total, weighted, count}: `overdue`
  * (close date before the snapshot's month), `later` (after the horizon) and `no_close_date`; and
- * `open_pipeline`, all of it: months + overdue + later + no_close_date = open_pipeline.
+ * `open_pipeline`, all of it: months + overdue + later + no_close_date = open_pipeline. Amounts nobody
+ * has set yet are unknown: they add nothing to the sums and are counted in `without_amount`.
  */
 export const GET: RequestHandler = async (event) => {
 	const parsed = parseForecastQuery(event.url.searchParams, 'api');

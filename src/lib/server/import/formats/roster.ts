@@ -1,0 +1,113 @@
+import { normaliseHeader, recordSql, type FieldSpec } from '../fields.ts';
+import type { FormatModule } from '../format.ts';
+import { problem } from '../problems.ts';
+import { parseRepFacts } from './rep-facts.ts';
+
+/**
+ * A roster: who sells in which team, in which role, under which leader (`name` and/or `email`,
+ * `team`, `role`, `leader`), as a CRM's user export or a sales-team sheet has it. It puts reps into
+ * teams (creating teams and reps it names) and leaders over teams. Who sees whom follows from it, so
+ * only admins (and the CLI) may import one: a leader's roster is refused as a whole.
+ *
+ * A leader is a person who signs in: the column names an existing leader's user account (e-mail or
+ * name), which then leads the team; accounts are made with `npm run user`, never from a file.
+ * A blank team leaves a known rep's team as it is. Memberships are as of now: a rep who moves takes their history along (dated memberships are not
+ * kept yet).
+ */
+const specs: FieldSpec[] = [
+	{ name: 'name', kind: 'text' },
+	{ name: 'email', kind: 'text' },
+	{ name: 'team', kind: 'text' },
+	{ name: 'role', kind: 'role' },
+	{ name: 'leader', kind: 'text' }
+];
+
+export const roster: FormatModule = {
+	format: 'roster',
+	stageAliases: {},
+	mapFields: specs.map((s) => s.name),
+
+	detect(files) {
+		return files.every((file) => {
+			const headers = new Set(file.columns.map(normaliseHeader));
+			return (headers.has('name') || headers.has('email')) && headers.has('team') && !headers.has('deal_id') && !headers.has('amount');
+		});
+	},
+
+	async run(context) {
+		const { staging, checker } = context;
+		if (context.options.importer && context.options.importer.role !== 'admin') {
+			checker.add(problem('error', 'roster_admin_only', {}));
+			return;
+		}
+		const people = staging.table('facts');
+		await staging.run(`CREATE TABLE ${people} (file_no INTEGER, record BIGINT, name VARCHAR, email VARCHAR, team VARCHAR,
+			role VARCHAR, leader VARCHAR)`);
+		await parseRepFacts(context, 'roster', specs, async (parsed) => {
+			const v = parsed.value;
+			await staging.run(
+				`INSERT INTO ${people} SELECT ${parsed.file.no}, ${recordSql}, ${v('name')}, lower(${v('email')}), ${v('team')}, ${v('role')}, ${v('leader')}
+				FROM ${parsed.from}`
+			);
+			await checker.custom(
+				'roster_no_person',
+				'error',
+				`SELECT file_no, record, NULL, NULL, NULL, NULL, NULL FROM ${people}
+				WHERE file_no = ${parsed.file.no} AND name IS NULL AND email IS NULL`
+			);
+		});
+		// One person twice: which team is theirs?
+		await checker.custom(
+			'duplicate_id',
+			'error',
+			`SELECT file_no, record, NULL, person, NULL, first_file_no, first_record FROM (
+				SELECT *, coalesce(email, lower(name)) AS person, first_value(file_no) OVER w AS first_file_no,
+					first_value(record) OVER w AS first_record, row_number() OVER w AS n
+				FROM ${people} WHERE coalesce(email, name) IS NOT NULL
+				WINDOW w AS (PARTITION BY coalesce(email, lower(name)) ORDER BY file_no, record)
+			) WHERE n > 1`
+		);
+		await checker.custom(
+			'leader_not_a_user',
+			'warning',
+			`SELECT arg_min(file_no, (file_no, record)), arg_min(record, (file_no, record)), 'leader', min(leader), NULL, NULL, NULL
+			FROM ${people} p
+			WHERE leader IS NOT NULL AND NOT EXISTS (
+				SELECT 1 FROM users u WHERE u.role = 'leader' AND (lower(u.email) = lower(p.leader) OR lower(u.name) = lower(p.leader))
+			)
+			GROUP BY lower(leader)`
+		);
+		await checker.custom(
+			'leader_without_team',
+			'error',
+			`SELECT file_no, record, 'leader', leader, NULL, NULL, NULL FROM ${people} WHERE leader IS NOT NULL AND team IS NULL`
+		);
+	},
+
+	async load(tx, staging) {
+		const people = staging.table('facts');
+		const count = async (sql: string) => (await tx.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${sql})`))?.n ?? 0;
+		const newTeams = `SELECT DISTINCT ON (lower(team)) team AS name FROM ${people} p
+			WHERE team IS NOT NULL AND NOT EXISTS (SELECT 1 FROM teams WHERE lower(teams.name) = lower(p.team))`;
+		const teams = await count(newTeams);
+		await tx.run(`INSERT INTO teams (name) SELECT name FROM (${newTeams}) ORDER BY name`);
+		// A person is the rep with their e-mail, or else with their name.
+		const matched = `(SELECT min(r.id) FROM reps r WHERE CASE WHEN p.email IS NOT NULL THEN lower(r.email) = p.email ELSE lower(r.name) = lower(p.name) END)`;
+		const teamOf = `(SELECT id FROM teams WHERE lower(teams.name) = lower(p.team))`;
+		const newReps = `SELECT p.* FROM ${people} p WHERE ${matched} IS NULL`;
+		const reps = await count(newReps);
+		// Reps without an e-mail get an address under .invalid, as imports of deals by owner name do.
+		await tx.run(`INSERT INTO reps (email, name, role, team_id)
+			SELECT coalesce(p.email, trim(regexp_replace(lower(strip_accents(p.name)), '[^a-z0-9]+', '.', 'g'), '.') || '@no-email.invalid'),
+				coalesce(p.name, p.email), coalesce(p.role, 'AE'), ${teamOf}
+			FROM (${newReps}) p ORDER BY 1`);
+		await tx.run(`UPDATE reps SET name = coalesce(p.name, reps.name), role = coalesce(p.role, reps.role), team_id = coalesce(${teamOf}, reps.team_id)
+			FROM ${people} p WHERE reps.id = ${matched}`);
+		await tx.run(`INSERT OR IGNORE INTO user_teams (user_id, team_id)
+			SELECT DISTINCT u.id, ${teamOf} FROM ${people} p
+			JOIN users u ON u.role = 'leader' AND (lower(u.email) = lower(p.leader) OR lower(u.name) = lower(p.leader))
+			WHERE p.team IS NOT NULL`);
+		const rows = await count(`SELECT 1 FROM ${people}`);
+		return { rowsLoaded: rows, created: { teams, reps } };
+	}
+};

@@ -1,0 +1,97 @@
+import type { Database } from './db/database.ts';
+
+/**
+ * The company's own stage ladder: its stage names, their order, default probabilities and whether
+ * each is open, won or lost. A company keeps its own words (Prospecting, Engaging, ...) everywhere in
+ * the UI, and an import whose stages all are ladder names needs no `--stages` mapping.
+ *
+ * A ladder file is a CSV with a header, one stage per line in funnel order:
+ * `name,outcome[,probability]` (outcome open, won or lost; probability 0 to 1 or a percentage,
+ * default 0 for open stages, 1 for won, 0 for lost). Changing the ladder keeps every stage the
+ * snapshots use (matched by name, any case): a stage in use cannot disappear, or history would lose
+ * its meaning.
+ */
+
+export interface LadderStage {
+	name: string;
+	outcome: 'open' | 'won' | 'lost';
+	probability: number;
+}
+
+export class LadderError extends Error {}
+
+export function parseLadder(text: string): LadderStage[] {
+	const lines = text
+		.replace(/^\uFEFF/, '')
+		.split(/\r?\n/)
+		.map((line) => line.trim())
+		.filter(Boolean);
+	const header = (lines.shift() ?? '').split(',').map((h) => h.trim().toLowerCase());
+	const at = (name: string) => header.indexOf(name);
+	if (at('name') < 0 || at('outcome') < 0) throw new LadderError('The ladder file needs a header with the columns name and outcome (and, optionally, probability).');
+	const stages = lines.map((line, index) => {
+		const cells = line.split(',').map((c) => c.trim());
+		const name = cells[at('name')] ?? '';
+		const outcome = (cells[at('outcome')] ?? '').toLowerCase();
+		const where = `line ${index + 2}`;
+		if (!name) throw new LadderError(`${where}: the stage has no name.`);
+		if (!['open', 'won', 'lost'].includes(outcome)) throw new LadderError(`${where}: outcome must be open, won or lost, got "${outcome}".`);
+		const raw = at('probability') >= 0 ? (cells[at('probability')] ?? '') : '';
+		let probability = outcome === 'won' ? 1 : 0;
+		if (raw) {
+			const percent = raw.endsWith('%');
+			const value = Number(raw.replace(/%$/, '').trim()) / (percent ? 100 : 1);
+			if (!Number.isFinite(value) || value < 0 || value > 1) throw new LadderError(`${where}: probability must be 0 to 1 or a percentage, got "${raw}".`);
+			probability = value;
+		}
+		return { name, outcome: outcome as LadderStage['outcome'], probability };
+	});
+	const names = new Set<string>();
+	for (const stage of stages) {
+		const key = stage.name.toLowerCase();
+		if (names.has(key)) throw new LadderError(`The stage "${stage.name}" is named twice.`);
+		names.add(key);
+	}
+	const count = (outcome: string) => stages.filter((s) => s.outcome === outcome).length;
+	if (count('open') === 0 || count('won') !== 1 || count('lost') !== 1) {
+		throw new LadderError('A ladder needs at least one open stage, exactly one won stage and exactly one lost stage.');
+	}
+	return stages;
+}
+
+/** Replaces the ladder in one transaction, keeping the ids of stages that stay (snapshots refer to them). */
+export async function setLadder(db: Database, stages: LadderStage[]): Promise<void> {
+	await db.write(async (tx) => {
+		const current = await tx.all<{ id: number; name: string }>('SELECT id, name FROM stages ORDER BY id');
+		const used = await tx.all<{ name: string }>(
+			'SELECT name FROM stages WHERE id IN (SELECT DISTINCT stage_id FROM snapshots) ORDER BY position'
+		);
+		const keep = new Set(stages.map((s) => s.name.toLowerCase()));
+		const lost = used.filter((u) => !keep.has(u.name.toLowerCase())).map((u) => u.name);
+		if (lost.length > 0) {
+			throw new LadderError(`The snapshots use ${lost.join(', ')}; a new ladder must keep ${lost.length === 1 ? 'it' : 'them'} (any order, any case).`);
+		}
+		const byName = new Map(current.map((s) => [s.name.toLowerCase(), s.id]));
+		let next = Math.max(0, ...current.map((s) => s.id)) + 1;
+		// Removed stages go first; a kept stage is matched by its own name, so an update only changes
+		// its case, order, probability or outcome and never takes another stage's name.
+		const kept = new Set<number>();
+		for (const stage of stages) {
+			const id = byName.get(stage.name.toLowerCase());
+			if (id !== undefined) kept.add(id);
+		}
+		for (const s of current) if (!kept.has(s.id)) await tx.run('DELETE FROM stages WHERE id = $id', { id: s.id });
+		for (const [position, stage] of stages.entries()) {
+			const id = byName.get(stage.name.toLowerCase());
+			const values = { name: stage.name, position: position + 1, probability: stage.probability, outcome: stage.outcome };
+			if (id === undefined) {
+				await tx.run('INSERT INTO stages VALUES ($id, $name, $position, $probability, $outcome)', { id: next++, ...values });
+			} else {
+				await tx.run(
+					'UPDATE stages SET name = $name, position = $position, default_probability = $probability, outcome = $outcome WHERE id = $id',
+					{ id, ...values }
+				);
+			}
+		}
+	});
+}
