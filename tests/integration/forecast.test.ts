@@ -89,7 +89,7 @@ describe('every open deal in exactly one bucket', () => {
 	it('the months of the horizon, overdue (due before the snapshot month), later (after the horizon) and no close date add up to all open pipeline', async () => {
 		const { months, buckets } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-01-05', months: 3 }));
 		// Deal 5 was due 20 December; deals 9 (July) and 10 (April) are beyond March.
-		expect(buckets.overdue).toEqual({ total: 30_000, weighted: 3_000, count: 1 });
+		expect(buckets.overdue).toEqual({ total: 30_000, weighted: 3_000, count: 1, without_amount: 0 });
 		expect(buckets.later.total).toBe(130_000);
 		expect(buckets.later.weighted).toBeCloseTo(72_000, 6);
 		expect(buckets.later.count).toBe(2);
@@ -105,7 +105,7 @@ describe('every open deal in exactly one bucket', () => {
 
 	it('a longer horizon takes deals from later into its months; a scope sees only its own deals', async () => {
 		const { buckets } = await db.read((q) => forecastByPeriod(q, executive, { asOf: '2026-01-05', months: 7 }));
-		expect(buckets.later).toEqual({ total: 0, weighted: 0, count: 0 });
+		expect(buckets.later).toEqual({ total: 0, weighted: 0, count: 0, without_amount: 0 });
 		const north = await db.read((q) => forecastByPeriod(q, leaderOfNorth, { asOf: '2026-01-05', months: 3 }));
 		// Ben's deal 5 is overdue; Anna's deal 9 (July) is later; Cara's deal 10 is not North's.
 		expect(north.buckets.overdue.total).toBe(30_000);
@@ -224,7 +224,7 @@ describe('the forecast by quarter', () => {
 			['2026-03', 0]
 		]);
 		expect(quarters[0]).toMatchObject({ quarter: '2026-Q1', total: 80_000, weighted: 64_000, count: 1, closed: 25_000, forecast: 89_000 });
-		expect(buckets.overdue).toEqual({ total: 100_000, weighted: 60_000, count: 1 });
+		expect(buckets.overdue).toEqual({ total: 100_000, weighted: 60_000, count: 1, without_amount: 0 });
 	});
 
 	it('the last quarter runs to its end even past the monthly horizon', async () => {
