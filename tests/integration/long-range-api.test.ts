@@ -179,6 +179,58 @@ describe('scenarios', () => {
 	});
 });
 
+describe('scenarios side by side', () => {
+	it('show the baseline first and each saved scenario asked for, over the same months, against the same quota', async () => {
+		const more = await save(leaderOfNorth, { name: 'More pipeline', assumptions: { creation_pct: 40 } });
+		const slower = await save(leaderOfNorth, { name: 'Slower deals', assumptions: { cycle_pct: 50, win_rate_pct: -20 } });
+		const [moreId, slowerId] = [more.body.scenario.id, slower.body.scenario.id];
+		const baseline = await longRange(leaderOfNorth, '?as_of=2024-09-30&months=12');
+		const { status, body } = await longRange(leaderOfNorth, `?as_of=2024-09-30&months=12&compare=${moreId},${slowerId}`);
+		expect(status).toBe(200);
+		// The answer itself is the baseline's, as without compare.
+		expect(body.months).toEqual(baseline.body.months);
+		expect(body.compare.map((s: { scenario: { name: string } | null }) => s.scenario?.name ?? null)).toEqual([null, 'More pipeline', 'Slower deals']);
+		const [base, moreLine, slowerLine] = body.compare;
+		for (const series of body.compare) {
+			expect(series.months.map((m: { month: string }) => m.month)).toEqual(baseline.body.months.map((m: { month: string }) => m.month));
+			expect(series.months.map((m: { quota: number | null }) => m.quota)).toEqual(baseline.body.months.map((m: { quota: number | null }) => m.quota));
+			expect(series.quarters.map((q: { quarter: string }) => q.quarter)).toEqual(baseline.body.quarters.map((q: { quarter: string }) => q.quarter));
+		}
+		base.months.forEach((m: { expected: number }, i: number) => expect(m.expected).toBeCloseTo(baseline.body.months[i].expected, 1));
+		const total = (series: { quarters: { expected: number }[] }) => series.quarters.reduce((sum, q) => sum + q.expected, 0);
+		expect(total(moreLine)).toBeGreaterThan(total(base) * 1.1);
+		expect(total(slowerLine)).toBeLessThan(total(base) * 0.9);
+		// A quarter's total is its months' sum, for every line.
+		const january = slowerLine.quarters.find((q: { quarter: string }) => q.quarter === '2025-Q1');
+		const months = slowerLine.months.filter((m: { month: string }) => ['2025-01', '2025-02', '2025-03'].includes(m.month));
+		expect(january.expected).toBeCloseTo(months.reduce((sum: number, m: { expected: number }) => sum + m.expected, 0), 0);
+		expect(january.quota).toBeCloseTo(90_000, 2);
+
+		// Repeated parameters (a form's checkboxes) ask the same.
+		const repeated = await longRange(leaderOfNorth, `?as_of=2024-09-30&months=12&compare=${moreId}&compare=${slowerId}`);
+		expect(repeated.body.compare).toEqual(body.compare);
+	});
+
+	it('compare only what the viewer may apply, within their own scope', async () => {
+		const theirs = await save(leaderOfSouth, { name: 'South only', assumptions: { creation_pct: 10 } });
+		expect((await longRange(leaderOfNorth, `?compare=${theirs.body.scenario.id}`)).status).toBe(404);
+		const own = await save(rep1, { name: 'My slower cycle', assumptions: { cycle_pct: 30 } });
+		const mine = await longRange(rep1, `?as_of=2024-09-30&months=12&compare=${own.body.scenario.id}`);
+		expect(mine.status).toBe(200);
+		const asked = await longRange(executive, '?as_of=2024-09-30&months=12&rep=rep1@sim.test');
+		mine.body.compare[0].months.forEach((m: { expected: number }, i: number) => expect(m.expected).toBeCloseTo(asked.body.months[i].expected, 1));
+	});
+
+	it('say what is wrong with compare', async () => {
+		const bad = await longRange(executive, '?compare=first');
+		expect(bad.status).toBe(400);
+		expect(bad.body.issues[0]).toMatchObject({ parameter: 'compare' });
+		const many = await longRange(executive, '?compare=1,2,3,4,5,6');
+		expect(many.status).toBe(400);
+		expect(many.body.message).toMatch(/compare: at most 5/);
+	});
+});
+
 describe('a first import: one snapshot, nothing closed, no quotas', () => {
 	it('answers with today’s pipeline only, no future layer to learn yet, and an empty backtest', async () => {
 		const sparse = await freshDatabase({ answerMemoryMb: 0 });

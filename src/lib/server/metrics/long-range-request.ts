@@ -4,20 +4,33 @@ import type { Scope } from '../auth/scope.ts';
 import type { SessionUser } from '../auth/session.ts';
 import type { Database } from '../db/index.ts';
 import { isIsoDate, type IsoDate } from '../../domain/periods.ts';
-import { defaultLongRangeMonths, longRangeForecast, maxLongRangeMonths, type LongRange } from './long-range.ts';
+import {
+	defaultLongRangeMonths,
+	longRangeForecast,
+	maxLongRangeMonths,
+	type LongRange,
+	type LongRangeMonth,
+	type LongRangeQuarter
+} from './long-range.ts';
 import { noChange, parseAssumptions, resolveAssumptions, scenarioFor, type SavedScenario, type ScenarioAssumptions } from './long-range-scenarios.ts';
 import { answeredOnce } from './remembered.ts';
 
 /**
  * The query the 6-18 month page and its API share: `as_of`, `months`, `scenario` (a saved scenario's
- * id), and on the page the what-if fields of an unsaved scenario. Team and rep are read by
- * `requestScope`. Errors name the parameter, what it must look like and what came in.
+ * id), `compare` (saved scenarios to show side by side with the baseline), and on the page the what-if
+ * fields of an unsaved scenario. Team and rep are read by `requestScope`. Errors name the parameter,
+ * what it must look like and what came in.
  */
+
+/** Scenarios shown side by side at most: beyond a handful, the lines of one chart can no longer be told apart. */
+export const maxCompared = 5;
 
 export interface LongRangeQuery {
 	asOf: IsoDate | null;
 	months: number;
 	scenario: number | null;
+	/** Saved scenarios to show beside the baseline, in the order asked; empty for none. */
+	compare: number[];
 	/** Unsaved what-if assumptions from the page's form; null when none were given. */
 	whatIf: ScenarioAssumptions | null;
 }
@@ -45,6 +58,11 @@ const schema = v.object({
 			v.check((raw) => /^\d{1,9}$/.test(raw), (issue) => `scenario must be a scenario's number, got "${issue.input}"`),
 			v.transform(Number)
 		)
+	),
+	compare: v.pipe(
+		v.array(v.pipe(v.string(), v.check((raw) => /^\d{1,9}$/.test(raw), (issue) => `compare must list scenario numbers, got "${issue.input}"`))),
+		v.transform((ids) => [...new Set(ids.map(Number))]),
+		v.check((ids) => ids.length <= maxCompared, `compare: at most ${maxCompared} scenarios side by side`)
 	)
 });
 
@@ -74,9 +92,12 @@ export type ParsedLongRangeQuery =
 /** Reads the query; empty values count as absent (a GET form sends them so). */
 export function parseLongRangeQuery(params: URLSearchParams, { whatIf = false } = {}): ParsedLongRangeQuery {
 	const value = (name: string) => params.get(name) || undefined;
-	const result = v.safeParse(schema, { as_of: value('as_of'), months: value('months'), scenario: value('scenario') });
+	// `compare` may be repeated (a form's checkboxes) or comma-separated (a hand-written URL).
+	const compare = params.getAll('compare').flatMap((raw) => raw.split(',')).map((raw) => raw.trim()).filter(Boolean);
+	const result = v.safeParse(schema, { as_of: value('as_of'), months: value('months'), scenario: value('scenario'), compare });
 	if (!result.success) {
-		const issues = result.issues.map((issue) => ({ parameter: v.getDotPath(issue) ?? null, message: issue.message }));
+		// The parameter's name, not the position in it (`compare.1`): that is what the URL shows.
+		const issues = result.issues.map((issue) => ({ parameter: v.getDotPath(issue)?.split('.')[0] ?? null, message: issue.message }));
 		return { ok: false, message: issues.map((i) => i.message).join('; '), issues };
 	}
 	let assumptions: ScenarioAssumptions | null = null;
@@ -91,6 +112,7 @@ export function parseLongRangeQuery(params: URLSearchParams, { whatIf = false } 
 			asOf: result.output.as_of ?? null,
 			months: result.output.months ?? defaultLongRangeMonths,
 			scenario: result.output.scenario ?? null,
+			compare: result.output.compare,
 			whatIf: assumptions
 		}
 	};
@@ -98,14 +120,48 @@ export function parseLongRangeQuery(params: URLSearchParams, { whatIf = false } 
 
 export interface LongRangeAnswer extends LongRange {
 	scenario: { id: number | null; name: string | null; assumptions: ScenarioAssumptions } | null;
+	/** With `compare`: the baseline first, then each scenario asked for, for the same scope and months. */
+	compare?: ComparedSeries[];
+}
+
+/** One line of the side-by-side view: the baseline (scenario null) or a saved scenario. */
+export interface ComparedSeries {
+	scenario: { id: number; name: string; author: string; mine: boolean } | null;
+	months: Pick<LongRangeMonth, 'month' | 'expected' | 'p10' | 'p50' | 'p90' | 'quota'>[];
+	quarters: Pick<LongRangeQuarter, 'quarter' | 'months' | 'expected' | 'p10' | 'p90' | 'quota'>[];
 }
 
 /**
  * The projection for a scope at a snapshot, with a saved scenario or unsaved what-if applied (a
- * scenario the user may not see is a 404). Remembered per scope, snapshot, horizon and assumptions
- * while the data is unchanged.
+ * scenario the user may not see is a 404), and with `compare` the baseline and those saved scenarios
+ * side by side. Remembered per scope, snapshot, horizon and assumptions while the data is unchanged.
  */
-export async function longRangeAnswer(
+export async function longRangeAnswer(db: Database, user: SessionUser, scope: Scope, query: LongRangeQuery & { asOf: IsoDate }): Promise<LongRangeAnswer> {
+	const answer = await projectionFor(db, user, scope, query);
+	if (query.compare.length === 0) return answer;
+	return { ...answer, compare: await comparedSeries(db, user, scope, query) };
+}
+
+/**
+ * The baseline and each scenario in `compare`, for the viewer's scope: a scenario is applied to the
+ * viewer's reps only (long-range-scenarios.ts), so comparing never shows anyone else's pipeline.
+ */
+async function comparedSeries(db: Database, user: SessionUser, scope: Scope, query: LongRangeQuery & { asOf: IsoDate }): Promise<ComparedSeries[]> {
+	const series = async (scenarioId: number | null): Promise<ComparedSeries> => {
+		const answer = await projectionFor(db, user, scope, { ...query, scenario: scenarioId, whatIf: null });
+		const saved = scenarioId === null ? undefined : await scenarioFor(db, user, scenarioId);
+		return {
+			scenario: saved ? { id: saved.id, name: saved.name, author: saved.author, mine: saved.mine } : null,
+			months: answer.months.map(({ month, expected, p10, p50, p90, quota }) => ({ month, expected, p10, p50, p90, quota })),
+			quarters: answer.quarters.map(({ quarter, months, expected, p10, p90, quota }) => ({ quarter, months, expected, p10, p90, quota }))
+		};
+	};
+	const compared: ComparedSeries[] = [];
+	for (const id of [null, ...query.compare]) compared.push(await series(id));
+	return compared;
+}
+
+async function projectionFor(
 	db: Database,
 	user: SessionUser,
 	scope: Scope,
@@ -173,6 +229,26 @@ export function longRangeJson(answer: LongRangeAnswer) {
 			}))
 		},
 		backtest: answer.backtest,
-		scenario: answer.scenario
+		scenario: answer.scenario,
+		...(answer.compare
+			? {
+					compare: answer.compare.map((series) => ({
+						scenario: series.scenario,
+						months: series.months.map((m) => ({ month: m.month, ...band(m) })),
+						quarters: series.quarters.map((q) => ({ quarter: q.quarter, months: q.months, ...band(q) }))
+					}))
+				}
+			: {})
+	};
+}
+
+/** A compared line's figures, to the cent. */
+function band(row: { expected: number; p10: number; p50?: number; p90: number; quota: number | null }) {
+	return {
+		expected: cents(row.expected),
+		p10: cents(row.p10),
+		...(row.p50 === undefined ? {} : { p50: cents(row.p50) }),
+		p90: cents(row.p90),
+		quota: row.quota === null ? null : cents(row.quota)
 	};
 }

@@ -12,7 +12,7 @@ import type { Actions, PageServerLoad } from './$types';
 const horizons = [6, 12, 18, 24];
 
 /**
- * The 6-18 month view: the filters (snapshot, horizon, team, rep, scenario) and the what-if fields
+ * The 6-18 month view: the filters (snapshot, horizon, team, rep, scenario, scenarios side by side) and the what-if fields
  * come from the URL (a GET form, so every view is a link and works without JavaScript); saving a
  * what-if as a named scenario is a form action.
  */
@@ -39,6 +39,7 @@ export const load: PageServerLoad = async (event) => {
 		teams: options.teams.map((t) => t.name),
 		reps: options.reps,
 		scenario: parsed.query.scenario,
+		compare: parsed.query.compare,
 		scenarios: (await scenariosFor(db, user)).map(({ id, name, author, shared, mine }) => ({ id, name, author, shared, mine })),
 		// A rep's scenarios change their own assumptions only, never who is on the team.
 		mayChangeReps: user.role !== 'rep'
@@ -49,7 +50,7 @@ export const load: PageServerLoad = async (event) => {
 	const forecast = await longRangeAnswer(db, user, scope, { ...parsed.query, whatIf, asOf });
 	// Beside a scenario, the baseline it departs from.
 	const baseline = forecast.scenario
-		? (await longRangeAnswer(db, user, scope, { ...parsed.query, scenario: null, whatIf: null, asOf })).months.map(({ month, expected }) => ({ month, expected }))
+		? (await longRangeAnswer(db, user, scope, { ...parsed.query, scenario: null, compare: [], whatIf: null, asOf })).months.map(({ month, expected }) => ({ month, expected }))
 		: null;
 	return { filters, forecast, baseline, whatIf: forecast.scenario?.assumptions ?? noChange };
 };

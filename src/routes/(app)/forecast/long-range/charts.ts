@@ -156,3 +156,55 @@ export function backtestChart(backtest: BacktestHorizon[], horizonLabel: (months
 		]
 	};
 }
+
+/** Colours of the lines side by side: the baseline dark, each scenario its own. */
+export const comparedColors = ['#1d2735', '#1f5fbf', '#9a5b00', '#1c7a43', '#7b3fa0', '#00838f'] as const;
+
+export interface ComparedLine {
+	label: string;
+	color: string;
+	months: { month: string; expected: number; quota: number | null }[];
+}
+
+/**
+ * Baseline and scenarios side by side: one line of expected revenue per month for each (each its own
+ * mark, so a screen reader names it), and the quota as a dashed red line, the same for all of them.
+ */
+export function comparedScenariosChart(lines: ComparedLine[]): Plot.PlotOptions {
+	const months = lines[0]?.months ?? [];
+	const many = months.length > 12;
+	const quota = months.filter((d) => d.quota !== null);
+	return {
+		height: 320,
+		marginLeft: 64,
+		marginBottom: many ? 56 : 32,
+		x: { type: 'point', label: null, tickFormat: monthLabel, tickRotate: many ? -40 : 0, padding: 0.3 },
+		y: { grid: true, label: null, tickFormat: compactMoney, zero: true },
+		marks: [
+			...(quota.length > 0
+				? [
+						Plot.line(quota, {
+							x: 'month',
+							y: 'quota',
+							stroke: longRangeColors.quota,
+							strokeWidth: 2,
+							strokeDasharray: '5 4',
+							ariaDescription: m.lr_legend_quota()
+						})
+					]
+				: []),
+			...lines.flatMap((line) => [
+				Plot.line(line.months, { x: 'month', y: 'expected', stroke: line.color, strokeWidth: 2.5, ariaDescription: line.label }),
+				Plot.dot(line.months, {
+					x: 'month',
+					y: 'expected',
+					fill: line.color,
+					r: 3,
+					ariaDescription: line.label,
+					title: (d: ComparedLine['months'][number]) => `${line.label} · ${monthLabel(d.month)}: ${money(d.expected)}`
+				})
+			]),
+			Plot.ruleY([0])
+		]
+	};
+}
