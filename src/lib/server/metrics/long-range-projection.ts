@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { enoughOtherReps } from './team-privacy.ts';
 import type { OpenDealFact } from './long-range-facts.ts';
-import { maxLag, minSlip, rampAt, restOfMonth, slipBucketOf, teamKey, type LearnedModel } from './long-range-model.ts';
+import { maxLag, minSlip, rampAt, restOfMonth, slipBucketOf, slipBuckets, teamKey, type LearnedModel } from './long-range-model.ts';
 
 /**
  * The projection from one learned model for one set of reps: the expected won revenue per month
@@ -171,56 +171,68 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 	const slipShare = Math.min(1, Math.max(0, assumptions.slipSharePct / 100));
 	const cycleFactor = Math.max(0.1, 1 + assumptions.cyclePct / 100);
 
-	// Existing layer.
+	// Existing layer. Deals with the same slip bucket and stated month land alike, so each such group
+	// is spread over the months once: a team's ten thousand open deals cost a few dozen spreads.
 	const excluded = new Set(assumptions.excludeDealIds);
 	const slipCdf = model.slip.map(cumulative);
 	const deals = openDeals.filter((d) => !excluded.has(d.dealId));
 	const dealP = new Float64Array(deals.length);
 	const dealAnchor = new Int32Array(deals.length);
 	const dealBucket = new Int32Array(deals.length);
-	deals.forEach((deal, i) => {
+	const groupKey = (bucket: number, anchor: number) => anchor * slipBuckets.length + bucket;
+	const expectedByGroup = new Map<number, number>();
+	for (let i = 0; i < deals.length; i++) {
+		const deal = deals[i];
 		const p = Math.min(1, deal.pWin * model.segmentShift[isNewBusiness(deal.dealId) ? 0 : 1] * winFactor);
-		const bucket = slipBucketOf(deal.closeMonth - model.asOfMonth);
-		const anchor = Math.max(deal.closeMonth, model.asOfMonth);
 		dealP[i] = p;
-		dealAnchor[i] = anchor;
-		dealBucket[i] = bucket;
-		const shares = model.slip[bucket];
-		for (let s = 0; s < shares.length; s++) {
-			const landing = Math.max(model.asOfMonth, anchor + s + minSlip);
-			for (const [extra, weight] of [
-				[0, 1 - slipShare],
-				[1, slipShare]
-			]) {
-				const index = landing + extra - first;
-				if (weight > 0 && index >= 0 && index < months) existing[index] += p * deal.amount * shares[s] * weight;
-			}
-		}
-	});
+		dealAnchor[i] = Math.max(deal.closeMonth, model.asOfMonth);
+		dealBucket[i] = slipBucketOf(deal.closeMonth - model.asOfMonth);
+		const key = groupKey(dealBucket[i], dealAnchor[i]);
+		expectedByGroup.set(key, (expectedByGroup.get(key) ?? 0) + p * deal.amount);
+	}
+	/** Where a won deal of a bucket and stated month lands, by month of the horizon. */
+	const landingOf = (bucket: number, anchor: number) => {
+		const landing = new Float64Array(months);
+		model.slip[bucket].forEach((share, s) => {
+			const month = Math.max(model.asOfMonth, anchor + s + minSlip);
+			if (month - first >= 0 && month - first < months) landing[month - first] += share * (1 - slipShare);
+			if (month + 1 - first >= 0 && month + 1 - first < months) landing[month + 1 - first] += share * slipShare;
+		});
+		return landing;
+	};
+	const landings = new Map<number, Float64Array>();
+	for (const [key, expected] of expectedByGroup) {
+		const landing = landingOf(key % slipBuckets.length, Math.floor(key / slipBuckets.length));
+		landings.set(key, landing);
+		for (let index = 0; index < months; index++) existing[index] += expected * landing[index];
+	}
 	// The largest deals are drawn one by one (a single one can make a month); the many smaller ones
 	// are summed per slip bucket and stated month, where their total is close to normal.
 	const byAmount = deals.map((_, i) => i).sort((a, b) => deals[b].amount - deals[a].amount);
 	const drawnOneByOne = byAmount.slice(0, exactDeals);
-	const groups = new Map<string, { bucket: number; anchor: number; s1: number; s2: number; s3: number }>();
+	const groups = new Map<number, { s1: number; s2: number; s3: number }>();
 	for (const i of byAmount.slice(exactDeals)) {
-		const key = `${dealBucket[i]}:${dealAnchor[i]}`;
-		const group = groups.get(key) ?? { bucket: dealBucket[i], anchor: dealAnchor[i], s1: 0, s2: 0, s3: 0 };
+		const key = groupKey(dealBucket[i], dealAnchor[i]);
+		let group = groups.get(key);
+		if (!group) groups.set(key, (group = { s1: 0, s2: 0, s3: 0 }));
 		const amount = deals[i].amount;
 		group.s1 += amount * dealP[i];
 		group.s2 += amount * amount * dealP[i];
 		group.s3 += amount * amount * dealP[i] * dealP[i];
-		groups.set(key, group);
 	}
-	const grouped = [...groups.values()].map((group) => {
-		// Where a won deal of the group lands, by month of the horizon.
-		const landing = new Float64Array(months);
-		model.slip[group.bucket].forEach((share, s) => {
-			const month = Math.max(model.asOfMonth, group.anchor + s + minSlip);
-			if (month - first >= 0 && month - first < months) landing[month - first] += share * (1 - slipShare);
-			if (month + 1 - first >= 0 && month + 1 - first < months) landing[month + 1 - first] += share * slipShare;
-		});
-		return { ...group, landing };
-	});
+	// The groups are independent, so their normal sums add up to one normal per month: its mean and
+	// variance are the groups' sums, and a draw costs one number per month however many groups there are.
+	const groupedMean = new Float64Array(months);
+	const groupedVariance = new Float64Array(months);
+	for (const [key, group] of groups) {
+		const landing = landings.get(key)!;
+		for (let index = 0; index < months; index++) {
+			const w = landing[index];
+			groupedMean[index] += group.s1 * w;
+			groupedVariance[index] += Math.max(0, group.s2 * w - group.s3 * w * w);
+		}
+	}
+	const groupedSd = groupedVariance.map(Math.sqrt);
 	// How far off the stage rates and slip history may be: one spread per run, from the wins they rest on.
 	const slipWins = model.slipLearned.reduce((a, b) => a + b, 0);
 	const existingSpread = Math.sqrt(1 / Math.max(1, slipWins) + 1 / Math.max(1, model.yields[0].winsLearned + model.yields[1].winsLearned));
@@ -234,14 +246,8 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 			const index = landing - first;
 			if (index >= 0 && index < months) draws[row + index] += deals[i].amount;
 		}
-		for (const group of grouped) {
-			for (let index = 0; index < months; index++) {
-				const w = group.landing[index];
-				if (w === 0) continue;
-				const mean = group.s1 * w;
-				const variance = Math.max(0, group.s2 * w - group.s3 * w * w);
-				draws[row + index] += Math.max(0, mean + Math.sqrt(variance) * normal(random));
-			}
+		for (let index = 0; index < months; index++) {
+			if (groupedMean[index] > 0) draws[row + index] += Math.max(0, groupedMean[index] + groupedSd[index] * normal(random));
 		}
 		for (let index = 0; index < months; index++) draws[row + index] *= drift;
 	}

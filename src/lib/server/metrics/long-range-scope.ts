@@ -17,10 +17,24 @@ export function learnedAt(db: Queryable, facts: LongRangeFacts, asOfDay: number)
  */
 export function sellingReps(facts: LongRangeFacts, scope: Scope, asOfDay: number, openDeals: readonly OpenDealFact[]): number[] {
 	const inScope = scope.repIds === null ? null : new Set(scope.repIds);
-	const selling = new Set(openDeals.map((d) => d.ownerId));
-	for (const deal of facts.deals) if (deal.seenDay <= asOfDay && deal.seenDay > asOfDay - 61) selling.add(deal.creatorId);
+	return sellingAt(facts, asOfDay, openDeals).filter((id) => inScope === null || inScope.has(id));
+}
+
+/**
+ * Who was selling at a day is the same whoever asks, and finding it reads every deal: it is worked
+ * out once per day's open deals (kept as long as they are) and only filtered by scope per request.
+ */
+const selling = new WeakMap<readonly OpenDealFact[], { facts: LongRangeFacts; day: number; reps: number[] }>();
+
+function sellingAt(facts: LongRangeFacts, asOfDay: number, openDeals: readonly OpenDealFact[]): number[] {
+	const known = selling.get(openDeals);
+	if (known && known.facts === facts && known.day === asOfDay) return known.reps;
+	const ids = new Set(openDeals.map((d) => d.ownerId));
+	for (const deal of facts.deals) if (deal.seenDay <= asOfDay && deal.seenDay > asOfDay - 61) ids.add(deal.creatorId);
 	const latest = facts.snapshotDays.at(-1) === asOfDay;
-	return [...selling].filter((id) => (inScope === null || inScope.has(id)) && facts.reps.has(id) && (!latest || facts.reps.get(id)!.active));
+	const reps = [...ids].filter((id) => facts.reps.has(id) && (!latest || facts.reps.get(id)!.active));
+	selling.set(openDeals, { facts, day: asOfDay, reps });
+	return reps;
 }
 
 export function inScope(scope: Scope, openDeals: readonly OpenDealFact[]): OpenDealFact[] {
