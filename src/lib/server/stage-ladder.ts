@@ -1,4 +1,4 @@
-import type { Database } from './db/database.ts';
+import type { Database, Queryable } from './db/database.ts';
 
 /**
  * The company's own stage ladder: its stage names, their order, default probabilities and whether
@@ -18,7 +18,42 @@ export interface LadderStage {
 	probability: number;
 }
 
-export class LadderError extends Error {}
+/** What is wrong with a ladder: a message for the command line, a code (and detail) for a page to translate. */
+export type LadderProblem = 'ladder_shape' | 'name_twice' | 'stage_in_use' | 'file';
+
+export class LadderError extends Error {
+	constructor(
+		message: string,
+		readonly code: LadderProblem = 'file',
+		readonly detail = ''
+	) {
+		super(message);
+	}
+}
+
+/** The ladder as it is, in funnel order. */
+export function readLadder(q: Queryable): Promise<LadderStage[]> {
+	return q.all<LadderStage>('SELECT name, outcome, default_probability AS probability FROM stages ORDER BY position');
+}
+
+/**
+ * The rules every ladder keeps, however it was written (file, Settings page, an import's file): names
+ * unique in any case, so an import's stage matches one stage; one won and one lost stage, because
+ * every view asks "won?" and "lost?" of exactly one stage each; and at least one open stage.
+ */
+export function checkLadder(stages: LadderStage[]): LadderStage[] {
+	const names = new Set<string>();
+	for (const stage of stages) {
+		const key = stage.name.toLowerCase();
+		if (names.has(key)) throw new LadderError(`The stage "${stage.name}" is named twice.`, 'name_twice', stage.name);
+		names.add(key);
+	}
+	const count = (outcome: string) => stages.filter((s) => s.outcome === outcome).length;
+	if (count('open') === 0 || count('won') !== 1 || count('lost') !== 1) {
+		throw new LadderError('A ladder needs at least one open stage, exactly one won stage and exactly one lost stage.', 'ladder_shape');
+	}
+	return stages;
+}
 
 export function parseLadder(text: string): LadderStage[] {
 	const lines = text
@@ -46,21 +81,12 @@ export function parseLadder(text: string): LadderStage[] {
 		}
 		return { name, outcome: outcome as LadderStage['outcome'], probability };
 	});
-	const names = new Set<string>();
-	for (const stage of stages) {
-		const key = stage.name.toLowerCase();
-		if (names.has(key)) throw new LadderError(`The stage "${stage.name}" is named twice.`);
-		names.add(key);
-	}
-	const count = (outcome: string) => stages.filter((s) => s.outcome === outcome).length;
-	if (count('open') === 0 || count('won') !== 1 || count('lost') !== 1) {
-		throw new LadderError('A ladder needs at least one open stage, exactly one won stage and exactly one lost stage.');
-	}
-	return stages;
+	return checkLadder(stages);
 }
 
 /** Replaces the ladder in one transaction, keeping the ids of stages that stay (snapshots refer to them). */
 export async function setLadder(db: Database, stages: LadderStage[]): Promise<void> {
+	checkLadder(stages);
 	await db.write(async (tx) => {
 		const current = await tx.all<{ id: number; name: string }>('SELECT id, name FROM stages ORDER BY id');
 		const used = await tx.all<{ name: string }>(
@@ -69,7 +95,11 @@ export async function setLadder(db: Database, stages: LadderStage[]): Promise<vo
 		const keep = new Set(stages.map((s) => s.name.toLowerCase()));
 		const lost = used.filter((u) => !keep.has(u.name.toLowerCase())).map((u) => u.name);
 		if (lost.length > 0) {
-			throw new LadderError(`The snapshots use ${lost.join(', ')}; a new ladder must keep ${lost.length === 1 ? 'it' : 'them'} (any order, any case).`);
+			throw new LadderError(
+				`The snapshots use ${lost.join(', ')}; a new ladder must keep ${lost.length === 1 ? 'it' : 'them'} (any order, any case).`,
+				'stage_in_use',
+				lost.join(', ')
+			);
 		}
 		const byName = new Map(current.map((s) => [s.name.toLowerCase(), s.id]));
 		let next = Math.max(0, ...current.map((s) => s.id)) + 1;
