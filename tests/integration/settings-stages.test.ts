@@ -55,7 +55,7 @@ const load = (user: SessionUser | null) => settingsPage.load(event(user) as neve
 const save = (user: SessionUser | null, rows: Row[], remove: number[] = []) => settingsPage.actions.stages(event(user, rows, remove) as never);
 const ladder = () => db.all('SELECT name, position, default_probability AS probability, outcome FROM stages ORDER BY position');
 
-async function refusal(work: () => Promise<unknown>): Promise<number | 'login'> {
+async function refusal(work: () => unknown): Promise<number | 'login'> {
 	try {
 		await work();
 	} catch (caught) {
