@@ -29,6 +29,10 @@ Options:
   --format F            ${importFormats.join(' | ')}
   --map "a=b,..."       read column a as field b, e.g. "Opp ID=deal_id,Demo date=entered:Solution/Demo"
   --stages "a=b,..."    read the CRM's stage a as our stage b, e.g. "Verbal Commit=Negotiation"
+  --ladder from-file    a first import into an empty database: the company's stage ladder is the
+                        file's stage names, in the order of --stages-order
+  --stages-order "a,b,c"  the funnel order for --ladder from-file; won and lost are recognised by
+                        name (Closed Won, Lost, ...) or given: "Signed=won,Dropped=lost"
   --date-format F       mdy or dmy for dates like 03/04/2026, or a strptime pattern like %d.%m.%Y
   --weekday D           weekday of the weekly snapshots rebuilt from histories (default monday)
   --encoding latin-1    for CSV files saved as Latin-1 / Windows-1252 instead of UTF-8
@@ -74,6 +78,8 @@ function parse() {
 			format: { type: 'string' },
 			map: { type: 'string', multiple: true },
 			stages: { type: 'string', multiple: true },
+			ladder: { type: 'string' },
+			'stages-order': { type: 'string', multiple: true },
 			'date-format': { type: 'string' },
 			weekday: { type: 'string' },
 			encoding: { type: 'string' },
@@ -125,6 +131,9 @@ async function run({ values, positionals: files }: ReturnType<typeof parse>, jso
 	for (const file of files) {
 		if (!fs.existsSync(file)) fail(`${file}: no such file.`);
 	}
+	if (values.ladder !== undefined && values.ladder !== 'from-file') fail(`--ladder ${values.ladder}: the only choice is --ladder from-file.`);
+	if (values.ladder && !values['stages-order']) fail('--ladder from-file needs --stages-order "a,b,c": the funnel order of the stages the file uses.');
+	if (values['stages-order'] && !values.ladder) fail('--stages-order goes with --ladder from-file (to map a file\'s stages onto the ladder, use --stages).');
 
 	const progressMode = values.progress ?? (process.stderr.isTTY ? 'bar' : 'none');
 	const totalBytes = files.reduce((sum, f) => sum + fs.statSync(f).size, 0);
@@ -166,6 +175,7 @@ async function run({ values, positionals: files }: ReturnType<typeof parse>, jso
 		format: values.format as ImportFormat | undefined,
 		map,
 		stageMap,
+		ladderFromOrder: values.ladder ? values['stages-order']!.flatMap((order) => order.split(',')) : undefined,
 		dateFormat: values['date-format'],
 		weekday: values.weekday?.toLowerCase() as Weekday | undefined,
 		encoding: values.encoding?.toLowerCase().startsWith('latin') ? 'latin-1' : undefined,

@@ -109,6 +109,7 @@ const rules: Record<string, Rule[]> = {
 	],
 	'/(app)/imports': [{ url: () => '/imports', access: importers }],
 	'/(app)/admin/users': [{ url: () => '/admin/users', access: adminOnly }],
+	'/(app)/admin/settings': [{ url: () => '/admin/settings', access: adminOnly }],
 	'/api/v1/snapshots': [{ url: () => '/api/v1/snapshots', access: everyoneSignedIn(401) }],
 	'/api/v1/movement': [
 		{ url: () => '/api/v1/movement', access: everyoneSignedIn(401) },

@@ -19,6 +19,7 @@ import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
 import { readFile, type StagedFile } from './read.ts';
 import { stageNames } from './stages.ts';
+import { ladderFromOrder, LadderError, replaceEmptyLadder, type LadderStage } from '../stage-ladder.ts';
 import { Staging } from './staging.ts';
 import type { ImportFile, ImportOptions, ImportPreview, ImportProblem, ImportProgress, ImportSummary } from './types.ts';
 import { Checker } from './validate.ts';
@@ -102,6 +103,19 @@ export async function importFiles(
 		return fail([problem('error', 'date_format_invalid', { value: options.dateFormat ?? '' })]);
 	}
 
+	let newLadder: LadderStage[] | undefined;
+	if (options.ladderFromOrder) {
+		try {
+			newLadder = ladderFromOrder(options.ladderFromOrder);
+		} catch (error) {
+			if (!(error instanceof LadderError)) throw error;
+			return fail([problem('error', 'ladder_order_invalid', {}, { value: error.message })]);
+		}
+		// The ladder gives the snapshots their meaning: it is only taken from a file before there are any.
+		const deals = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM deals');
+		if ((deals?.n ?? 0) > 0) return fail([problem('error', 'ladder_not_empty', {}, { count: String(deals?.n ?? 0) })]);
+	}
+
 	const staging = await Staging.open(db);
 	try {
 		// Reading: each file into staging, progress weighted by file size.
@@ -153,7 +167,7 @@ export async function importFiles(
 
 		const checker = await Checker.create(staging);
 		checker.add(...readProblems, ...unknownMapColumns(staged, options.map), ...unknownMapFields(format, options.map));
-		const stages = await stageNames(staging, format.stageAliases, options.stageMap);
+		const stages = await stageNames(staging, format.stageAliases, options.stageMap, newLadder);
 		checker.add(...stages.problems);
 		const context: FormatContext = {
 			staging,
@@ -185,6 +199,12 @@ export async function importFiles(
 		}
 
 		const found = await checker.collect(staged);
+		if (newLadder && found.errors.some((e) => e.code === 'unknown_stage')) {
+			// Say what to do in the words of the options used: the stage belongs in --stages-order.
+			const missing = [...new Set(found.errors.filter((e) => e.code === 'unknown_stage').map((e) => e.value ?? ''))];
+			found.errors.unshift(problem('error', 'ladder_order_missing', {}, { value: missing.join(', '), expected: stages.list }));
+			found.errorCount += 1;
+		}
 		summary.errors = found.errors;
 		summary.warnings = found.warnings;
 		summary.error_count = found.errorCount;
@@ -205,6 +225,7 @@ export async function importFiles(
 		report('loading', 0);
 		try {
 			const outcome = await db.write(async (tx) => {
+				if (newLadder) await replaceEmptyLadder(tx, newLadder);
 				const facts = loadFacts ? await loadFacts(tx, staging) : null;
 				const loaded = facts
 					? { rowsLoaded: facts.rowsLoaded, created: { teams: 0, reps: 0, accounts: 0, deals: 0, ...facts.created } }

@@ -89,6 +89,8 @@ const valueFree: Record<string, readonly string[]> = {
 	stage_map_unknown: ['value', 'expected'],
 	date_format_invalid: ['value'],
 	unknown_stage: ['expected'],
+	ladder_order_invalid: ['value'],
+	ladder_order_missing: ['expected'],
 	not_a_date: ['expected'],
 	sf_missing_file: ['value'],
 	file_unreadable: ['expected'],

@@ -2,6 +2,7 @@ import { problem } from './problems.ts';
 import { literal } from './sql.ts';
 import type { Staging } from './staging.ts';
 import type { ImportProblem } from './types.ts';
+import type { LadderStage } from '../stage-ladder.ts';
 
 /**
  * How stage names in a file find our stage ladder (the `stages` table, configurable). A file's
@@ -65,11 +66,14 @@ export interface StageNames {
 export async function stageNames(
 	staging: Staging,
 	presetAliases: Record<string, string>,
-	userMap: Record<string, string> = {}
+	userMap: Record<string, string> = {},
+	newLadder?: LadderStage[]
 ): Promise<StageNames> {
-	const stages = await staging.all<Stage>(
-		'SELECT id, name, position, default_probability, outcome FROM stages ORDER BY position'
-	);
+	// A first import that brings its own ladder is checked against that ladder, numbered as
+	// replaceEmptyLadder will store it.
+	const stages = newLadder
+		? newLadder.map((s, i) => ({ id: i + 1, name: s.name, position: i + 1, default_probability: s.probability, outcome: s.outcome }))
+		: await staging.all<Stage>('SELECT id, name, position, default_probability, outcome FROM stages ORDER BY position');
 	const byName = new Map(stages.map((s) => [s.name.toLowerCase(), s]));
 	const keys = new Map<string, Stage>();
 	for (const stage of stages) keys.set(stage.name.toLowerCase(), stage);
@@ -98,6 +102,13 @@ export async function stageNames(
 		);
 	}
 	const ladder = staging.table('stages');
-	await staging.run(`CREATE TABLE ${ladder} AS SELECT id, name, position, default_probability, outcome FROM stages`);
+	await staging.run(
+		`CREATE TABLE ${ladder} (id SMALLINT, name VARCHAR, position SMALLINT, default_probability DOUBLE, outcome VARCHAR)`
+	);
+	await staging.run(
+		`INSERT INTO ${ladder} VALUES ${stages
+			.map((s) => `(${s.id}, ${literal(s.name)}, ${s.position}, ${s.default_probability}, ${literal(s.outcome)})`)
+			.join(', ')}`
+	);
 	return { table, ladder, stages, list, problems, resolve: (name) => keys.get(name.trim().toLowerCase()) };
 }

@@ -21,6 +21,12 @@ export interface ImportOptions {
 	map?: Record<string, string>;
 	/** CRM stage name -> one of our stages (`--stages "Verbal=Negotiation"`). */
 	stageMap?: Record<string, string>;
+	/**
+	 * `--ladder from-file --stages-order a,b,c`: a first import into a database without deals makes
+	 * these stage names, in this order, the company's ladder (an entry may end in =open, =won or
+	 * =lost; otherwise a name saying won or lost is that). See ladderFromOrder in stage-ladder.ts.
+	 */
+	ladderFromOrder?: string[];
 	/** Validate and report, write nothing but the log entry. */
 	dryRun?: boolean;
 	/** The weekday history formats take their weekly snapshots on (default Monday). */
