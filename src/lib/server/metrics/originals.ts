@@ -33,7 +33,7 @@ export async function originalAmounts(
 }
 
 /** Deals of a movement (amounts at A and at B), each with `original` where it was exported in another currency. */
-export async function withMovementOriginals<T extends { deal_id: string; amount_from: number | null; amount_to: number | null }>(
+export async function withMovementOriginals<T extends { deal_id: string; amount_from: number | null; amount_to: number | null; original?: never }>(
 	db: Queryable,
 	{ from, to }: { from: string; to: string },
 	deals: T[]
@@ -56,7 +56,7 @@ export async function withMovementOriginals<T extends { deal_id: string; amount_
 }
 
 /** Deals listed as of one snapshot each (`date`), each with `original` where it was exported in another currency. */
-export async function withOriginals<T>(
+export async function withOriginals<T extends { original?: OriginalAmount }>(
 	db: Queryable,
 	deals: T[],
 	keyOf: (deal: T) => { deal: string | number; date: string | null },
