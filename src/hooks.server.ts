@@ -6,6 +6,14 @@ import { paraglideMiddleware } from '$lib/paraglide/server';
 import { handleSession } from '$lib/server/auth/handle';
 import { database } from '$lib/server/db';
 import { warmFactsInBackground } from '$lib/server/metrics/warm';
+import { setReportingCurrency } from '$lib/domain/format';
+import { setFiscalYearStart } from '$lib/domain/periods';
+import { fiscalYearStartFromEnv, reportingCurrencyFromEnv } from '$lib/server/db/config';
+
+// The company's settings every quarter and every amount on screen follow (periods.ts, format.ts);
+// a wrong value stops the server here, with the variable's name, not on the first page.
+setFiscalYearStart(fiscalYearStartFromEnv());
+setReportingCurrency(reportingCurrencyFromEnv());
 
 const handleLocale: Handle = ({ event, resolve }) =>
 	paraglideMiddleware(event.request, ({ request, locale }) => {

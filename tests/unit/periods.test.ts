@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
 	addDays,
 	addMonths,
@@ -17,8 +17,10 @@ import {
 	quarterMonths,
 	quarterOf,
 	quartersBetween,
-	quarterStart
+	quarterStart,
+	setFiscalYearStart
 } from '../../src/lib/domain/periods.ts';
+import { formatQuarter } from '../../src/lib/domain/format.ts';
 
 describe('recognising periods', () => {
 	it('accepts only real calendar days', () => {
@@ -115,5 +117,57 @@ describe('days', () => {
 
 	it('refuses a malformed day instead of guessing', () => {
 		expect(() => addDays('2026-02-30', 1)).toThrow('"2026-02-30" is not a date in the form YYYY-MM-DD');
+	});
+});
+
+describe('a fiscal year starting in April (FISCAL_YEAR_START=4)', () => {
+	afterEach(() => setFiscalYearStart(1));
+
+	it('names the fiscal year by the calendar year it ends in: April 2026 to March 2027 is FY27', () => {
+		setFiscalYearStart(4);
+		expect(quarterOf('2026-04-01')).toBe('2027-Q1');
+		expect(quarterOf('2026-06-30')).toBe('2027-Q1');
+		expect(quarterOf('2026-07-01')).toBe('2027-Q2');
+		expect(quarterOf('2026-12-31')).toBe('2027-Q3');
+		expect(quarterOf('2027-01-01')).toBe('2027-Q4');
+		expect(quarterOf('2027-03-31')).toBe('2027-Q4');
+		expect(quarterOf('2026-03-31')).toBe('2026-Q4');
+		expect(quarterOf('2026-11')).toBe('2027-Q3');
+	});
+
+	it('puts the quarter boundaries on the fiscal months', () => {
+		setFiscalYearStart(4);
+		expect(quarterMonths('2027-Q1')).toEqual(['2026-04', '2026-05', '2026-06']);
+		expect(quarterMonths('2027-Q4')).toEqual(['2027-01', '2027-02', '2027-03']);
+		expect([quarterStart('2027-Q1'), quarterEnd('2027-Q1')]).toEqual(['2026-04-01', '2026-06-30']);
+		expect([quarterStart('2027-Q4'), quarterEnd('2027-Q4')]).toEqual(['2027-01-01', '2027-03-31']);
+		expect(addQuarters('2027-Q4', 1)).toBe('2028-Q1');
+		expect(addQuarters('2027-Q1', -1)).toBe('2026-Q4');
+		expect(quartersBetween('2026-Q4', '2027-Q2')).toEqual(['2026-Q4', '2027-Q1', '2027-Q2']);
+		// Every day of a quarter is in it, and the day after its end is in the next one.
+		for (const quarter of quartersBetween('2026-Q1', '2028-Q4')) {
+			expect(quarterOf(quarterStart(quarter))).toBe(quarter);
+			expect(quarterOf(quarterEnd(quarter))).toBe(quarter);
+			expect(quarterOf(addDays(quarterEnd(quarter), 1))).toBe(addQuarters(quarter, 1));
+		}
+	});
+
+	it('labels fiscal quarters "FY27 Q1", and calendar quarters as before', () => {
+		expect(formatQuarter('2026-Q1')).toBe('Q1 2026');
+		setFiscalYearStart(4);
+		expect(formatQuarter('2027-Q1')).toBe('FY27 Q1');
+		expect(formatQuarter(quarterOf('2027-02-15'))).toBe('FY27 Q4');
+	});
+
+	it('a fiscal year starting in another month than 1 to 12 is refused', () => {
+		expect(() => setFiscalYearStart(0)).toThrow(RangeError);
+		expect(() => setFiscalYearStart(13)).toThrow(RangeError);
+	});
+
+	it('a fiscal year starting in February still ends in the next calendar year (February 2026 to January 2027 is FY27)', () => {
+		setFiscalYearStart(2);
+		expect(quarterOf('2026-02-01')).toBe('2027-Q1');
+		expect(quarterOf('2027-01-31')).toBe('2027-Q4');
+		expect(quarterMonths('2027-Q4')).toEqual(['2026-11', '2026-12', '2027-01']);
 	});
 });

@@ -1,9 +1,10 @@
 import { getLocale } from '$lib/paraglide/runtime';
+import { fiscalYearStart } from './periods.ts';
 
 /** Locale-aware formatting through Intl, so German users read 1.234,56 € and 24.11.2026. */
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
 
-/** English is formatted the British way (23 Nov 2026, €1,234): the product's figures are in euros. */
+/** English is formatted the British way (23 Nov 2026, €1,234, 24.11.2026 in German). */
 function formatLocale(): string {
 	const locale = getLocale();
 	return locale === 'en' ? 'en-GB' : locale;
@@ -16,7 +17,23 @@ function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
 	return format;
 }
 
-export function formatMoney(value: number, currency = 'EUR', compact = false): string {
+/**
+ * The currency every amount on screen is in (REPORTING_CURRENCY): set once when the server starts and
+ * in the browser from the layout's data, like the fiscal year (periods.ts), because it is the
+ * company's and every figure must carry the same sign.
+ */
+let reporting = 'EUR';
+
+export function setReportingCurrency(currency: string): void {
+	reporting = currency;
+}
+
+export function reportingCurrency(): string {
+	return reporting;
+}
+
+/** An amount in the reporting currency unless `currency` says otherwise (a deal's amount as exported). */
+export function formatMoney(value: number, currency = reporting, compact = false): string {
 	return numberFormat({
 		style: 'currency',
 		currency,
@@ -45,9 +62,13 @@ export function formatMonth(month: string): string {
 	return dateFormat('month', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
 }
 
-/** 'YYYY-Qn' as "Q3 2026". */
+/**
+ * 'YYYY-Qn' as "Q3 2026" with calendar quarters, and as "FY27 Q1" with a fiscal year starting in
+ * another month than January, so nobody reads a fiscal quarter as the calendar one.
+ */
 export function formatQuarter(quarter: string): string {
-	return `${quarter.slice(5)} ${quarter.slice(0, 4)}`;
+	if (fiscalYearStart() === 1) return `${quarter.slice(5)} ${quarter.slice(0, 4)}`;
+	return `FY${quarter.slice(2, 4)} ${quarter.slice(5)}`;
 }
 
 /**

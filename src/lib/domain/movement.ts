@@ -3,6 +3,8 @@
  * (which draws the waterfall). Pure functions only: no database, no messages.
  */
 
+import { addQuarters, quarterEnd, quarterOf, quarterStart } from './periods.ts';
+
 /**
  * The parts of the waterfall in the order the identity reads:
  * start + new + pulled_in + slipped_in + increased + transferred_in - decreased - won - lost - removed
@@ -104,17 +106,18 @@ function monthEnd(date: Date, months = 0): Date {
 
 /**
  * The close-date window a quick pick stands for, seen from `anchor` (snapshot A). Quarters
- * are calendar quarters. "Next N months" are N whole calendar months starting with the anchor's own
+ * are the company's fiscal quarters. "Next N months" are N whole calendar months starting with the anchor's own
  * month, so a deal due earlier this month and still open counts as due now rather than vanishing.
  */
 export function periodFor(pick: PeriodPick, anchor: string): Period {
 	const day = parseIso(anchor);
-	const quarterStart = monthStart(day, -(day.getUTCMonth() % 3));
+	// The company's fiscal quarters (FISCAL_YEAR_START, see periods.ts).
+	const quarter = quarterOf(toIso(day));
 	switch (pick) {
 		case 'this_quarter':
-			return { start: toIso(quarterStart), end: toIso(monthEnd(quarterStart, 2)) };
+			return { start: quarterStart(quarter), end: quarterEnd(quarter) };
 		case 'next_quarter':
-			return { start: toIso(monthStart(quarterStart, 3)), end: toIso(monthEnd(quarterStart, 5)) };
+			return { start: quarterStart(addQuarters(quarter, 1)), end: quarterEnd(addQuarters(quarter, 1)) };
 		case 'next_6_months':
 			return { start: toIso(monthStart(day)), end: toIso(monthEnd(day, 5)) };
 		case 'next_12_months':

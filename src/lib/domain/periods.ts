@@ -1,6 +1,8 @@
 /**
  * Calendar periods as sales people name them: a day 'YYYY-MM-DD' (how DuckDB DATEs arrive), a month
- * 'YYYY-MM' and a quarter 'YYYY-Qn' (calendar quarters: Q1 = January to March).
+ * 'YYYY-MM' and a quarter 'YYYY-Qn' of the company's fiscal year. With the fiscal year starting in
+ * January (the default) these are calendar quarters (2026-Q1 = January to March 2026); starting in
+ * April, 2027-Q1 is April to June 2026: a fiscal year is named by the calendar year it ends in.
  *
  * All arithmetic is on calendar dates in UTC, never local time, so a period never shifts by a day
  * for someone east or west of the server, or across a daylight-saving change.
@@ -10,8 +12,25 @@
 export type IsoDate = string;
 /** A calendar month, 'YYYY-MM'. */
 export type Month = string;
-/** A calendar quarter, 'YYYY-Qn'. */
+/** A fiscal quarter, 'YYYY-Qn' (YYYY: the calendar year its fiscal year ends in). */
 export type Quarter = string;
+
+/**
+ * The month (1-12) the fiscal year starts in: FISCAL_YEAR_START, set once when the server starts
+ * (hooks.server.ts) and in the browser from the layout's data. One setting for the whole process
+ * rather than a parameter: it is the company's, never the request's, and every quarter computed
+ * anywhere (forecast, revenue, movement periods, quotas, labels) must agree on it.
+ */
+let fiscalStart = 1;
+
+export function setFiscalYearStart(month: number): void {
+	if (!Number.isInteger(month) || month < 1 || month > 12) throw new RangeError(`The fiscal year starts in a month from 1 to 12, not ${month}`);
+	fiscalStart = month;
+}
+
+export function fiscalYearStart(): number {
+	return fiscalStart;
+}
 
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 const monthPattern = /^(\d{4})-(\d{2})$/;
@@ -105,21 +124,29 @@ export function monthEnd(month: Month): IsoDate {
 	return addDays(monthStart(addMonths(month, 1)), -1);
 }
 
-/** The quarter a day or a month falls in. */
+/** The fiscal year a fiscal year starting in `fiscalStart` of `year` is named by: the year it ends in. */
+const endingYear = (startYear: number) => (fiscalStart === 1 ? startYear : startYear + 1);
+
+/** The fiscal quarter a day or a month falls in. */
 export function quarterOf(value: IsoDate | Month): Quarter {
 	const { year, month } = yearMonth(value);
-	return `${String(year).padStart(4, '0')}-Q${Math.ceil(month / 3)}`;
+	const monthOfYear = (month - fiscalStart + 12) % 12;
+	const fiscalYear = endingYear(month >= fiscalStart ? year : year - 1);
+	return `${String(fiscalYear).padStart(4, '0')}-Q${Math.floor(monthOfYear / 3) + 1}`;
 }
 
 export function addQuarters(quarter: Quarter, count: number): Quarter {
 	const { year, quarter: q } = parseQuarter(quarter);
-	return quarterOf(formatMonth(year, (q - 1) * 3 + 1 + count * 3));
+	const index = year * 4 + (q - 1) + count;
+	const y = Math.floor(index / 4);
+	return `${String(y).padStart(4, '0')}-Q${index - y * 4 + 1}`;
 }
 
 /** The three months of a quarter, in order. */
 export function quarterMonths(quarter: Quarter): Month[] {
 	const { year, quarter: q } = parseQuarter(quarter);
-	return monthsFrom(formatMonth(year, (q - 1) * 3 + 1), 3);
+	const startYear = fiscalStart === 1 ? year : year - 1;
+	return monthsFrom(formatMonth(startYear, fiscalStart + (q - 1) * 3), 3);
 }
 
 export function quarterStart(quarter: Quarter): IsoDate {

@@ -1,6 +1,8 @@
 import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
+import { reportingCurrency } from '$lib/domain/format';
+import { fiscalYearStart } from '$lib/domain/periods';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async (event) => {
@@ -10,6 +12,8 @@ export const load: LayoutServerLoad = async (event) => {
 	return {
 		user: { name: user.name, email: user.email, role: user.role },
 		latestSnapshot: snapshots[0] ?? null,
-		snapshotCount: snapshots.length
+		snapshotCount: snapshots.length,
+		// The browser formats and groups by quarter as the server does (see +layout.ts).
+		settings: { reportingCurrency: reportingCurrency(), fiscalYearStart: fiscalYearStart() }
 	};
 };

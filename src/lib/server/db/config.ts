@@ -29,3 +29,23 @@ function megabytes(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
 	if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of megabytes, 0 or more; got "${raw}".`);
 	return value;
 }
+
+/**
+ * The company's reporting currency (ISO 4217, default EUR): every amount on screen is in it, and the
+ * rates imported with `--format rates` are units of it for one unit of another currency.
+ */
+export function reportingCurrencyFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+	const raw = env.REPORTING_CURRENCY?.trim();
+	if (!raw) return 'EUR';
+	if (!/^[A-Za-z]{3}$/.test(raw)) throw new Error(`REPORTING_CURRENCY must be a three-letter currency code such as EUR or USD; got "${raw}".`);
+	return raw.toUpperCase();
+}
+
+/** The month (1-12, default 1) the company's fiscal year starts in: it decides every quarter. */
+export function fiscalYearStartFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+	const raw = env.FISCAL_YEAR_START?.trim();
+	if (!raw) return 1;
+	const month = Number(raw);
+	if (!Number.isInteger(month) || month < 1 || month > 12) throw new Error(`FISCAL_YEAR_START must be a month from 1 to 12; got "${raw}".`);
+	return month;
+}

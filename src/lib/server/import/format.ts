@@ -40,7 +40,7 @@ export interface FormatModule {
 	 * Formats of facts about reps rather than pipeline snapshots (quotas, activities) write their
 	 * checked rows themselves, in the import's transaction, and say how many they read.
 	 */
-	load?(tx: Transaction, staging: Staging): Promise<{ rowsLoaded: number; created?: { teams: number; reps: number } }>;
+	load?(tx: Transaction, staging: Staging, settings: { reportingCurrency: string }): Promise<{ rowsLoaded: number; created?: { teams: number; reps: number } }>;
 }
 
 /** The columns of `rows` and their types, for formats that build it in pieces. */

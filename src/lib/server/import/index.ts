@@ -15,6 +15,9 @@ import { roster } from './formats/roster.ts';
 import { adminImporter, checkImporterScope, droppedOpenDeals, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
 import { checkSourcedBy } from './sourced-by.ts';
+import { checkRates, settleCurrencies } from './currencies.ts';
+import { reportingCurrencyFromEnv } from '../db/config.ts';
+import { rates } from './formats/rates.ts';
 import { writeLogEntry } from './log.ts';
 import { describeProblem, problem } from './problems.ts';
 import { readFile, type StagedFile } from './read.ts';
@@ -30,7 +33,7 @@ export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
 
-const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster];
+const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster, rates];
 
 /** Progress is reported as one fraction over these phases, weighted by their typical cost. */
 const phaseSpan: Record<ImportProgress['phase'], [number, number]> = {
@@ -95,6 +98,7 @@ export async function importFiles(
 
 	const importer = options.importer ?? adminImporter;
 	const replaceDates = options.replaceDates ?? false;
+	const reportingCurrency = options.reportingCurrency ?? reportingCurrencyFromEnv();
 	if (inputs.length === 0) return fail([problem('error', 'no_files', {})]);
 	if (replaceDates && importer.role !== 'admin') return fail([problem('error', 'replace_dates_admin_only', {})]);
 	try {
@@ -172,7 +176,7 @@ export async function importFiles(
 		const context: FormatContext = {
 			staging,
 			files: staged,
-			options,
+			options: { ...options, reportingCurrency },
 			checker,
 			stages,
 			preview: summary.preview,
@@ -194,6 +198,8 @@ export async function importFiles(
 			summary.snapshots = dates.map((r) => r.d);
 			await checkImporterScope(staging, checker, context.rows, importer);
 			await checkSourcedBy(checker, context.rows, importer);
+			await settleCurrencies(staging, context.rows, reportingCurrency);
+			await checkRates(checker, context.rows, reportingCurrency);
 			summary.snapshots_replaced = await replacedSnapshots(staging, context.rows, replaceDates);
 			checker.add(...(await droppedOpenDeals(staging, context.rows, replaceDates)));
 		}
@@ -226,10 +232,10 @@ export async function importFiles(
 		try {
 			const outcome = await db.write(async (tx) => {
 				if (newLadder) await replaceEmptyLadder(tx, newLadder);
-				const facts = loadFacts ? await loadFacts(tx, staging) : null;
+				const facts = loadFacts ? await loadFacts(tx, staging, { reportingCurrency }) : null;
 				const loaded = facts
 					? { rowsLoaded: facts.rowsLoaded, created: { teams: 0, reps: 0, accounts: 0, deals: 0, ...facts.created } }
-					: await loadRows(tx, staging, { importer, replaceDates }, (step, fraction) => report('loading', fraction, undefined, step));
+					: await loadRows(tx, staging, { importer, replaceDates, reportingCurrency }, (step, fraction) => report('loading', fraction, undefined, step));
 				summary.status = 'ok';
 				summary.rows_loaded = loaded.rowsLoaded;
 				summary.created = loaded.created;
@@ -267,6 +273,7 @@ function detectFormat(files: StagedFile[], options: ImportOptions): FormatModule
 	if (quotas.detect(files)) return quotas;
 	if (activities.detect(files)) return activities;
 	if (roster.detect(files)) return roster;
+	if (rates.detect(files)) return rates;
 	if (options.map && Object.keys(options.map).length > 0) return deals;
 	if (deals.detect(files)) return deals;
 	// Most of the snapshot columns: a snapshot file with a column missing, which is worth saying

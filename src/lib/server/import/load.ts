@@ -2,6 +2,7 @@ import type { Transaction } from '../db/index.ts';
 import { ownerIsRep, teamList, type Importer } from './importer.ts';
 import type { Staging } from './staging.ts';
 import { sourcedByMatches } from './sourced-by.ts';
+import { convertedAmountSql, writeOriginals } from './currencies.ts';
 
 /**
  * Writes checked rows (the `rows` table every format ends in) into the pipeline tables. The
@@ -68,7 +69,7 @@ async function count(tx: Transaction, sql: string): Promise<number> {
 export async function loadRows(
 	transaction: Transaction,
 	staging: Staging,
-	{ importer, replaceDates }: { importer: Importer; replaceDates: boolean },
+	{ importer, replaceDates, reportingCurrency }: { importer: Importer; replaceDates: boolean; reportingCurrency: string },
 	onStep: (step: string, fraction: number) => void = () => {}
 ): Promise<LoadResult> {
 	const tx = debugTimed(transaction);
@@ -102,9 +103,9 @@ export async function loadRows(
 	const newDeals = `SELECT d.* FROM ${dealsIn} d WHERE NOT EXISTS (SELECT 1 FROM deals WHERE deals.crm_id = d.crm_id)`;
 	const deals = await count(tx, newDeals);
 	await tx.run(`INSERT INTO deals (crm_id, name, account_id, deal_type, source, created_date, currency, sourced_by)
-		SELECT d.crm_id, d.name, a.id, d.deal_type, d.source, d.created_date, coalesce(d.currency, 'EUR'), ${sourcedByRep}
+		SELECT d.crm_id, d.name, a.id, d.deal_type, d.source, d.created_date, coalesce(d.currency, $reporting), ${sourcedByRep}
 		FROM (${newDeals}) d LEFT JOIN accounts a ON a.crm_id = d.account
-		ORDER BY d.crm_id`);
+		ORDER BY d.crm_id`, { reporting: reportingCurrency });
 	await tx.run(`UPDATE deals SET
 			name = coalesce(d.name, deals.name),
 			account_id = coalesce(a.id, deals.account_id),
@@ -131,9 +132,12 @@ export async function loadRows(
 	const incoming = `temp.${staging.schema}_snapshots`;
 	await tx.run(`CREATE TEMP TABLE ${staging.schema}_snapshots AS
 		WITH owner_ids AS (SELECT o.key, ${matchRep} AS rep_id FROM ${ownersIn} o)
-		SELECT r.snapshot_date, d.id AS deal_id, owner_ids.rep_id AS owner_id, r.stage_id, r.amount, r.probability,
-			r.close_date, r.forecast_category
+		SELECT r.snapshot_date, d.id AS deal_id, owner_ids.rep_id AS owner_id, r.stage_id,
+			${convertedAmountSql('r', 'x', reportingCurrency)} AS amount, r.probability, r.close_date, r.forecast_category,
+			r.currency, r.amount AS original_amount
 		FROM ${rows} r
+		-- settleCurrencies gave every row its currency, and checkRates made sure each has a rate.
+		ASOF LEFT JOIN exchange_rates x ON x.currency = r.currency AND r.snapshot_date >= x.valid_from
 		JOIN deals d ON d.crm_id = r.deal
 		JOIN owner_ids ON owner_ids.key = lower(r.owner)`);
 	const dates = `SELECT DISTINCT snapshot_date FROM ${incoming}`;
@@ -154,9 +158,11 @@ export async function loadRows(
 	// Ordered by date then deal, so each date's rows sit together and DuckDB's zone maps let a
 	// two-snapshot comparison skip every other week.
 	await tx.run(`INSERT INTO snapshots (snapshot_date, deal_id, owner_id, stage_id, amount, probability, close_date, forecast_category)
-		SELECT n.* FROM ${incoming} n
+		SELECT n.snapshot_date, n.deal_id, n.owner_id, n.stage_id, n.amount, n.probability, n.close_date, n.forecast_category
+		FROM ${incoming} n
 		WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE ${sameKey})
 		ORDER BY n.snapshot_date, n.deal_id`);
+	await writeOriginals(tx, incoming, reportingCurrency);
 	const loaded = await count(tx, `SELECT 1 FROM ${incoming}`);
 	await tx.run(`DROP TABLE ${incoming}`);
 	return { rowsLoaded: loaded, created: { teams, reps, accounts, deals } };

@@ -2,7 +2,7 @@
 
 import type { Importer } from './importer.ts';
 
-export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster'] as const;
+export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster', 'rates'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -50,6 +50,8 @@ export interface ImportOptions {
 	 * they name: an admin's explicit choice, for a full re-export of a week.
 	 */
 	replaceDates?: boolean;
+	/** The currency amounts are converted to (REPORTING_CURRENCY when absent). */
+	reportingCurrency?: string;
 	/** Skip the log entry (previews on the upload page, which are not imports). */
 	log?: boolean;
 	onProgress?: (progress: ImportProgress) => void;

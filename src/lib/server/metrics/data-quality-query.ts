@@ -2,6 +2,7 @@ import { isIsoDate, type IsoDate } from '../../domain/periods.ts';
 import type { Queryable } from '../db/index.ts';
 import type { Scope } from '../auth/scope.ts';
 import { forecastAsOf, snapshotSpan } from './forecast.ts';
+import { withOriginals } from './originals.ts';
 import { dataQuality, emptyFlagCounts, type DataQuality } from './data-quality.ts';
 
 /**
@@ -23,5 +24,6 @@ export async function answerDataQuality(db: Queryable, scope: Scope, params: URL
 		}
 		return { ok: true, answer: { as_of: null, open_deals: 0, flags: emptyFlagCounts(), deals: [] } };
 	}
-	return { ok: true, answer: await dataQuality(db, scope, asOf) };
+	const answer = await dataQuality(db, scope, asOf);
+	return { ok: true, answer: { ...answer, deals: await withOriginals(db, answer.deals, (d) => ({ deal: d.deal_id, date: d.last_seen })) } };
 }

@@ -1,3 +1,4 @@
+import type { OriginalAmount } from './originals.ts';
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import { ladderSql } from './deal-history.ts';
@@ -42,6 +43,8 @@ export interface DataQualityDeal {
 	/** For a vanished deal: the last snapshot that still showed it. */
 	last_seen: IsoDate;
 	flags: DataQualityFlag[];
+	/** The amount as exported, for a deal in another currency than the reporting one (originals.ts). */
+	original?: OriginalAmount;
 }
 
 export interface DataQuality {

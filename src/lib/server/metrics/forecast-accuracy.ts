@@ -15,6 +15,7 @@ import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
 import { wonDealsCte } from './forecast.ts';
 import { forecastFacts, forecastSnapshotDates } from './forecast-facts.ts';
 import { median } from '../../domain/shrinkage.ts';
+import { fiscalQuarterSql } from './fiscal-quarters.ts';
 
 /**
  * How good the forecast was: for a quarter, the forecast f frozen at a snapshot d against what was
@@ -383,7 +384,7 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 			)
 		)
 		SELECT
-			strftime(l.quarter_start, '%Y') || '-Q' || quarter(l.quarter_start) AS quarter,
+			${fiscalQuarterSql('l.quarter_start')} AS quarter,
 			l.weeks_before::INTEGER AS weeks_before,
 			l.snapshot_date,
 			CASE l.grouping_level WHEN 3 THEN 'all' WHEN 1 THEN 'team' ELSE 'rep' END AS level,

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
-import type { IsoDate, Month, Quarter } from '../../domain/periods.ts';
+import { quarterOf, type IsoDate, type Month, type Quarter } from '../../domain/periods.ts';
 import { dataFingerprint } from './remembered.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
 import { dayOf, longRangeFacts, monthName, openDealsAt } from './long-range-facts.ts';
@@ -114,8 +114,9 @@ async function quotaByMonth(db: Queryable, scope: Scope, first: Month, count: nu
 	return new Map(rows.map((r) => [r.month, r.quota]));
 }
 
+/** The company's fiscal quarter (FISCAL_YEAR_START) of a month index. */
 function quarterName(month: number): Quarter {
-	return `${Math.floor(month / 12)}-Q${Math.floor((month % 12) / 3) + 1}`;
+	return quarterOf(monthName(month));
 }
 
 function quarters(projection: Projection, quota: Map<Month, number>, rows: LongRangeMonth[]): LongRangeQuarter[] {

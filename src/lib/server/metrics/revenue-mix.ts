@@ -2,6 +2,7 @@ import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { dealOutcomesSql, wonDealsSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
+import { fiscalQuarterStartSql } from './fiscal-quarters.ts';
 import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
 /**
@@ -357,6 +358,8 @@ export async function revenueMixOverTime(
 ): Promise<RevenueMixBucketRow[]> {
 	const wonReps = scopeCondition(scope, 'fw.owner_id');
 	const openReps = scopeCondition(scope, 'o.owner_id');
+	// Quarters are the company's fiscal quarters (FISCAL_YEAR_START).
+	const bucketStart = (date: string) => (query.bucket === 'quarter' ? fiscalQuarterStartSql(date) : `date_trunc('month', ${date})::DATE`);
 	return withRevenueFacts(db, (facts) =>
 		db.all<RevenueMixBucketRow>(
 			/* sql */ `
@@ -366,7 +369,7 @@ export async function revenueMixOverTime(
 				SELECT
 					b::DATE AS period_start,
 					least((b + to_months($months::INTEGER))::DATE - 1, $to::DATE) AS period_end
-				FROM generate_series(date_trunc($bucket, $from::DATE), $to::DATE, to_months($months::INTEGER)) g(b)
+				FROM generate_series(${bucketStart('$from::DATE')}, $to::DATE, to_months($months::INTEGER)) g(b)
 			),
 			-- A bucket after the latest snapshot has no pipeline: repeating the last one would invent it.
 			bucket_snapshots AS (
@@ -389,7 +392,7 @@ export async function revenueMixOverTime(
 			),
 			won_by_bucket AS (
 				SELECT
-					date_trunc($bucket, won_date)::DATE AS period_start,
+					${bucketStart('won_date')} AS period_start,
 					segment,
 					sum(amount)::DOUBLE AS won,
 					count(*)::INTEGER AS won_deals
@@ -410,7 +413,7 @@ export async function revenueMixOverTime(
 			LEFT JOIN won_by_bucket w ON w.period_start = b.period_start AND w.segment = seg.segment
 			LEFT JOIN open_by_bucket o ON o.period_start = b.period_start AND o.segment = seg.segment
 			ORDER BY b.period_start, seg.position`,
-			{ ...period(query), bucket: query.bucket, months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
+			{ ...period(query), months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
 		)
 	);
 }

@@ -7,6 +7,7 @@ import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure } from './team-pr
 import { coverage } from './forecast.ts';
 import type { SalesRole } from '../../domain/roles.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../domain/periods.ts';
+import { fiscalQuarterStartSql } from './fiscal-quarters.ts';
 import {
 	MIN_SAMPLE_TO_LABEL,
 	betaSpread,
@@ -406,8 +407,8 @@ const repPeriodCountsSql = (peers: string) => /* sql */ `
 	),
 	period_ends AS (
 		SELECT p.period, max(d.snapshot_date) AS as_of,
-			date_trunc('quarter', max(d.snapshot_date))::DATE AS quarter_start,
-			(date_trunc('quarter', max(d.snapshot_date)) + INTERVAL 3 MONTH)::DATE - 1 AS quarter_end
+			${fiscalQuarterStartSql('max(d.snapshot_date)')} AS quarter_start,
+			(${fiscalQuarterStartSql('max(d.snapshot_date)')} + INTERVAL 3 MONTH)::DATE - 1 AS quarter_end
 		FROM periods p
 		JOIN snapshot_dates d ON d.snapshot_date <= p.period_end
 		GROUP BY p.period

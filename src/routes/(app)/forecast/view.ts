@@ -1,4 +1,4 @@
-import { formatMoney, formatNumber, formatPercent } from '$lib/domain/format';
+import { formatMoney, formatNumber, formatPercent, reportingCurrency } from '$lib/domain/format';
 import { m } from '$lib/paraglide/messages.js';
 
 /**
@@ -9,7 +9,7 @@ import { m } from '$lib/paraglide/messages.js';
 export { formatMonth as monthLabel, formatQuarter as quarterLabel } from '$lib/domain/format';
 
 export const money = (value: unknown) => (value === null || value === undefined ? '–' : formatMoney(value as number));
-export const compactMoney = (value: number) => formatMoney(value, 'EUR', true);
+export const compactMoney = (value: number) => formatMoney(value, reportingCurrency(), true);
 
 /** Coverage as a multiple: "1.8×". */
 export const multiple = (value: unknown) => (value === null || value === undefined ? '–' : `${formatNumber(value as number, 1)}×`);

@@ -49,7 +49,10 @@ export function periodFromSearch(params: URLSearchParams, asOf: string): { perio
 		}
 		case 'year': {
 			const year = value('year');
-			return /^\d{4}$/.test(year) ? { period: { kind, from: `${year}-01-01`, to: `${year}-12-31` }, problem: null } : fallback('year');
+			// The fiscal year named `year` (FISCAL_YEAR_START; the calendar year when it starts in January).
+			return /^\d{4}$/.test(year)
+				? { period: { kind, from: quarterStart(`${year}-Q1`), to: quarterEnd(`${year}-Q4`) }, problem: null }
+				: fallback('year');
 		}
 		case 'custom': {
 			const [from, to] = [value('from'), value('to')];

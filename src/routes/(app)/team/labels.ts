@@ -1,4 +1,4 @@
-import { formatMoney, formatNumber, formatPercent } from '$lib/domain/format';
+import { formatMoney, formatNumber, formatPercent, formatQuarter } from '$lib/domain/format';
 import type { SalesRole } from '$lib/domain/roles';
 import { m } from '$lib/paraglide/messages.js';
 import type { Dimension, MeasureKey, RepKpis } from '$lib/server/metrics/strengths';
@@ -102,4 +102,5 @@ export function formatKpi(key: keyof RepKpis, value: unknown): string {
 }
 
 /** 'Q3 2026' for '2026-Q3'. */
-export const quarterLabel = (quarter: string) => `${quarter.slice(5)} ${quarter.slice(0, 4)}`;
+/** "Q3 2026", or "FY27 Q1" with a fiscal year starting in another month (format.ts). */
+export const quarterLabel = (quarter: string) => formatQuarter(quarter);

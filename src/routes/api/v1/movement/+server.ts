@@ -4,6 +4,7 @@ import { database } from '$lib/server/db';
 import { jsonText } from '$lib/server/http';
 import { dealsClosedOutsidePeriod, movementDeals, pipelineMovement, stageTransitions } from '$lib/server/metrics/movement';
 import { parseMovementQuery } from '$lib/server/metrics/movement-query';
+import { withMovementOriginals } from '$lib/server/metrics/originals';
 import { answeredOnce } from '$lib/server/metrics/remembered';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import type { RequestHandler } from './$types';
@@ -38,7 +39,10 @@ export const GET: RequestHandler = async (event) => {
 		const [movement, moves, deals, outside] = await Promise.all([
 			db.read((q) => pipelineMovement(q, scope, options)),
 			db.read((q) => stageTransitions(q, scope, options)),
-			db.read((q) => movementDeals(q, scope, options)),
+			db.read(async (q) => {
+				const list = await movementDeals(q, scope, options);
+				return { ...list, deals: await withMovementOriginals(q, { from, to }, list.deals) };
+			}),
 			db.read((q) => dealsClosedOutsidePeriod(q, scope, options))
 		]);
 		return JSON.stringify({
@@ -63,7 +67,9 @@ export const GET: RequestHandler = async (event) => {
 				deal_name: deal.deal_name,
 				owner: deal.owner,
 				close_from: deal.close_from,
-				close_to: deal.close_to
+				close_to: deal.close_to,
+				// Only for a deal exported in another currency than the reporting one.
+				original: deal.original
 			})),
 			closed_outside_period: outside.map((deal) => ({
 				deal_id: deal.deal_id,

@@ -1,0 +1,24 @@
+import { fiscalYearStart } from '../../domain/periods.ts';
+
+/**
+ * Fiscal quarters in SQL, as periods.ts has them in TypeScript (FISCAL_YEAR_START): DuckDB's
+ * `date_trunc('quarter', ...)` and `quarter()` know only calendar quarters. The month is a number
+ * from 1 to 12 checked at start-up, so it is written into the SQL, not passed as a parameter.
+ */
+
+/** Months from January to the fiscal year's first month. */
+const shift = () => fiscalYearStart() - 1;
+
+/** The first day of the fiscal quarter `date` falls in, as a DATE. */
+export function fiscalQuarterStartSql(date: string): string {
+	if (shift() === 0) return `date_trunc('quarter', ${date})::DATE`;
+	return `(date_trunc('quarter', ${date} - INTERVAL ${shift()} MONTH) + INTERVAL ${shift()} MONTH)::DATE`;
+}
+
+/** The fiscal quarter `date` falls in, as 'YYYY-Qn' (YYYY: the calendar year its fiscal year ends in). */
+export function fiscalQuarterSql(date: string): string {
+	// Adding the months from the fiscal year's start to the end of its calendar year moves every day
+	// into the calendar year the fiscal year ends in.
+	const toEnd = (13 - fiscalYearStart()) % 12;
+	return `(strftime(${date} + INTERVAL ${toEnd} MONTH, '%Y') || '-Q' || ((month(${date}) - ${fiscalYearStart()} + 12) % 12 // 3 + 1))`;
+}
