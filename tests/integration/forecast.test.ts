@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { Database } from '../../src/lib/server/db/index.ts';
 import { forecastAsOf, forecastByPeriod, forecastRisks } from '../../src/lib/server/metrics/forecast.ts';
-import { forgetForecastFacts } from '../../src/lib/server/metrics/forecast-facts.ts';
+import { forgetFacts } from '../../src/lib/server/metrics/facts/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**
@@ -318,7 +318,7 @@ describe('deal facts kept between questions', () => {
 
 	it('an amount edited in place is seen once the facts are forgotten', async () => {
 		await own.write((tx) => tx.run(`UPDATE snapshots SET amount = 96000 WHERE snapshot_date = '2026-01-12' AND deal_id = 1`));
-		await own.read((q) => forgetForecastFacts(q));
+		await own.read((q) => forgetFacts(q));
 		expect(await januaryWon()).toBe(96_000);
 	});
 });

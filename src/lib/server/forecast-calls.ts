@@ -22,7 +22,7 @@ import {
 	type RollupSource
 } from '../domain/forecast-calls.ts';
 import { narrowScope, scopeCondition, scopeForUser, type Scope } from './auth/scope.ts';
-import { forecastFacts } from './metrics/forecast-facts.ts';
+import { dealHistories, dealHistoryTables } from './metrics/facts/history.ts';
 import { forecastByPeriod } from './metrics/forecast.ts';
 import { calibratedForecastByMonth } from './metrics/calibration.ts';
 import { forecastAccuracy, forecastBias, forecastMovement } from './metrics/forecast-accuracy.ts';
@@ -410,12 +410,12 @@ interface WonRow {
 
 /** Deals won in `quarter` (by the first snapshot showing them won) owned by reps in `scope`. */
 async function wonInQuarter(q: Queryable, scope: Scope, quarter: Quarter): Promise<WonRow[]> {
-	await forecastFacts(q);
+	await dealHistories(q);
 	const owners = scopeCondition(scope, 'w.owner_id');
 	return q.all<WonRow>(
 		/* sql */ `
 		SELECT w.owner_id, r.team_id, w.won_on, w.amount::DOUBLE AS amount
-		FROM forecast_cache.won_deals w
+		FROM ${dealHistoryTables.won_deals} w
 		LEFT JOIN reps r ON r.id = w.owner_id
 		WHERE w.close_date BETWEEN $quarter_start::DATE AND $quarter_end::DATE AND ${owners.sql}`,
 		{ quarter_start: quarterStart(quarter), quarter_end: quarterEnd(quarter), ...owners.params }

@@ -4,7 +4,8 @@ import { Database } from './database.ts';
 
 export { Database, sideBySide } from './database.ts';
 export type { LockDown } from './lockdown.ts';
-export type { DataOrigin, Queryable, Transaction, Row, SqlParams } from './database.ts';
+export type { DataOrigin, Queryable, Transaction, Row, SqlParams, Statement } from './database.ts';
+export { sql, Sql, type SqlValue } from './sql.ts';
 
 // Cached on globalThis so Vite's dev reloads and every route share the single instance per process.
 const holder = globalThis as typeof globalThis & { __pipelineCoachDb?: Promise<Database> };

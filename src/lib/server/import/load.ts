@@ -1,4 +1,4 @@
-import type { Transaction } from '../db/index.ts';
+import type { Statement, Transaction } from '../db/index.ts';
 import { ownerIsRep, teamList, type Importer } from './importer.ts';
 import type { Staging } from './staging.ts';
 import { sourcedByMatches } from './sourced-by.ts';
@@ -203,9 +203,10 @@ async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: str
 
 function debugTimed(tx: Transaction): Transaction {
 	if (!process.env.IMPORT_DEBUG) return tx;
-	const time = <T>(sql: string, work: Promise<T>) => {
+	const time = <T>(sql: Statement, work: Promise<T>) => {
 		const t = Date.now();
-		return work.finally(() => console.error(`tx ${Date.now() - t}ms ${sql.replace(/\s+/g, ' ').slice(0, 120)}`));
+		const text = typeof sql === 'string' ? sql : sql.toQuery().text;
+		return work.finally(() => console.error(`tx ${Date.now() - t}ms ${text.replace(/\s+/g, ' ').slice(0, 120)}`));
 	};
 	return {
 		...tx,

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { addMonths, monthOf, monthStart, type IsoDate, type Month } from '../../domain/periods.ts';
-import { forecastFacts } from './forecast-facts.ts';
+import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { withheldTeamFigure } from './team-privacy.ts';
 
 /**
@@ -9,7 +9,7 @@ import { withheldTeamFigure } from './team-privacy.ts';
  * deal by how often deals at its stage have actually been won in this organisation.
  *
  * The stage-to-won rate of stage s = decided deals that were ever open at s and were won / decided
- * deals that were ever open at s (when a deal counts as decided, and as won: `forecast-facts.ts`).
+ * deals that were ever open at s (when a deal counts as decided, and as won: facts/history.ts).
  * Deals still open are left out: their outcome is not known yet.
  *
  * Rates are learned per rep, per team and for the company, each shrunk toward the level above it
@@ -33,14 +33,14 @@ export const shrinkageDeals = 20;
  * CTEs ending in `rep_rates(rate_date, owner_id, stage_id, rate)`, `team_rates(rate_date, team_id,
  * stage_id, deals, won, rate)` and `company_rates(rate_date, stage_id, deals, won, rate)`, for every
  * date in a CTE `rate_dates(rate_date)` the caller defines first, from the deals decided by then
- * (`forecast_cache.stage_outcomes`, see `forecast-facts.ts`; run `forecastFacts` first). Parameter:
+ * (`stage_outcomes` in facts/history.ts; run `dealHistories` first). Parameter:
  * `$shrinkage`.
  */
 export const calibratedRatesSql = /* sql */ `
 	rep_stage_counts AS (
 		SELECT d.rate_date, o.owner_id, o.stage_id, sum(o.deals) AS deals, sum(o.won) AS won
 		FROM rate_dates d
-		JOIN forecast_cache.stage_outcomes o ON o.decided_on <= d.rate_date
+		JOIN ${dealHistoryTables.stage_outcomes} o ON o.decided_on <= d.rate_date
 		GROUP BY ALL
 	),
 	company_rates AS (
@@ -108,7 +108,7 @@ export interface StageWinRate {
  * wins less the rep's own would otherwise be one colleague's record.
  */
 export async function stageWinRates(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<StageWinRate[]> {
-	await forecastFacts(db);
+	await dealHistories(db);
 	const teams = teamScopeCondition(scope, 't.id');
 	const rows = await db.all<StageWinRate & { other_reps: number | null }>(
 		`WITH
@@ -158,7 +158,7 @@ export async function calibratedForecastByMonth(
 	scope: Scope,
 	{ asOf, months, firstMonth = monthOf(asOf) }: { asOf: IsoDate; months: number; firstMonth?: Month }
 ): Promise<CalibratedMonth[]> {
-	await forecastFacts(db);
+	await dealHistories(db);
 	const reps = scopeCondition(scope, 's.owner_id');
 	return db.all<CalibratedMonth>(
 		`WITH

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { sideBySide, type Queryable } from '../db/index.ts';
+import { sideBySide, sql, type Queryable, type Sql } from '../db/index.ts';
 import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
 import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
 import { addDays, isIsoDate, quarterOf } from '../../domain/periods.ts';
@@ -96,16 +96,13 @@ async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
  * now (the stalled list). Read from the facts those lists read, so it needs no list to start.
  */
 async function agendaDealRefs(q: Queryable, repId: number, previous: string | null, week: string): Promise<Map<string, DealRef>> {
-	const refsSql = (table: string) => `SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = $rep`;
+	const refsSql = (table: Sql) => sql`SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = ${repId}`;
 	const rows = await withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (window) =>
 		previous
 			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
-					q.all<DealRef>(
-						[refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)].join('\nUNION\n'),
-						{ rep: repId }
-					)
+					q.all<DealRef>(sql.join([refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)], sql`\nUNION\n`))
 				)
-			: q.all<DealRef>(refsSql(window.open_deals), { rep: repId })
+			: q.all<DealRef>(refsSql(window.open_deals))
 	);
 	return new Map(rows.map((row) => [row.crm_id, row]));
 }

@@ -1,10 +1,15 @@
-/** SQL about deals' histories that several questions share, so that they all read them alike. */
+import { sql } from '../db/index.ts';
+
+/**
+ * SQL about deals' histories that several questions share, so that they all read them alike. Each is
+ * a fragment without parameters: facts compose it, and SQL written as a string still names it.
+ */
 
 /**
  * The stage ladder, one row per stage: open stages by position, a win beyond every open stage, a
  * loss on no step of it (rank null). `stage_id` repeats `id` for the queries that name it so.
  */
-export const ladderSql = /* sql */ `
+export const ladderSql = sql`
 	SELECT id, id AS stage_id, name, position, outcome,
 		CASE outcome
 			WHEN 'open' THEN position
@@ -25,7 +30,7 @@ export const ladderSql = /* sql */ `
  * over the closed rows and one over the open rows of every snapshot, so it is read from facts (or
  * once per question), never per deal.
  */
-export const dealOutcomesSql = /* sql */ `
+export const dealOutcomesSql = sql`
 	WITH
 	closed_rows AS (
 		SELECT s.deal_id, s.snapshot_date, s.close_date, s.amount, s.owner_id, st.outcome
@@ -74,7 +79,7 @@ export const dealOutcomesSql = /* sql */ `
  * shown (`won_on`), with that snapshot's close date, amount and owner. Counting one snapshot keeps
  * every win in exactly one period, whatever later snapshots edit.
  */
-export const wonDealsSql = /* sql */ `
+export const wonDealsSql = sql`
 	SELECT deal_id, decided_on AS won_on, close_date, amount, owner_id
 	FROM (${dealOutcomesSql})
 	WHERE outcome = 'won'`;

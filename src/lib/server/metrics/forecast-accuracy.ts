@@ -12,8 +12,8 @@ import {
 	type Quarter
 } from '../../domain/periods.ts';
 import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
-import { wonDealsCte } from './forecast.ts';
-import { forecastFacts, forecastSnapshotDates } from './forecast-facts.ts';
+import { forecastSnapshotDates, wonDealsCte } from './forecast.ts';
+import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { median } from '../../domain/shrinkage.ts';
 import { fiscalQuarterSql } from './fiscal-quarters.ts';
 
@@ -24,7 +24,7 @@ import { fiscalQuarterSql } from './fiscal-quarters.ts';
  * The forecast f at snapshot d for quarter Q is the weighted open pipeline at d with a close date in
  * Q, plus what was already won in Q by d. Counting the wins keeps the number comparable across the
  * quarter: late in a quarter most of it is already won and no longer in the open pipeline.
- * "Won in Q" follows `forecast-facts.ts`: the first snapshot showing the deal Closed Won dates and
+ * "Won in Q" follows facts/history.ts: the first snapshot showing the deal Closed Won dates and
  * sizes it.
  */
 
@@ -96,7 +96,7 @@ export async function forecastMovement(
 	scope: Scope,
 	{ quarter, asOf }: { quarter: Quarter; asOf: IsoDate }
 ): Promise<ForecastMovement> {
-	await forecastFacts(db);
+	await dealHistories(db);
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const wonReps = scopeCondition(scope, 'w.owner_id');
 	const end = quarterEnd(quarter);
@@ -104,7 +104,7 @@ export async function forecastMovement(
 		`WITH
 		dates AS (
 			SELECT snapshot_date
-			FROM forecast_cache.snapshot_dates
+			FROM ${dealHistoryTables.snapshot_dates}
 			WHERE snapshot_date BETWEEN $from::DATE AND least($quarter_end::DATE, $as_of::DATE)
 		),
 		open_due AS (

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
-import { forecastFacts } from './forecast-facts.ts';
+import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import {
 	addMonths,
 	monthOf,
@@ -23,7 +23,7 @@ import {
  * Definitions (domain notes):
  * - total = sum of amount, weighted = sum of amount x the CRM's probability, of deals in an open stage
  *   at the snapshot, by the month of their expected close date;
- * - closed = won in the period by the snapshot (see `forecast-facts.ts`);
+ * - closed = won in the period by the snapshot (see facts/history.ts);
  * - coverage = open pipeline due in the period / remaining quota (quota - closed).
  */
 
@@ -36,13 +36,13 @@ export const openForecastCategories = ['pipeline', 'best_case', 'commit'] as con
 
 /**
  * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal won by `$as_of`, by the
- * one definition of a deal's outcome (`wonDealsSql` in deal-history.ts, kept in the forecast's facts).
- * Run `forecastFacts` before a query that uses it.
+ * one definition of a deal's outcome (`won_deals` in facts/history.ts). Run `dealHistories` before a
+ * query that uses it.
  */
 export const wonDealsCte = /* sql */ `
 	won_deals AS (
 		SELECT deal_id, won_on, close_date, amount, owner_id
-		FROM forecast_cache.won_deals
+		FROM ${dealHistoryTables.won_deals}
 		WHERE won_on <= $as_of::DATE
 	)`;
 
@@ -53,6 +53,13 @@ export async function forecastAsOf(db: Queryable, requested?: IsoDate | null): P
 		{ requested: requested ?? null }
 	);
 	return row?.as_of ?? null;
+}
+
+/** Snapshot dates loaded, newest first, from the facts. */
+export async function forecastSnapshotDates(db: Queryable): Promise<IsoDate[]> {
+	const tables = await dealHistories(db);
+	const rows = await db.all<{ snapshot_date: IsoDate }>(`SELECT snapshot_date FROM ${tables.snapshot_dates} ORDER BY snapshot_date DESC`);
+	return rows.map((r) => r.snapshot_date);
 }
 
 /** The first and latest snapshot dates loaded; null when there are none. */
@@ -108,7 +115,7 @@ export function coverage(openPipeline: number, quota: number | null, closed: num
  * its close date, won by `asOf` by the month of its close date, and quota.
  */
 async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, count: number) {
-	await forecastFacts(db);
+	await dealHistories(db);
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const wonReps = scopeCondition(scope, 'w.owner_id');
 	const quotaReps = scopeCondition(scope, 'q.rep_id');

@@ -3,7 +3,8 @@ import type { Queryable } from '../db/index.ts';
 import { isoOfDay, longRangeFacts, monthIndexOfDay, type LongRangeFacts } from './long-range-facts.ts';
 import { inScope, learnedAt, sellingReps } from './long-range-scope.ts';
 import { baseline, project } from './long-range-projection.ts';
-import { dataFingerprint, rememberedWhileDataUnchanged } from './remembered.ts';
+import { rememberedWhileDataUnchanged } from './remembered.ts';
+import { dataFingerprint } from './facts/version.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
 import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
-import { forecastFacts } from './forecast-facts.ts';
+import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { withRevenueFacts } from './revenue-mix.ts';
 
@@ -24,7 +24,7 @@ export interface DealFact {
 	seenDay: number;
 	createdMonth: number;
 	newBusiness: boolean;
-	/** The first snapshot showing it won, its close month and amount (forecast-facts.ts); null if never won. */
+	/** The first snapshot showing it won, its close month and amount (facts/history.ts); null if never won. */
 	wonDay: number | null;
 	wonMonth: number | null;
 	wonAmount: number;
@@ -104,7 +104,7 @@ function groupByDay(rows: { day: number; deal_id: number; owner_id: number; amou
 }
 
 async function readFacts(db: Queryable): Promise<LongRangeFacts> {
-	await forecastFacts(db);
+	await dealHistories(db);
 	const deals = await withRevenueFacts(db, (tables) =>
 		db.all<{
 			deal_id: number;
@@ -139,7 +139,7 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 			FROM first_seen f
 			LEFT JOIN deals d ON d.id = f.deal_id
 			LEFT JOIN ${tables.typed_deals} td ON td.deal_id = f.deal_id
-			LEFT JOIN forecast_cache.won_deals w ON w.deal_id = f.deal_id
+			LEFT JOIN ${dealHistoryTables.won_deals} w ON w.deal_id = f.deal_id
 			ORDER BY f.deal_id`
 		)
 	);
@@ -151,10 +151,10 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 	);
 	const teams = await db.all<{ id: number; name: string }>('SELECT id::INTEGER AS id, name FROM teams ORDER BY name');
 	const days = await db.all<{ day: number }>(
-		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM forecast_cache.snapshot_dates ORDER BY 1`
+		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM ${dealHistoryTables.snapshot_dates} ORDER BY 1`
 	);
 	const open = await db.all<{ day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }>(
-		openDealsSql(`SELECT min(snapshot_date) AS rate_date FROM forecast_cache.snapshot_dates GROUP BY date_trunc('month', snapshot_date)`),
+		openDealsSql(`SELECT min(snapshot_date) AS rate_date FROM ${dealHistoryTables.snapshot_dates} GROUP BY date_trunc('month', snapshot_date)`),
 		{ shrinkage: shrinkageDeals }
 	);
 	const dealFacts = deals.map(

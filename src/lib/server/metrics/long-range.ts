@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import { quarterOf, type IsoDate, type Month, type Quarter } from '../../domain/periods.ts';
-import { dataFingerprint } from './remembered.ts';
+import { dataFingerprint } from './facts/version.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
 import { dayOf, longRangeFacts, monthName, openDealsAt } from './long-range-facts.ts';
 import {

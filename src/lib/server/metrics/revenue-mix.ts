@@ -1,7 +1,7 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
-import { dealOutcomesSql, wonDealsSql } from './deal-history.ts';
-import { withFacts, type FactsDefinition } from './facts.ts';
+import { withFacts } from './facts/index.ts';
+import { dealHistoryFacts, type DealHistoryTables } from './facts/history.ts';
 import { fiscalQuarterStartSql } from './fiscal-quarters.ts';
 import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
@@ -62,9 +62,6 @@ export interface PipelineSplit {
 	existing: { total: number; weighted: number };
 }
 
-/** Each deal's win, by the one definition of won (deal-history.ts), in the names the revenue questions use. */
-const firstWonSql = /* sql */ `SELECT deal_id, won_on AS won_snapshot, close_date AS won_date, amount, owner_id FROM (${wonDealsSql})`;
-
 /*
  * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
  * with no account there is no earlier win, so it is new business, derived.
@@ -73,121 +70,15 @@ const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')
 const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
 
 /**
- * The facts every revenue question starts from, the same for every scope and period, so built once
- * per data version (facts.ts): `first_won`, `typed_deals`, the renewal deals' histories, the snapshot
- * dates, and the open pipeline of every snapshot per owner and segment.
- *
- * `typed_deals` is the one place deal types are decided. An explicit type wins. Without one, the
- * deal is existing business when its account already had a won deal before the deal was created:
- * either one we can see (a first-won close date earlier than the creation date) or one from before
- * our history (`customer_since` earlier). Deals missing both a type and a creation date are dated by
- * their first snapshot. `segment_derived` lets the page say which numbers rest on the derivation.
- * Decided over all deals regardless of scope, so a deal's type never depends on who is looking; the
- * joins that derive it touch only untyped deals, so a CRM that types every deal pays nothing for it.
+ * Asks `question` of the facts every revenue question starts from, the same for every scope and
+ * period (facts/history.ts): each deal's first win, its type, the renewal deals' histories, the
+ * snapshot dates and the open pipeline of every snapshot; `dealFactsCtes` names the first two as CTEs.
  */
-const revenueFacts = {
-	kind: 'revenue_deals',
-	keep: 1,
-	tables: [
-		['first_won', firstWonSql],
-		[
-			'typed_deals',
-			/* sql */ `
-			WITH
-			first_won AS (SELECT * FROM {first_won}),
-			untyped_deals AS (
-				SELECT id AS deal_id, account_id, created_date FROM deals WHERE deal_type IS NULL
-			),
-			account_first_win AS (
-				SELECT d.account_id, min(fw.won_date) AS first_won_date
-				FROM first_won fw
-				JOIN deals d ON d.id = fw.deal_id
-				WHERE d.account_id IN (SELECT account_id FROM untyped_deals)
-				GROUP BY d.account_id
-			),
-			undated_first_seen AS (
-				SELECT s.deal_id, min(s.snapshot_date) AS first_seen
-				FROM snapshots s
-				WHERE s.deal_id IN (SELECT deal_id FROM untyped_deals WHERE created_date IS NULL)
-				GROUP BY s.deal_id
-			),
-			derived_segments AS (
-				SELECT
-					u.deal_id,
-					CASE
-						WHEN a.customer_since < coalesce(u.created_date, f.first_seen)
-							OR afw.first_won_date < coalesce(u.created_date, f.first_seen) THEN 'existing'
-						ELSE 'new_business'
-					END AS segment
-				FROM untyped_deals u
-				LEFT JOIN accounts a ON a.id = u.account_id
-				LEFT JOIN account_first_win afw ON afw.account_id = u.account_id
-				LEFT JOIN undated_first_seen f ON f.deal_id = u.deal_id
-			)
-			SELECT
-				d.id AS deal_id,
-				d.crm_id,
-				d.account_id,
-				d.deal_type,
-				d.source,
-				d.sourced_by,
-				CASE
-					WHEN d.deal_type = 'new_business' THEN 'new_business'
-					WHEN d.deal_type IS NOT NULL THEN 'existing'
-					ELSE ds.segment
-				END AS segment,
-				d.deal_type IS NULL AS segment_derived
-			FROM deals d
-			LEFT JOIN derived_segments ds ON ds.deal_id = d.id`
-		],
-		[
-			'renewal_history',
-			/* sql */ `
-			-- Each renewal deal's whole story: what was up for renewal, who holds it now, and how and when
-			-- it was decided (retention.ts), by the one definition of a deal's outcome (deal-history.ts).
-			WITH outcomes AS (${dealOutcomesSql})
-			SELECT
-				s.deal_id,
-				arg_min(s.amount, s.snapshot_date) AS amount_up_for_renewal,
-				arg_max(s.owner_id, s.snapshot_date) AS current_owner,
-				any_value(o.outcome) AS outcome,
-				any_value(o.close_date) AS decided_date,
-				any_value(o.amount) AS decided_amount,
-				any_value(o.owner_id) AS owner_id,
-				-- Where an undecided renewal stands in the latest snapshot that shows it (retention's at risk).
-				max(s.snapshot_date) AS last_seen,
-				arg_max(s.close_date, s.snapshot_date) AS last_close_date
-			FROM snapshots s
-			LEFT JOIN outcomes o ON o.deal_id = s.deal_id
-			WHERE s.deal_id IN (SELECT id FROM deals WHERE deal_type = 'renewal')
-			GROUP BY s.deal_id`
-		],
-		['snapshot_dates', `SELECT DISTINCT snapshot_date FROM snapshots ORDER BY snapshot_date`],
-		[
-			'open_by_snapshot',
-			/* sql */ `
-			-- The open pipeline of every snapshot per owner and segment: a few thousand rows that the
-			-- over-time view sums per bucket, instead of reading a dozen whole snapshots each time.
-			SELECT s.snapshot_date, s.owner_id, ${segmentOf('td')} AS segment,
-				sum(s.amount) AS pipeline_total,
-				sum(s.amount * s.probability) AS pipeline_weighted
-			FROM snapshots s
-			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			LEFT JOIN {typed_deals} td ON td.deal_id = s.deal_id
-			GROUP BY ALL
-			ORDER BY s.snapshot_date, s.owner_id`
-		]
-	]
-} as const satisfies FactsDefinition<string>;
-
-type RevenueTables = Record<(typeof revenueFacts.tables)[number][0], string>;
-
-/** Asks `question` of the revenue facts; `dealFactsCtes` names the first two as CTEs. */
-export function withRevenueFacts<R>(db: Queryable, question: (tables: RevenueTables) => Promise<R>): Promise<R> {
-	return withFacts(db, revenueFacts, {}, question);
+export function withRevenueFacts<R>(db: Queryable, question: (tables: DealHistoryTables) => Promise<R>): Promise<R> {
+	return withFacts(db, dealHistoryFacts, {}, question);
 }
 
-const dealFactsCtes = (tables: RevenueTables) => /* sql */ `
+const dealFactsCtes = (tables: DealHistoryTables) => /* sql */ `
 	first_won AS (SELECT * FROM ${tables.first_won}),
 	typed_deals AS (SELECT * FROM ${tables.typed_deals})`;
 
