@@ -1,15 +1,17 @@
+import { pageAnswer } from '$lib/http';
 import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { snapshotDates } from '$lib/server/metrics/snapshots';
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = async (event) => {
-	const user = requireUser(event);
-	const db = await database();
-	const snapshots = await db.read((q) => snapshotDates(q));
-	return {
-		user: { name: user.name, email: user.email, role: user.role },
-		latestSnapshot: snapshots[0] ?? null,
-		snapshotCount: snapshots.length
-	};
-};
+export const load: LayoutServerLoad = (event) =>
+	pageAnswer(event, async () => {
+		const user = requireUser(event);
+		const db = await database();
+		const snapshots = await db.read((q) => snapshotDates(q));
+		return {
+			user: { name: user.name, email: user.email, role: user.role },
+			latestSnapshot: snapshots[0] ?? null,
+			snapshotCount: snapshots.length
+		};
+	});
