@@ -9,7 +9,7 @@ import { importFiles } from '../../src/lib/server/import/index.ts';
 import { fiscalQuarterSql, fiscalQuarterStartSql } from '../../src/lib/server/metrics/fiscal-quarters.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
 import { revenueMixOverTime } from '../../src/lib/server/metrics/revenue-mix.ts';
-import { periodFromSearch } from '../../src/routes/(app)/revenue/period.ts';
+import { periodFromSearch } from '../../src/lib/domain/revenue-period.ts';
 import { writeFile } from '../fixtures/import/helpers.ts';
 import { freshDatabase } from './helpers.ts';
 

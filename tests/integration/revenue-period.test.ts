@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodFromSearch, quarterToDate } from '../../src/routes/(app)/revenue/period.ts';
+import { periodFromSearch, quarterToDate } from '../../src/lib/domain/revenue-period.ts';
 
 const asOf = '2026-11-23';
 const read = (query: string) => periodFromSearch(new URLSearchParams(query), asOf);

@@ -174,3 +174,97 @@ export function waterfallGapCents(start: number, parts: Readonly<Record<Movement
 	const cents = (value: number) => Math.round(value * 100);
 	return movementParts.reduce((sum, part) => sum + partSign[part] * cents(parts[part]), cents(start)) - cents(end);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The rows the movement questions answer with, as the page shows them
+
+export interface MovementDeal {
+	/** The CRM's id (deals.crm_id). */
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	part: MovementPart | null;
+	stage_from: string | null;
+	stage_to: string | null;
+	/** Amount in the CRM at A / at B; null where the deal is absent from that snapshot. */
+	amount_from: number | null;
+	amount_to: number | null;
+	/** What this deal adds to (or, negative, takes from) the pipeline between A and B. */
+	change: number;
+	close_from: string | null;
+	close_to: string | null;
+}
+
+export interface DealList<T> {
+	/** How many deals match, even when `limit` returned fewer. */
+	total: number;
+	deals: T[];
+}
+
+export interface CreatedAndClosedDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	outcome: 'won' | 'lost';
+	amount: number;
+	close_date: string;
+}
+
+export interface ClosedOutsidePeriodDeal extends CreatedAndClosedDeal {
+	/** Close date at A; null for a deal created after A. */
+	close_from: string | null;
+}
+
+export type MoveDirection = 'forward' | 'backward';
+
+export interface StageTransitionCell {
+	/** Stage at A; null for deals not in snapshot A. */
+	stage_from_id: number | null;
+	stage_from: string | null;
+	/** Stage at B; null for deals missing from snapshot B. */
+	stage_to_id: number | null;
+	stage_to: string | null;
+	/** Positions on the ladder, to lay the matrix out; null where the stage is. */
+	position_from: number | null;
+	position_to: number | null;
+	direction: MoveDirection | null;
+	deals: number;
+	amount_from: number;
+	amount_to: number;
+}
+
+export interface StageTransitions {
+	cells: StageTransitionCell[];
+	/** Deals whose stage at B is later than at A (a win counts as later than every open stage). */
+	movedForward: number;
+	/** Deals open at both snapshots whose stage at B is earlier than at A. */
+	movedBackward: number;
+}
+
+export interface TransitionDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	stage_from: string | null;
+	stage_to: string | null;
+	direction: MoveDirection | null;
+	/** Steps up (positive) or down (negative) the ladder; null where either side is off the ladder. */
+	steps: number | null;
+	amount_from: number | null;
+	amount_to: number | null;
+	close_from: string | null;
+	close_to: string | null;
+}
+
+export interface SlippedDeal {
+	deal_id: string;
+	deal_name: string | null;
+	owner: string | null;
+	stage: string | null;
+	amount: number;
+	close_from: string;
+	close_to: string;
+	days_slipped: number;
+	/** Push count: how many times, in all snapshots up to B, the close date moved later. */
+	times_pushed: number;
+}

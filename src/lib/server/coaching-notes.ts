@@ -1,5 +1,4 @@
 import { listValue } from '@duckdb/node-api';
-import { error } from '@sveltejs/kit';
 import type { Database, Queryable, SqlParams, Transaction } from './db/index.ts';
 import type { UserRole } from '../domain/roles.ts';
 import { isIsoDate } from '../domain/periods.ts';
@@ -18,6 +17,7 @@ import {
 	type StepOwner,
 	type StepRevision
 } from '../domain/coaching.ts';
+import { Forbidden, NotFound } from './errors.ts';
 
 /**
  * What a rep and their leader write for the weekly 1:1: session notes, the rep's self-review, notes
@@ -77,13 +77,13 @@ export class CoachingInputError extends Error {
  * exist, so the answer reveals nothing about who is coached.
  */
 export async function coachingSeat(q: Queryable, user: CoachingUser, repId: number): Promise<CoachingSeat> {
-	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
+	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	const rep = await q.one<{ team_id: number | null }>('SELECT team_id FROM reps WHERE id = $id', { id: repId });
-	if (!rep) error(404, 'No such rep');
+	if (!rep) throw new NotFound('No such rep');
 	if (user.repId === repId) return 'rep';
 	if (user.role === 'admin') return 'leader';
 	if (user.role === 'leader' && rep.team_id !== null && user.teamIds.includes(rep.team_id)) return 'leader';
-	error(404, 'No such rep');
+	throw new NotFound('No such rep');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ export async function saveNote(db: Database, user: CoachingUser, input: SaveNote
 	if (!isNoteKind(input.kind)) throw new Error(`Unknown note kind ${String(input.kind)}`);
 	return db.write(async (tx) => {
 		const seat = await coachingSeat(tx, user, input.repId);
-		if (!mayWrite(seat, input.kind)) error(403, `The ${seat} does not write this note.`);
+		if (!mayWrite(seat, input.kind)) throw new Forbidden(`The ${seat} does not write this note.`);
 
 		const problems: CoachingProblems = {};
 		if (!isIsoDate(input.week)) problems.week = 'week_invalid';
@@ -535,7 +535,7 @@ export interface CoachingOverviewRow {
  * `week` stands. Only whether something was written, never what.
  */
 export async function coachingOverview(q: Queryable, user: CoachingUser, { week }: { week: string | null }): Promise<CoachingOverviewRow[]> {
-	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
+	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	const reach: { sql: string; params: SqlParams } =
 		user.role === 'admin'
 			? { sql: 'true', params: {} }

@@ -1,5 +1,4 @@
 import { listValue } from '@duckdb/node-api';
-import { error } from '@sveltejs/kit';
 import * as v from 'valibot';
 import type { Database, Queryable, SqlParams } from './db/index.ts';
 import type { UserRole } from '../domain/roles.ts';
@@ -28,6 +27,7 @@ import { calibratedForecastByMonth } from './metrics/calibration.ts';
 import { forecastAccuracy, forecastBias, forecastMovement } from './metrics/forecast-accuracy.ts';
 import { enoughOtherReps } from './metrics/team-privacy.ts';
 import { toCsv } from '../domain/csv.ts';
+import { Forbidden, NotFound } from './errors.ts';
 
 /**
  * Forecast calls: each week a rep says what they stand behind for the current and the next quarter
@@ -172,19 +172,19 @@ export function dayOf(now: Date): IsoDate {
 /** Executives and admins read calls; only reps and leaders make them (403). */
 export function refuseNonCallers(user: CallUser) {
 	if (user.role === 'executive' || user.role === 'admin') {
-		error(403, 'Calls are made by reps and leaders; executives and admins see the roll-up.');
+		throw new Forbidden('Calls are made by reps and leaders; executives and admins see the roll-up.');
 	}
 }
 
 /** The team a call is for, or the problem with it. */
 async function callersTeam(q: Queryable, user: CallUser, team: string | null): Promise<{ id: number; name: string }> {
 	if (user.role === 'rep') {
-		if (user.repId === null) error(403, 'Your sign-in is not linked to a rep record, so there is no call of yours to make.');
+		if (user.repId === null) throw new Forbidden('Your sign-in is not linked to a rep record, so there is no call of yours to make.');
 		const own = await q.one<{ id: number; name: string }>(
 			'SELECT t.id, t.name FROM reps r JOIN teams t ON t.id = r.team_id WHERE r.id = $rep',
 			{ rep: user.repId }
 		);
-		if (!own) error(403, 'Your rep record is in no team, so there is no team to call for.');
+		if (!own) throw new Forbidden('Your rep record is in no team, so there is no team to call for.');
 		if (team !== null && team !== own.name) {
 			throw new CallInputError([{ field: 'team', code: 'team_unknown', message: `team must be your own team (${own.name}), got "${team}"` }]);
 		}
@@ -343,7 +343,7 @@ export async function callTeams(q: Queryable, user: CallUser, team: string | nul
 	}
 	if (team === null) return teams;
 	const chosen = teams.filter((t) => t.name === team);
-	if (chosen.length === 0) error(404, 'No such team');
+	if (chosen.length === 0) throw new NotFound('No such team');
 	return chosen;
 }
 
@@ -744,7 +744,7 @@ export async function callDays(q: Queryable, teamIds: readonly number[]): Promis
 
 /** Sets a team's call day: its leaders and admins may. */
 export async function setCallDay(db: Database, user: CallUser, { team, weekday, now = new Date() }: { team: string; weekday: number; now?: Date }): Promise<void> {
-	if (user.role !== 'leader' && user.role !== 'admin') error(403, 'Only a team’s leader or an admin sets its call day.');
+	if (user.role !== 'leader' && user.role !== 'admin') throw new Forbidden('Only a team’s leader or an admin sets its call day.');
 	if (!Number.isInteger(weekday) || weekday < 1 || weekday > 7) {
 		throw new CallInputError([{ field: 'body', code: 'body_invalid', message: `weekday must be 1 (Monday) to 7 (Sunday), got ${weekday}` }]);
 	}

@@ -1,6 +1,6 @@
 import { listValue } from '@duckdb/node-api';
-import { error } from '@sveltejs/kit';
 import type { Queryable } from '../db/index.ts';
+import { NotFound } from '../errors.ts';
 import type { UserRole } from '../../domain/roles.ts';
 
 /**
@@ -47,8 +47,13 @@ export async function scopeForUser(db: Queryable, user: ScopedUser): Promise<Sco
 
 /**
  * Narrows a scope to one team and/or one rep asked for in the URL. Asking for anything outside the
- * scope is answered 404, exactly like asking for something that does not exist, so a URL reveals
- * nothing about other people's data.
+ * scope is answered 404 (`NotFound`), exactly like asking for something that does not exist, so a
+ * URL reveals nothing about other people's data.
+ *
+ * A team and a rep of another team contradict each other; the rep wins, and the team is taken as
+ * the rep's own: the rep is the narrower choice, and a form sent with both (or a link kept from
+ * before the rep moved team) then still shows that rep's deals. Every view follows this one rule;
+ * `chosenTeamAndRep` says what the pickers should show.
  */
 export async function narrowScope(
 	db: Queryable,
@@ -58,24 +63,65 @@ export async function narrowScope(
 	let narrowed = scope;
 	if (filter.team) {
 		const team = await db.one<{ id: number }>('SELECT id FROM teams WHERE name = $name', { name: filter.team });
-		if (!team || (scope.teamIds !== null && !scope.teamIds.includes(team.id))) error(404, 'No such team');
-		const reps = await db.all<{ id: number }>('SELECT id FROM reps WHERE team_id = $team ORDER BY id', { team: team.id });
-		const teamReps = reps.map((r) => r.id);
-		narrowed = {
-			...narrowed,
-			teamIds: [team.id],
-			repIds: narrowed.repIds === null ? teamReps : narrowed.repIds.filter((id) => teamReps.includes(id))
-		};
+		if (!team || (scope.teamIds !== null && !scope.teamIds.includes(team.id))) throw new NotFound('No such team');
+		if (!filter.rep) {
+			const reps = await db.all<{ id: number }>('SELECT id FROM reps WHERE team_id = $team ORDER BY id', { team: team.id });
+			const teamReps = reps.map((r) => r.id);
+			narrowed = {
+				...narrowed,
+				teamIds: [team.id],
+				repIds: narrowed.repIds === null ? teamReps : narrowed.repIds.filter((id) => teamReps.includes(id))
+			};
+		}
 	}
 	if (filter.rep) {
 		const rep = await db.one<{ id: number; team_id: number | null }>(
 			'SELECT id, team_id FROM reps WHERE lower(email) = lower($email)',
 			{ email: filter.rep }
 		);
-		if (!rep || (narrowed.repIds !== null && !narrowed.repIds.includes(rep.id))) error(404, 'No such rep');
+		// Checked against the user's own scope, not the team's: a rep of another team wins over it.
+		if (!rep || (scope.repIds !== null && !scope.repIds.includes(rep.id))) throw new NotFound('No such rep');
 		narrowed = { ...narrowed, repIds: [rep.id], teamIds: rep.team_id != null ? [rep.team_id] : [] };
 	}
 	return narrowed;
+}
+
+/** The teams and reps a scope may pick in a view's filters, by team and name. */
+export interface FilterChoices {
+	teams: { id: number; name: string }[];
+	reps: { id: number; email: string; name: string; role: string; team_id: number | null; team: string | null; active: boolean }[];
+}
+
+/**
+ * The one answer to "which teams and reps may this user pick": exactly their own scope (a rep sees
+ * only themselves and their team). Every view's pickers offer this, not only what the URL narrowed to.
+ */
+export async function filterChoices(db: Queryable, scope: Scope): Promise<FilterChoices> {
+	const teams = await db.all<{ id: number; name: string }>('SELECT id, name FROM teams ORDER BY name');
+	const reps = await db.all<FilterChoices['reps'][number]>(
+		`SELECT r.id, r.email, r.name, r.role, r.team_id, t.name AS team, r.active
+		FROM reps r LEFT JOIN teams t ON t.id = r.team_id
+		ORDER BY t.name NULLS LAST, r.name`
+	);
+	const teamIds = scope.teamIds === null ? null : new Set(scope.teamIds);
+	const repIds = scope.repIds === null ? null : new Set(scope.repIds);
+	return {
+		teams: teams.filter((t) => teamIds === null || teamIds.has(t.id)),
+		reps: reps.filter((r) => repIds === null || repIds.has(r.id))
+	};
+}
+
+/**
+ * The team and rep the pickers show for a URL's `team` and `rep`, by the rule of `narrowScope`: a
+ * rep chosen with another team shows the rep's own team.
+ */
+export function chosenTeamAndRep(
+	choices: FilterChoices,
+	filter: { team?: string | null; rep?: string | null }
+): { team: string | null; rep: string | null } {
+	const rep = filter.rep ? choices.reps.find((r) => r.email.toLowerCase() === filter.rep!.toLowerCase()) : undefined;
+	if (rep) return { team: filter.team ? rep.team : null, rep: rep.email };
+	return { team: filter.team || null, rep: filter.rep || null };
 }
 
 /**

@@ -2,25 +2,9 @@ import type { UserRole } from '../../domain/roles.ts';
 import type { Queryable, Transaction } from '../db/index.ts';
 import { problemText } from './problems.ts';
 import type { ImportProblem, ImportSummary } from './types.ts';
+import type { ImportLogEntry } from '../../domain/imports.ts';
 
-/** One line of the import log, as the Imports page lists it. Times are UTC, ISO 8601. */
-export interface ImportLogEntry {
-	id: number;
-	started_at: string;
-	finished_at: string | null;
-	user_email: string | null;
-	file_name: string;
-	format: string;
-	status: 'ok' | 'error' | 'dry_run';
-	rows_read: number;
-	rows_loaded: number;
-	rows_rejected: number;
-	snapshots_replaced: string[];
-	/** The first error's text, for a failed import. */
-	first_error: string | null;
-	/** The same error as code and parameters, so a page can say it in the reader's language. */
-	first_problem: { code: string; params: Record<string, string> } | null;
-}
+export type { ImportLogEntry } from '../../domain/imports.ts';
 
 /** Writes the log entry inside `tx`; for a successful import, the import's own transaction. */
 export async function writeLogEntry(

@@ -9,6 +9,9 @@ import { uploadsRoot } from './directories.ts';
 import { checkFiles, importFiles } from './index.ts';
 import type { Importer } from './importer.ts';
 import { importFormats, weekdays, type ImportFormat, type ImportOptions, type ImportProgress, type ImportSummary, type Weekday } from './types.ts';
+import type { JobState, JobView, PageOptions } from '../../domain/imports.ts';
+
+export type { JobState, JobView, PageOptions } from '../../domain/imports.ts';
 import { warmFactsInBackground } from '../metrics/warm.ts';
 
 /**
@@ -24,20 +27,6 @@ import { warmFactsInBackground } from '../metrics/warm.ts';
  * are imported, fail or are discarded, or after a while without a request (swept on a timer). Each
  * person may have a few unfinished uploads of a bounded total size (see `uploadLimits`).
  */
-
-export type JobState = 'uploading' | 'checking' | 'checked' | 'importing' | 'done' | 'failed';
-
-/** The options a person can set on the page (the rest of ImportOptions is the server's). */
-export interface PageOptions {
-	format?: ImportFormat;
-	map?: Record<string, string>;
-	stageMap?: Record<string, string>;
-	dateFormat?: string;
-	weekday?: Weekday;
-	encoding?: 'utf-8' | 'latin-1';
-	/** Replace whole snapshot dates (admins only; the import refuses it for anyone else). */
-	replaceDates?: boolean;
-}
 
 interface UploadFile {
 	name: string;
@@ -59,18 +48,6 @@ interface Job {
 	result: ImportSummary | null;
 	error: string | null;
 	touchedAt: number;
-}
-
-/** What the page sees of a job. */
-export interface JobView {
-	id: string;
-	state: JobState;
-	files: { name: string; size: number; received: number }[];
-	progress: ImportProgress | null;
-	options: PageOptions;
-	check: ImportSummary | null;
-	result: ImportSummary | null;
-	error: string | null;
 }
 
 /** A rule of the upload flow, answered as JSON with `status`; `details` are figures a client can use. */

@@ -1,4 +1,3 @@
-import { error } from '@sveltejs/kit';
 import { sideBySide, sql, type Queryable, type Sql } from '../db/index.ts';
 import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
 import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
@@ -27,6 +26,7 @@ import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
 import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';
+import { BadInput, Forbidden, NotFound } from '../errors.ts';
 
 /**
  * The weekly 1:1 agenda, generated from the data: what to celebrate, where energy is needed, the
@@ -64,14 +64,14 @@ export function todayIso(): string {
  */
 export async function coachingWeek(q: Queryable, requested: string | null, today: string = todayIso()): Promise<CoachingWeek | null> {
 	if (requested !== null && !isIsoDate(requested)) {
-		error(400, `week must be a date written YYYY-MM-DD, e.g. ${today}; got "${requested}".`);
+		throw new BadInput(`week must be a date written YYYY-MM-DD, e.g. ${today}; got "${requested}".`);
 	}
 	const dates = await snapshotDates(q); // newest first
 	if (dates.length === 0) return null;
 	const target = requested ?? today;
 	// Data that starts after today (a demo seeded ahead) still has a first week to show.
 	const chosen = dates.find((day) => day <= target) ?? (requested === null ? dates.at(-1)! : null);
-	if (!chosen) error(404, `No snapshot on or before ${requested}: the first one is ${dates.at(-1)}.`);
+	if (!chosen) throw new NotFound(`No snapshot on or before ${requested}: the first one is ${dates.at(-1)}.`);
 	const index = dates.indexOf(chosen);
 	return { week: chosen, previous: dates[index + 1] ?? null, next: dates[index - 1] ?? null };
 }
@@ -157,15 +157,15 @@ async function agendaAndOpenDeals(
 	scope: Scope,
 	{ repId, week }: { repId: number; week: string }
 ): Promise<{ agenda: CoachingAgenda; openDeals: OpenDeal[] }> {
-	if (scope.role === 'executive') error(403, 'Coaching is private between a rep and their leader.');
-	if (scope.repIds !== null && !scope.repIds.includes(repId)) error(404, 'No such rep');
+	if (scope.role === 'executive') throw new Forbidden('Coaching is private between a rep and their leader.');
+	if (scope.repIds !== null && !scope.repIds.includes(repId)) throw new NotFound('No such rep');
 	const repRow = await q.one<CoachingRep & { team_id: number | null }>(
 		`SELECT r.id, r.email, r.name, r.role, t.name AS team, r.team_id
 		FROM reps r LEFT JOIN teams t ON t.id = r.team_id
 		WHERE r.id = $id`,
 		{ id: repId }
 	);
-	if (!repRow) error(404, 'No such rep');
+	if (!repRow) throw new NotFound('No such rep');
 	const { team_id: teamId, ...rep } = repRow;
 	const only = repScope(scope, repId, teamId);
 	// The agenda covers everything since the last 1:1, so a skipped or fortnightly session still sees
@@ -517,12 +517,12 @@ export async function coachingSession(
 	user: CoachingUser,
 	{ repEmail, week, today }: { repEmail: string; week: string | null; today?: string }
 ): Promise<CoachingSession | { rep: CoachingRep; weeks: null }> {
-	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
+	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	const scope = await narrowScope(q, await scopeForUser(q, { role: user.role, repId: user.repId, teamIds: [...user.teamIds] }), {
 		rep: repEmail
 	});
 	const repId = scope.repIds?.[0];
-	if (repId === undefined) error(404, 'No such rep');
+	if (repId === undefined) throw new NotFound('No such rep');
 	const weeks = await coachingWeek(q, week, today);
 	if (!weeks) {
 		const rep = await q.one<CoachingRep>(

@@ -1,4 +1,3 @@
-import { error } from '@sveltejs/kit';
 import * as v from 'valibot';
 import type { Scope } from '../auth/scope.ts';
 import type { SessionUser } from '../auth/session.ts';
@@ -13,7 +12,8 @@ import {
 	type LongRangeQuarter
 } from './long-range.ts';
 import { noChange, parseAssumptions, resolveAssumptions, scenarioFor, type SavedScenario, type ScenarioAssumptions } from './long-range-scenarios.ts';
-import { answeredOnce } from './remembered.ts';
+import { defineQuestion } from '../questions.ts';
+import { NotFound } from '../errors.ts';
 
 /**
  * The query the 6-18 month page and its API share: `as_of`, `months`, `scenario` (a saved scenario's
@@ -118,6 +118,18 @@ export function parseLongRangeQuery(params: URLSearchParams, { whatIf = false } 
 	};
 }
 
+/** The projection for a scope with the assumptions applied (null: none), remembered while the data is unchanged. */
+export const projection = defineQuestion(
+	'long-range',
+	async (q, scope, { asOf, months, applied }: { asOf: IsoDate; months: number; applied: ScenarioAssumptions | null }) =>
+		longRangeForecast(q, scope, {
+			asOf,
+			months,
+			assumptions: applied ? await resolveAssumptions(q, scope, applied) : undefined,
+			scenarioKey: applied ? JSON.stringify(applied) : undefined
+		})
+);
+
 export interface LongRangeAnswer extends LongRange {
 	scenario: { id: number | null; name: string | null; assumptions: ScenarioAssumptions } | null;
 	/** With `compare`: the baseline first, then each scenario asked for, for the same scope and months. */
@@ -170,20 +182,11 @@ async function projectionFor(
 	let saved: SavedScenario | undefined;
 	if (scenarioId !== null) {
 		saved = await scenarioFor(db, user, scenarioId);
-		if (!saved) error(404, 'No such scenario');
+		if (!saved) throw new NotFound('No such scenario');
 	}
 	const assumptions = whatIf ?? saved?.assumptions ?? null;
 	const applied = assumptions && JSON.stringify(assumptions) !== JSON.stringify(noChange) ? assumptions : null;
-	const forecast = await answeredOnce(db, ['long-range', scope, asOf, months, applied], () =>
-		db.read(async (q) =>
-			longRangeForecast(q, scope, {
-				asOf,
-				months,
-				assumptions: applied ? await resolveAssumptions(q, scope, applied) : undefined,
-				scenarioKey: applied ? JSON.stringify(applied) : undefined
-			})
-		)
-	);
+	const forecast = await projection.ask(db, scope, { asOf, months, applied });
 	// Which scenario is shown is not part of the remembered projection: a saved scenario and the
 	// same what-if unsaved share one.
 	return { ...forecast, scenario: applied || saved ? { id: saved?.id ?? null, name: saved?.name ?? null, assumptions: applied ?? noChange } : null };

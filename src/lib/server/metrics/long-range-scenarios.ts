@@ -1,4 +1,3 @@
-import { error } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { listValue } from '@duckdb/node-api';
 import type { Database, Queryable } from '../db/index.ts';
@@ -7,6 +6,7 @@ import type { SessionUser } from '../auth/session.ts';
 import { isMonth } from '../../domain/periods.ts';
 import { monthIndex } from './long-range-facts.ts';
 import { baseline, type Assumptions, type RepChange } from './long-range-projection.ts';
+import { Forbidden, NotFound } from '../errors.ts';
 
 /**
  * What-if scenarios: named assumptions a leader, executive or rep saves and applies to the 6-18 month
@@ -99,14 +99,14 @@ export interface SavedScenario {
  * reps; a leader only names their own teams, reps and deals. Anything else is a 404, as on every URL.
  */
 async function checkNames(db: Queryable, user: SessionUser, scope: Scope, assumptions: ScenarioAssumptions): Promise<void> {
-	if (user.role === 'rep' && assumptions.reps.length > 0) error(403, 'A rep’s scenarios change their own assumptions, not who is on the team.');
+	if (user.role === 'rep' && assumptions.reps.length > 0) throw new Forbidden('A rep’s scenarios change their own assumptions, not who is on the team.');
 	for (const change of assumptions.reps) {
 		if (change.action === 'add') {
 			const team = await db.one<{ id: number }>('SELECT id FROM teams WHERE name = $name', { name: change.team });
-			if (!team || (scope.teamIds !== null && !scope.teamIds.includes(team.id))) error(404, `No such team: ${change.team}`);
+			if (!team || (scope.teamIds !== null && !scope.teamIds.includes(team.id))) throw new NotFound(`No such team: ${change.team}`);
 		} else {
 			const rep = await db.one<{ id: number }>('SELECT id FROM reps WHERE lower(email) = lower($email)', { email: change.rep });
-			if (!rep || (scope.repIds !== null && !scope.repIds.includes(rep.id))) error(404, `No such rep: ${change.rep}`);
+			if (!rep || (scope.repIds !== null && !scope.repIds.includes(rep.id))) throw new NotFound(`No such rep: ${change.rep}`);
 		}
 	}
 	if (assumptions.exclude_deals.length > 0) {
@@ -117,7 +117,7 @@ async function checkNames(db: Queryable, user: SessionUser, scope: Scope, assump
 		);
 		for (const crmId of assumptions.exclude_deals) {
 			const deal = known.find((d) => d.crm_id === crmId);
-			if (!deal || (scope.repIds !== null && (deal.owner_id === null || !scope.repIds.includes(deal.owner_id)))) error(404, `No such deal: ${crmId}`);
+			if (!deal || (scope.repIds !== null && (deal.owner_id === null || !scope.repIds.includes(deal.owner_id)))) throw new NotFound(`No such deal: ${crmId}`);
 		}
 	}
 }

@@ -6,6 +6,9 @@ import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, partSign, type MovementPart, type Period } from '../../domain/movement.ts';
 import { ladderSql } from './deal-history.ts';
+import type { MovementDeal, DealList, CreatedAndClosedDeal, ClosedOutsidePeriodDeal, MoveDirection, StageTransitionCell, StageTransitions, TransitionDeal, SlippedDeal } from '../../domain/movement.ts';
+
+export type { MovementDeal, DealList, CreatedAndClosedDeal, ClosedOutsidePeriodDeal, MoveDirection, StageTransitionCell, StageTransitions, TransitionDeal, SlippedDeal } from '../../domain/movement.ts';
 
 /**
  * Pipeline movement between two snapshots A and B: the waterfall from open pipeline at A to open
@@ -139,29 +142,6 @@ export async function pipelineMovement(db: Queryable, scope: Scope, options: Mov
 	};
 }
 
-export interface MovementDeal {
-	/** The CRM's id (deals.crm_id). */
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	part: MovementPart | null;
-	stage_from: string | null;
-	stage_to: string | null;
-	/** Amount in the CRM at A / at B; null where the deal is absent from that snapshot. */
-	amount_from: number | null;
-	amount_to: number | null;
-	/** What this deal adds to (or, negative, takes from) the pipeline between A and B. */
-	change: number;
-	close_from: string | null;
-	close_to: string | null;
-}
-
-export interface DealList<T> {
-	/** How many deals match, even when `limit` returned fewer. */
-	total: number;
-	deals: T[];
-}
-
 /** Rows of a limited deal query that carry `count(*) OVER () AS total`, as a DealList. */
 export function dealList<T>(rows: (T & { total: number })[]): DealList<T> {
 	return { total: rows[0]?.total ?? 0, deals: rows.map(({ total: _total, ...deal }) => deal as T) };
@@ -216,15 +196,6 @@ export async function movementDeals(
 	return dealList(rows);
 }
 
-export interface CreatedAndClosedDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	outcome: 'won' | 'lost';
-	amount: number;
-	close_date: string;
-}
-
 /**
  * Deals that were not in snapshot A and are closed at B: created and closed between the two, so they
  * never were open pipeline at either snapshot and the waterfall cannot show them. With a period, only
@@ -255,11 +226,6 @@ export async function dealsCreatedAndClosed(
 			{ ...reps.params, deal_type: options.dealType ?? null }
 		)
 	);
-}
-
-export interface ClosedOutsidePeriodDeal extends CreatedAndClosedDeal {
-	/** Close date at A; null for a deal created after A. */
-	close_from: string | null;
 }
 
 /**
@@ -300,32 +266,6 @@ export async function dealsClosedOutsidePeriod(db: Queryable, scope: Scope, opti
 			{ ...reps.params, deal_type: options.dealType ?? null }
 		)
 	);
-}
-
-export type MoveDirection = 'forward' | 'backward';
-
-export interface StageTransitionCell {
-	/** Stage at A; null for deals not in snapshot A. */
-	stage_from_id: number | null;
-	stage_from: string | null;
-	/** Stage at B; null for deals missing from snapshot B. */
-	stage_to_id: number | null;
-	stage_to: string | null;
-	/** Positions on the ladder, to lay the matrix out; null where the stage is. */
-	position_from: number | null;
-	position_to: number | null;
-	direction: MoveDirection | null;
-	deals: number;
-	amount_from: number;
-	amount_to: number;
-}
-
-export interface StageTransitions {
-	cells: StageTransitionCell[];
-	/** Deals whose stage at B is later than at A (a win counts as later than every open stage). */
-	movedForward: number;
-	/** Deals open at both snapshots whose stage at B is earlier than at A. */
-	movedBackward: number;
 }
 
 /**
@@ -370,21 +310,6 @@ export async function stageTransitions(db: Queryable, scope: Scope, options: Mov
 	const count = (direction: MoveDirection) =>
 		cells.filter((cell) => cell.direction === direction).reduce((sum, cell) => sum + cell.deals, 0);
 	return { cells, movedForward: count('forward'), movedBackward: count('backward') };
-}
-
-export interface TransitionDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	stage_from: string | null;
-	stage_to: string | null;
-	direction: MoveDirection | null;
-	/** Steps up (positive) or down (negative) the ladder; null where either side is off the ladder. */
-	steps: number | null;
-	amount_from: number | null;
-	amount_to: number | null;
-	close_from: string | null;
-	close_to: string | null;
 }
 
 /** Which stage a transition starts or ends at: a stage id, or 'none' for absent from that snapshot. */
@@ -455,19 +380,6 @@ export async function transitionDeals(
 /** What went well: deals that moved forward between A and B, the biggest leaps first. */
 export function dealsMovedForward(db: Queryable, scope: Scope, options: MovementOptions & { limit?: number | null }) {
 	return transitionDeals(db, scope, { ...options, direction: 'forward' });
-}
-
-export interface SlippedDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	stage: string | null;
-	amount: number;
-	close_from: string;
-	close_to: string;
-	days_slipped: number;
-	/** Push count: how many times, in all snapshots up to B, the close date moved later. */
-	times_pushed: number;
 }
 
 /**

@@ -7,6 +7,9 @@ import { ladderSql } from './deal-history.ts';
 import { withFacts } from './facts/index.ts';
 import { stageWindowFacts, type StageWindowTables } from './facts/stage-window.ts';
 import { keepsTeammatesApart, MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
+import type { StageConversionRow, CohortDeal, StalledDeal, AgingDeal } from '../../domain/stage-velocity.ts';
+
+export type { StageConversionRow, CohortDeal, StalledDeal, AgingDeal } from '../../domain/stage-velocity.ts';
 
 /**
  * How deals travel through the stages over a rolling window ending at a snapshot: conversion and time
@@ -50,32 +53,6 @@ function dealListParams(options: WindowOptions & { period?: Period | null; limit
 		period_end: options.period?.end ?? null,
 		limit: options.limit ?? null
 	};
-}
-
-export interface StageConversionRow {
-	stage_id: number;
-	stage: string;
-	position: number;
-	/** Deals that entered this stage inside the window (the cohort). */
-	entered: number;
-	/** Of those, deals that have since reached a later stage (or were won). */
-	converted: number;
-	/** converted / entered; null without a cohort. */
-	conversion: number | null;
-	/** Of the deals that entered the first stage in the window, the share that reached this one. */
-	cumulative: number | null;
-	/** Median days from entering this stage to reaching the next, over deals seen in it. */
-	median_days: number | null;
-	/** How many stage stays the median is taken over. */
-	days_sample: number;
-	/** The team columns are null for a rep when the team-privacy rule withholds them (why: `team_withheld`). */
-	team_entered: number | null;
-	team_converted: number | null;
-	team_conversion: number | null;
-	team_cumulative: number | null;
-	team_median_days: number | null;
-	team_days_sample: number | null;
-	team_withheld: TeamFigureWithheld | null;
 }
 
 export interface StageConversion {
@@ -186,17 +163,6 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 			};
 		})
 	};
-}
-
-export interface CohortDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	entered: string;
-	moved_on: string | null;
-	/** Days from entering the stage to reaching the next one; null while it has not moved on. */
-	days: number | null;
-	stage_now: string | null;
 }
 
 /** The deals behind a stage's conversion rate: the scope's deals that entered the stage in the window. */
@@ -358,20 +324,6 @@ function currentCte(tables: StageWindowTables, reps: { sql: string }) {
 	)`;
 }
 
-export interface StalledDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	stage: string;
-	amount: number;
-	close_date: string;
-	in_stage_since: string;
-	days_in_stage: number;
-	/** True when the deal was already in this stage at the window's first snapshot: at least this long. */
-	at_least: boolean;
-	typical_days: number;
-}
-
 /**
  * Stalled: open deals at `at` (due in P) with no stage change for longer than their team's stalled
  * threshold in that stage (`typicalStageDaysCtes`, over at least a year). Furthest past it first.
@@ -419,18 +371,6 @@ export async function stalledDeals(
 		)
 	);
 	return dealList(rows);
-}
-
-export interface AgingDeal {
-	deal_id: string;
-	deal_name: string | null;
-	owner: string | null;
-	stage: string;
-	amount: number;
-	close_date: string;
-	created: string;
-	age_days: number;
-	usual_cycle_days: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Scope } from '../auth/scope.ts';
 import { isIsoDate, monthEnd, monthOf } from '../../domain/periods.ts';
+import type { TeamFigureWithheld } from '../../domain/team-privacy.ts';
 
 /**
  * The one rule for team figures shown to a rep: a rep must never be able to work out a teammate's
@@ -25,8 +26,7 @@ export const MIN_OTHER_REPS_BEHIND_TEAM_FIGURE = 3;
 /** The shortest fixed window (in weeks) a team comparison may be read over. */
 export const MIN_TEAM_WINDOW_WEEKS = 4;
 
-/** Why a team figure is not shown: too few other reps behind it, or a period not of whole months. */
-export type TeamFigureWithheld = 'too_few_reps' | 'partial_months';
+export type { TeamFigureWithheld } from '../../domain/team-privacy.ts';
 
 /** Whether this viewer is held to the rule (a rep reading their own scope). */
 export function keepsTeammatesApart(scope: Scope): boolean {

@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { pageAnswer } from '$lib/http';
 import { requireUser } from '$lib/server/auth/guards';
 import { coachingOverview } from '$lib/server/coaching-notes';
 import { database } from '$lib/server/db';
@@ -10,22 +11,23 @@ import type { PageServerLoad } from './$types';
  * self-review), a leader or admin picks one of the reps they coach. Executives are told why there
  * is nothing here for them: the notes are private between leader and rep.
  */
-export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	if (user.role === 'executive') return { view: 'private' as const };
-	const db = await database();
-	if (user.role === 'rep') {
-		const own =
-			user.repId === null ? undefined : await db.one<{ email: string }>('SELECT email FROM reps WHERE id = $id', { id: user.repId });
-		if (own) redirect(303, `/coaching/${encodeURIComponent(own.email)}`);
-		return { view: 'no_rep' as const };
-	}
-	return db.read(async (q) => {
-		const weeks = await coachingWeek(q, null);
-		return {
-			view: 'overview' as const,
-			week: weeks?.week ?? null,
-			reps: await coachingOverview(q, user, { week: weeks?.week ?? null })
-		};
+export const load: PageServerLoad = (event) =>
+	pageAnswer(event, async () => {
+		const user = requireUser(event);
+		if (user.role === 'executive') return { view: 'private' as const };
+		const db = await database();
+		if (user.role === 'rep') {
+			const own =
+				user.repId === null ? undefined : await db.one<{ email: string }>('SELECT email FROM reps WHERE id = $id', { id: user.repId });
+			if (own) redirect(303, `/coaching/${encodeURIComponent(own.email)}`);
+			return { view: 'no_rep' as const };
+		}
+		return db.read(async (q) => {
+			const weeks = await coachingWeek(q, null);
+			return {
+				view: 'overview' as const,
+				week: weeks?.week ?? null,
+				reps: await coachingOverview(q, user, { week: weeks?.week ?? null })
+			};
+		});
 	});
-};

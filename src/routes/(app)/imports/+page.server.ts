@@ -1,3 +1,4 @@
+import { pageAnswer } from '$lib/http';
 import { requireRole } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
 import { importFormats, importLog, weekdays } from '$lib/server/import';
@@ -11,21 +12,22 @@ import type { PageServerLoad } from './$types';
  * gives the page the import log (a leader's own imports, every import for admins) and what it
  * needs to offer the options.
  */
-export const load: PageServerLoad = async (event) => {
-	const user = requireRole(event, 'admin', 'leader');
-	const db = await database();
-	const [imports, stages] = await db.read(async (q) => [
-		await importLog(q, user),
-		(await q.all<{ name: string }>('SELECT name FROM stages ORDER BY position')).map((s) => s.name)
-	] as const);
-	return {
-		imports,
-		formats: importFormats,
-		weekdays,
-		// The fields a deal list's columns can be mapped to; `entered:` takes a stage name.
-		mapFields: deals.mapFields,
-		stages,
-		chunkBytes: chunkBytes(),
-		maxBytes: maxUploadBytes()
-	};
-};
+export const load: PageServerLoad = (event) =>
+	pageAnswer(event, async () => {
+		const user = requireRole(event, 'admin', 'leader');
+		const db = await database();
+		const [imports, stages] = await db.read(async (q) => [
+			await importLog(q, user),
+			(await q.all<{ name: string }>('SELECT name FROM stages ORDER BY position')).map((s) => s.name)
+		] as const);
+		return {
+			imports,
+			formats: importFormats,
+			weekdays,
+			// The fields a deal list's columns can be mapped to; `entered:` takes a stage name.
+			mapFields: deals.mapFields,
+			stages,
+			chunkBytes: chunkBytes(),
+			maxBytes: maxUploadBytes()
+		};
+	});

@@ -1,4 +1,5 @@
 import { fail, type RequestEvent } from '@sveltejs/kit';
+import { answering, pageAnswer } from '$lib/http';
 import * as v from 'valibot';
 import { userRoles } from '$lib/domain/roles';
 import { requireRole } from '$lib/server/auth/guards';
@@ -16,15 +17,16 @@ import {
 import { database } from '$lib/server/db';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async (event) => {
-	const admin = requireRole(event, 'admin');
-	const db = await database();
-	return db.read(async (q) => ({
-		signedInUserId: admin.id,
-		users: await listUsers(q),
-		...(await userManagementChoices(q))
-	}));
-};
+export const load: PageServerLoad = (event) =>
+	pageAnswer(event, async () => {
+		const admin = requireRole(event, 'admin');
+		const db = await database();
+		return db.read(async (q) => ({
+			signedInUserId: admin.id,
+			users: await listUsers(q),
+			...(await userManagementChoices(q))
+		}));
+	});
 
 type ActionName = 'create' | 'update' | 'resetPassword' | 'deactivate' | 'reactivate';
 type FormProblems = Partial<Record<string, { code: string; detail?: string }>>;
@@ -126,7 +128,7 @@ async function emailOf(userId: string): Promise<string | null> {
 }
 
 export const actions: Actions = {
-	create: async (event) => {
+	create: answering(async (event) => {
 		requireRole(event, 'admin');
 		const fields = await formFields(event);
 		const values = { email: fields.email, name: fields.name, role: fields.role, repEmail: fields.repEmail, teams: fields.teams };
@@ -141,9 +143,9 @@ export const actions: Actions = {
 				teams: input.role === 'leader' ? input.teams : []
 			})
 		);
-	},
+	}),
 
-	update: async (event) => {
+	update: answering(async (event) => {
 		requireRole(event, 'admin');
 		const fields = await formFields(event);
 		const values = { role: fields.role, repEmail: fields.repEmail, teams: fields.teams };
@@ -160,9 +162,9 @@ export const actions: Actions = {
 				teams: input.role === 'leader' ? input.teams : []
 			})
 		);
-	},
+	}),
 
-	resetPassword: async (event) => {
+	resetPassword: answering(async (event) => {
 		const admin = requireRole(event, 'admin');
 		const fields = await formFields(event);
 		const parsed = v.safeParse(resetPasswordForm, fields);
@@ -176,9 +178,9 @@ export const actions: Actions = {
 		return attempt('resetPassword', { userId, email: await emailOf(userId) }, () =>
 			resetPassword(db, userId, password, { keepSessionId })
 		);
-	},
+	}),
 
-	deactivate: async (event) => {
+	deactivate: answering(async (event) => {
 		const admin = requireRole(event, 'admin');
 		const fields = await formFields(event);
 		const parsed = v.safeParse(userForm, fields);
@@ -190,9 +192,9 @@ export const actions: Actions = {
 		}
 		const db = await database();
 		return attempt('deactivate', { userId, email: await emailOf(userId) }, () => deactivateUser(db, userId));
-	},
+	}),
 
-	reactivate: async (event) => {
+	reactivate: answering(async (event) => {
 		requireRole(event, 'admin');
 		const fields = await formFields(event);
 		const parsed = v.safeParse(userForm, fields);
@@ -200,5 +202,5 @@ export const actions: Actions = {
 		const { userId } = parsed.output;
 		const db = await database();
 		return attempt('reactivate', { userId, email: await emailOf(userId) }, () => reactivateUser(db, userId));
-	}
+	})
 };

@@ -1,5 +1,6 @@
-import { error, fail, type RequestEvent } from '@sveltejs/kit';
+import { fail, type RequestEvent } from '@sveltejs/kit';
 import * as v from 'valibot';
+import { answering, pageAnswer } from '$lib/http';
 import { isIsoDate } from '$lib/domain/periods';
 import { noteKinds, noteMaxLength, stepOwners, stepTextMaxLength } from '$lib/domain/coaching';
 import { requireUser } from '$lib/server/auth/guards';
@@ -12,30 +13,13 @@ import {
 	type CoachingProblems
 } from '$lib/server/coaching-notes';
 import { database } from '$lib/server/db';
-import { answeredOnce } from '$lib/server/metrics/remembered';
-import { coachingSession, todayIso } from '$lib/server/metrics/coaching';
-import { snapshotDates } from '$lib/server/metrics/snapshots';
+import { NotFound } from '$lib/server/errors';
+import * as coaching from '$lib/server/views/coaching';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The weekly 1:1 with one rep (`[rep]` is their e-mail), for the snapshot week `?week=`. */
-export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	if (user.role === 'executive') error(403, 'Coaching notes are private between a rep and their leader.');
-	const db = await database();
-	const week = event.url.searchParams.get('week');
-	const today = todayIso();
-	// The session holds the notes and next steps people write here, so any write asks it again.
-	return answeredOnce(
-		db,
-		[event.route.id, user.id, event.params.rep.toLowerCase(), week, today],
-		() =>
-			db.read(async (q) => ({
-				session: await coachingSession(q, user, { repEmail: event.params.rep, week, today }),
-				weeks: await snapshotDates(q)
-			})),
-		{ untilAnyWrite: true }
-	);
-};
+export const load: PageServerLoad = (event) =>
+	pageAnswer(event, async () => coaching.load(await database(), { user: requireUser(event), url: event.url }, event.params.rep));
 
 type ActionName = 'saveNote' | 'addStep' | 'editStep' | 'toggleStep';
 
@@ -114,7 +98,7 @@ function formKey(values: Record<string, string>): string {
 async function repIdOf(event: RequestEvent): Promise<number> {
 	const db = await database();
 	const rep = await db.one<{ id: number }>('SELECT id FROM reps WHERE lower(email) = lower($email)', { email: event.params.rep ?? '' });
-	if (!rep) error(404, 'No such rep');
+	if (!rep) throw new NotFound('No such rep');
 	return rep.id;
 }
 
@@ -133,7 +117,7 @@ async function attempt(action: ActionName, key: string, values: Record<string, s
 }
 
 export const actions: Actions = {
-	saveNote: async (event) => {
+	saveNote: answering(async (event) => {
 		const user = requireUser(event);
 		const values = await fields(event);
 		const key = formKey(values);
@@ -156,9 +140,9 @@ export const actions: Actions = {
 			});
 			return { status: result.status };
 		});
-	},
+	}),
 
-	addStep: async (event) => {
+	addStep: answering(async (event) => {
 		const user = requireUser(event);
 		const values = await fields(event);
 		const parsed = v.safeParse(addStepForm, values);
@@ -170,9 +154,9 @@ export const actions: Actions = {
 			await addNextStep(db, user, { repId, week: input.week, text: input.text, dealId: input.deal, dueDate: input.due_date, owner: input.owner });
 			return { status: 'added' };
 		});
-	},
+	}),
 
-	editStep: async (event) => {
+	editStep: answering(async (event) => {
 		const user = requireUser(event);
 		const values = await fields(event);
 		const key = formKey(values);
@@ -191,9 +175,9 @@ export const actions: Actions = {
 			});
 			return { status: 'edited' };
 		});
-	},
+	}),
 
-	toggleStep: async (event) => {
+	toggleStep: answering(async (event) => {
 		const user = requireUser(event);
 		const values = await fields(event);
 		const key = formKey(values);
@@ -205,5 +189,5 @@ export const actions: Actions = {
 			await setNextStepDone(db, user, { stepId: parsed.output.step, done });
 			return { status: done ? 'done' : 'reopened' };
 		});
-	}
+	})
 };

@@ -1,4 +1,5 @@
 import { error, fail } from '@sveltejs/kit';
+import { answering, pageAnswer } from '$lib/http';
 import { addQuarters, isQuarter, quarterOf } from '$lib/domain/periods';
 import { callableQuarters, defaultCallDay } from '$lib/domain/forecast-calls';
 import { requireUser } from '$lib/server/auth/guards';
@@ -28,55 +29,56 @@ const pastQuarters = 4;
  * the CRM's figures and the team's call; an executive each team's call and the roll-up. Below, how
  * the calls moved and, for closed quarters, how good they were.
  */
-export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const today = dayOf(new Date());
-	const requested = event.url.searchParams.get('quarter') || null;
-	if (requested !== null && !isQuarter(requested)) error(400, `quarter must be written YYYY-Qn, e.g. 2026-Q4, got "${requested}"`);
-	const [current, next] = callableQuarters(today);
-	const quarter = requested ?? current;
-	const team = event.url.searchParams.get('team') || null;
-	const db = await database();
-	const mayCall = user.role === 'rep' || user.role === 'leader';
-	const { answer, teams, allTeams, crm, movement, accuracy, days, missing } = await db.read(async (q) => {
-		const allTeams = await callTeams(q, user);
-		const teams = await callTeams(q, user, team);
-		const days = user.role === 'leader' || user.role === 'admin' ? await callDays(q, allTeams.map((t) => t.id)) : new Map<number, number>();
+export const load: PageServerLoad = (event) =>
+	pageAnswer(event, async () => {
+		const user = requireUser(event);
+		const today = dayOf(new Date());
+		const requested = event.url.searchParams.get('quarter') || null;
+		if (requested !== null && !isQuarter(requested)) error(400, `quarter must be written YYYY-Qn, e.g. 2026-Q4, got "${requested}"`);
+		const [current, next] = callableQuarters(today);
+		const quarter = requested ?? current;
+		const team = event.url.searchParams.get('team') || null;
+		const db = await database();
+		const mayCall = user.role === 'rep' || user.role === 'leader';
+		const { answer, teams, allTeams, crm, movement, accuracy, days, missing } = await db.read(async (q) => {
+			const allTeams = await callTeams(q, user);
+			const teams = await callTeams(q, user, team);
+			const days = user.role === 'leader' || user.role === 'admin' ? await callDays(q, allTeams.map((t) => t.id)) : new Map<number, number>();
+			return {
+				answer: await forecastCalls(q, user, { quarter, team, history: true }),
+				teams,
+				allTeams,
+				crm: await crmFiguresByTeam(q, user, { quarter, team }),
+				movement: await callMovement(q, user, { quarter, team, today }),
+				accuracy: await callAccuracy(q, user, { team }),
+				days: allTeams.map((t) => ({ team: t.name, weekday: days.get(t.id) ?? defaultCallDay })),
+				missing: await missingCalls(q, user, { today })
+			};
+		});
+		const quarters = [next, current, ...Array.from({ length: pastQuarters }, (_, i) => addQuarters(current, -(i + 1)))];
+		if (!quarters.includes(quarter)) quarters.push(quarter);
 		return {
-			answer: await forecastCalls(q, user, { quarter, team, history: true }),
-			teams,
-			allTeams,
-			crm: await crmFiguresByTeam(q, user, { quarter, team }),
-			movement: await callMovement(q, user, { quarter, team, today }),
-			accuracy: await callAccuracy(q, user, { team }),
-			days: allTeams.map((t) => ({ team: t.name, weekday: days.get(t.id) ?? defaultCallDay })),
-			missing: await missingCalls(q, user, { today })
+			quarter,
+			quarters,
+			callable: [current, next],
+			team,
+			teams: teams.map((t) => t.name),
+			allTeams: allTeams.map((t) => t.name),
+			mayCall: mayCall && (quarter === current || quarter === next),
+			role: user.role,
+			email: user.email,
+			calls: answer.calls,
+			history: answer.history ?? [],
+			rollup: answer.rollup,
+			crm,
+			movement,
+			accuracy,
+			callDays: days,
+			missing: missing.quarter === quarter ? missing.teams : [],
+			today,
+			currentQuarter: quarterOf(today)
 		};
 	});
-	const quarters = [next, current, ...Array.from({ length: pastQuarters }, (_, i) => addQuarters(current, -(i + 1)))];
-	if (!quarters.includes(quarter)) quarters.push(quarter);
-	return {
-		quarter,
-		quarters,
-		callable: [current, next],
-		team,
-		teams: teams.map((t) => t.name),
-		allTeams: allTeams.map((t) => t.name),
-		mayCall: mayCall && (quarter === current || quarter === next),
-		role: user.role,
-		email: user.email,
-		calls: answer.calls,
-		history: answer.history ?? [],
-		rollup: answer.rollup,
-		crm,
-		movement,
-		accuracy,
-		callDays: days,
-		missing: missing.quarter === quarter ? missing.teams : [],
-		today,
-		currentQuarter: quarterOf(today)
-	};
-};
 
 function text(data: FormData, name: string): string {
 	const value = data.get(name);
@@ -91,7 +93,7 @@ function amount(raw: string): number | string | undefined {
 }
 
 export const actions: Actions = {
-	call: async (event) => {
+	call: answering(async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const values = {
@@ -116,8 +118,8 @@ export const actions: Actions = {
 			if (!(caught instanceof CallInputError)) throw caught;
 			return fail(400, { action: 'call' as const, saved: false, problems: caught.problems, values });
 		}
-	},
-	callDay: async (event) => {
+	}),
+	callDay: answering(async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const team = text(data, 'team');
@@ -130,5 +132,5 @@ export const actions: Actions = {
 			if (!(caught instanceof CallInputError)) throw caught;
 			return fail(400, { action: 'callDay' as const, saved: false, problems: caught.problems, values: null });
 		}
-	}
+	})
 };

@@ -1,7 +1,8 @@
 import { json } from '@sveltejs/kit';
-import { requestScope } from '$lib/server/auth/guards';
+import { apiAnswer } from '$lib/http';
+import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
-import { answerDataQuality } from '$lib/server/metrics/data-quality-query';
+import * as dataQuality from '$lib/server/views/data-quality';
 import type { RequestHandler } from './$types';
 
 /**
@@ -11,10 +12,5 @@ import type { RequestHandler } from './$types';
  * latest), in the caller's scope (a rep sees only their own deals):
  * {"as_of", "open_deals", "flags": {"no_close_date": N, ...}, "deals": [{"deal_id", "flags": [...], ...}]}.
  */
-export const GET: RequestHandler = async (event) => {
-	const scope = await requestScope(event);
-	const db = await database();
-	const result = await db.read((q) => answerDataQuality(q, scope, event.url.searchParams));
-	if (!result.ok) return json({ message: result.message, issues: [{ parameter: result.parameter, message: result.message }] }, { status: 400 });
-	return json(result.answer);
-};
+export const GET: RequestHandler = (event) =>
+	apiAnswer(async () => json(await dataQuality.json(await database(), { user: requireUser(event), url: event.url })));

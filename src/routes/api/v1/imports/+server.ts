@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { apiAnswer } from '$lib/http';
 import { database } from '$lib/server/db';
 import { importLog } from '$lib/server/import';
 import { chunkBytes, createUpload, unfinishedUploads } from '$lib/server/import/uploads';
@@ -18,21 +19,23 @@ import { answer, requireImporter, requireSameOrigin } from './respond';
 /** More than a Salesforce export's four files is a mistake, not an import. */
 const maxFiles = 20;
 
-export const GET: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	const db = await database();
-	return answer(async () => ({ imports: await db.read((q) => importLog(q, user)), uploads: unfinishedUploads(user.id) }));
-};
-
-export const POST: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	requireSameOrigin(event);
-	const body = (await event.request.json().catch(() => null)) as { files?: unknown } | null;
-	if (!body || !Array.isArray(body.files)) error(400, 'Expected {"files": [{"name": ..., "size": ...}]}.');
-	if (body.files.length > maxFiles) error(400, `At most ${maxFiles} files at once.`);
-	const files = body.files.map((f: unknown) => {
-		const file = (f && typeof f === 'object' ? f : {}) as { name?: unknown; size?: unknown };
-		return { name: String(file.name ?? ''), size: Number(file.size) };
+export const GET: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		const db = await database();
+		return answer(async () => ({ imports: await db.read((q) => importLog(q, user)), uploads: unfinishedUploads(user.id) }));
 	});
-	return answer(() => ({ upload: createUpload(user, files), chunkBytes: chunkBytes() }), 201);
-};
+
+export const POST: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		requireSameOrigin(event);
+		const body = (await event.request.json().catch(() => null)) as { files?: unknown } | null;
+		if (!body || !Array.isArray(body.files)) error(400, 'Expected {"files": [{"name": ..., "size": ...}]}.');
+		if (body.files.length > maxFiles) error(400, `At most ${maxFiles} files at once.`);
+		const files = body.files.map((f: unknown) => {
+			const file = (f && typeof f === 'object' ? f : {}) as { name?: unknown; size?: unknown };
+			return { name: String(file.name ?? ''), size: Number(file.size) };
+		});
+		return answer(() => ({ upload: createUpload(user, files), chunkBytes: chunkBytes() }), 201);
+	});

@@ -1,8 +1,8 @@
 import { json } from '@sveltejs/kit';
-import { requestScope, requireUser } from '$lib/server/auth/guards';
+import { apiAnswer } from '$lib/http';
+import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
-import { forecastAsOf, snapshotSpan } from '$lib/server/metrics/forecast';
-import { longRangeAnswer, longRangeJson, parseLongRangeQuery } from '$lib/server/metrics/long-range-request';
+import * as longRange from '$lib/server/views/long-range';
 import type { RequestHandler } from './$types';
 
 /**
@@ -16,18 +16,5 @@ import type { RequestHandler } from './$types';
  * it; and the `backtest` of the same projection at past months (error by horizon in percent of won,
  * share of months inside P10-P90). `scenario` applies a saved what-if (POST /api/v1/forecast/scenarios).
  */
-export const GET: RequestHandler = async (event) => {
-	const parsed = parseLongRangeQuery(event.url.searchParams);
-	if (!parsed.ok) return json({ message: parsed.message, issues: parsed.issues }, { status: 400 });
-	const user = requireUser(event);
-	const scope = await requestScope(event);
-	const db = await database();
-	const asOf = await db.read((q) => forecastAsOf(q, parsed.query.asOf));
-	if (asOf === null) {
-		const span = await db.read((q) => snapshotSpan(q));
-		if (span === null) return json({ as_of: null, months: [], quarters: [], inputs: null, backtest: [], scenario: null });
-		const message = `There is no snapshot on or before as_of ${parsed.query.asOf}; the first snapshot is ${span.first}.`;
-		return json({ message, issues: [{ parameter: 'as_of', message }] }, { status: 400 });
-	}
-	return json(longRangeJson(await longRangeAnswer(db, user, scope, { ...parsed.query, asOf })));
-};
+export const GET: RequestHandler = (event) =>
+	apiAnswer(async () => json(await longRange.json(await database(), { user: requireUser(event), url: event.url })));

@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { apiAnswer } from '$lib/http';
 import { database } from '$lib/server/db';
 import { importerFor } from '$lib/server/import/importer';
 import { discardUpload, parsePageOptions, receiveChunk, startCheck, startImport, uploadStatus } from '$lib/server/import/uploads';
@@ -14,37 +15,41 @@ import { answer, requireImporter, requireSameOrigin } from '../respond';
  * POST {"action": "import"}    import what was checked, when the check found no errors
  * DELETE                       forget the upload and its files
  */
-export const GET: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	return answer(() => uploadStatus(event.params.upload, user.id));
-};
+export const GET: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		return answer(() => uploadStatus(event.params.upload, user.id));
+	});
 
-export const PUT: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	requireSameOrigin(event);
-	const file = Number(event.url.searchParams.get('file') ?? 'NaN');
-	const offset = Number(event.url.searchParams.get('offset') ?? 'NaN');
-	if (!Number.isInteger(file) || !Number.isInteger(offset)) error(400, 'Expected ?file=<index>&offset=<byte>.');
-	return answer(() => receiveChunk(event.params.upload, user.id, file, offset, event.request.body));
-};
+export const PUT: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		requireSameOrigin(event);
+		const file = Number(event.url.searchParams.get('file') ?? 'NaN');
+		const offset = Number(event.url.searchParams.get('offset') ?? 'NaN');
+		if (!Number.isInteger(file) || !Number.isInteger(offset)) error(400, 'Expected ?file=<index>&offset=<byte>.');
+		return answer(() => receiveChunk(event.params.upload, user.id, file, offset, event.request.body));
+	});
 
-export const POST: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	requireSameOrigin(event);
-	const body = (await event.request.json().catch(() => null)) as { action?: unknown; options?: unknown } | null;
-	const db = await database();
-	switch (body?.action) {
-		case 'check':
-			return answer(() => startCheck(db, event.params.upload, user.id, parsePageOptions(body.options), importerFor(user)), 202);
-		case 'import':
-			return answer(() => startImport(db, event.params.upload, user.id, importerFor(user)), 202);
-		default:
-			error(400, 'Expected {"action": "check" | "import"}.');
-	}
-};
+export const POST: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		requireSameOrigin(event);
+		const body = (await event.request.json().catch(() => null)) as { action?: unknown; options?: unknown } | null;
+		const db = await database();
+		switch (body?.action) {
+			case 'check':
+				return answer(() => startCheck(db, event.params.upload, user.id, parsePageOptions(body.options), importerFor(user)), 202);
+			case 'import':
+				return answer(() => startImport(db, event.params.upload, user.id, importerFor(user)), 202);
+			default:
+				error(400, 'Expected {"action": "check" | "import"}.');
+		}
+	});
 
-export const DELETE: RequestHandler = async (event) => {
-	const user = requireImporter(event);
-	requireSameOrigin(event);
-	return answer(() => discardUpload(event.params.upload, user.id));
-};
+export const DELETE: RequestHandler = (event) =>
+	apiAnswer(async () => {
+		const user = requireImporter(event);
+		requireSameOrigin(event);
+		return answer(() => discardUpload(event.params.upload, user.id));
+	});

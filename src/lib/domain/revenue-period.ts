@@ -1,4 +1,4 @@
-import { isIsoDate, isMonth, isQuarter, monthEnd, monthStart, quarterEnd, quarterOf, quarterStart } from '$lib/domain/periods';
+import { isIsoDate, isMonth, isQuarter, monthEnd, monthStart, quarterEnd, quarterOf, quarterStart } from './periods.ts';
 
 /**
  * The period the Revenue mix page reads, from its GET form: a calendar month, quarter or year, or a

@@ -1,0 +1,56 @@
+import { celebrateText, energyText, followUpText, strengthText } from '../../domain/coaching.ts';
+import { scopeForUser } from '../auth/scope.ts';
+import type { Database } from '../db/index.ts';
+import { Forbidden, NotFound } from '../errors.ts';
+import type { CoachingUser } from '../coaching-notes.ts';
+import { coachingSession, todayIso } from '../metrics/coaching.ts';
+import { snapshotDates } from '../metrics/snapshots.ts';
+import { defineQuestion } from '../questions.ts';
+import type { ViewRequest } from './request.ts';
+
+/**
+ * The weekly 1:1 (/coaching/[rep], its Markdown download and GET /api/v1/reps/{email}/coaching).
+ * The session holds the notes and next steps people write here, so any write asks it again. Which
+ * side of the table the user sits on depends on who they are, not only on whose data they may read,
+ * so the user is part of the question.
+ */
+export const session = defineQuestion(
+	'coaching session',
+	(q, _scope, { user, repEmail, week, today }: { user: CoachingUser; repEmail: string; week: string | null; today: string }) =>
+		coachingSession(q, user, { repEmail, week, today }),
+	'until any write'
+);
+
+/** The session of rep `repEmail` for `?week=` (default this week); executives are `Forbidden`. */
+export async function sessionFor(db: Database, { user, url }: ViewRequest, repEmail: string) {
+	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
+	const scope = await db.read((q) => scopeForUser(q, user));
+	const { id, role, repId, teamIds } = user;
+	return session.ask(db, scope, { user: { id, role, repId, teamIds }, repEmail: repEmail.toLowerCase(), week: url.searchParams.get('week'), today: todayIso() });
+}
+
+/** The page's data: the session and the weeks that can be picked. */
+export async function load(db: Database, request: ViewRequest, repEmail: string) {
+	const [found, weeks] = await Promise.all([sessionFor(db, request, repEmail), db.read((q) => snapshotDates(q))]);
+	return { session: found, weeks };
+}
+
+/** The API's JSON: the same agenda, notes and next steps, each agenda item also phrased in the caller's language. */
+export async function json(db: Database, request: ViewRequest, repEmail: string) {
+	const found = await sessionFor(db, request, repEmail);
+	if (found.weeks === null) throw new NotFound('No pipeline snapshots are loaded yet, so there is no week to coach.');
+	const { agenda } = found;
+	return {
+		rep: found.rep,
+		week: agenda.week,
+		previous_week: agenda.previous_week,
+		since_last_session: agenda.since_last_session,
+		next_week: found.weeks.next,
+		celebrate: agenda.celebrate.map((item) => ({ ...item, text: celebrateText(item) })),
+		energy: agenda.energy.map((item) => ({ ...item, text: energyText(item) })),
+		strength: agenda.strength ? { ...agenda.strength, text: strengthText(agenda.strength) } : null,
+		follow_up: agenda.follow_up.map((item) => ({ ...item, text: followUpText(item) })),
+		notes: [found.leaderNote, found.selfReview, ...found.dealNotes].filter((note) => note !== null),
+		next_steps: found.nextSteps
+	};
+}
