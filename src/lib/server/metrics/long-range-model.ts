@@ -72,6 +72,12 @@ export interface TeamSegment {
 	created: number;
 	/** Reps whose wins the team's rates rest on (team-privacy.ts: a rep sees them only with three others). */
 	winners: Set<number>;
+	/**
+	 * The team's own created-to-won lag (a distribution), shrunk toward the company's: an enterprise
+	 * team's deals take longer than the company's average deal, and placing its wins at the
+	 * company's lags would put them months too early.
+	 */
+	lagShape: Float64Array;
 }
 
 export interface RepCreation {
@@ -177,6 +183,13 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		{ wins: 0, amount: 0 }
 	];
 	const teamPending = new Map<string, { wins: number; amount: number }>();
+	// Per team and segment, wins by lag: shown (old enough, or this month) and still to come.
+	const teamLags = new Map<string, Float64Array>();
+	const addTeamLag = (key: string, lag: number, wins: number) => {
+		let lags = teamLags.get(key);
+		if (!lags) teamLags.set(key, (lags = new Float64Array(maxLag + 1)));
+		lags[lag] += wins;
+	};
 	const addPending = (segment: number, key: string, wins: number, amount: number) => {
 		pending[segment].wins += wins;
 		pending[segment].amount += amount;
@@ -200,8 +213,10 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		if (cohortFirst + cohort + lag > asOfMonth - 1) {
 			recentWinsAt[segment][cohort][lag] += 1;
 			addPending(segment, key, 1, deal.wonAmount);
+			addTeamLag(key, lag, 1);
 			continue;
 		}
+		addTeamLag(key, lag, 1);
 		winsAt[segment][cohort][lag] += 1;
 		sizes[segment].push(deal.wonAmount);
 		let team = teamWinsAt.get(key);
@@ -240,7 +255,10 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		const anchor = Math.max(open.closeMonth, asOfMonth);
 		slip[slipBucketOf(open.closeMonth - asOfMonth)].forEach((share, s) => {
 			const lag = Math.max(asOfMonth, anchor + s + minSlip) - deal.createdMonth;
-			if (lag <= maxLag) pendingAt[segment][cohort][lag] += p * share;
+			if (lag <= maxLag) {
+				pendingAt[segment][cohort][lag] += p * share;
+				addTeamLag(teamKey(teamOf(deal.creatorId), segment), lag, p * share);
+			}
 		});
 		addPending(segment, teamKey(teamOf(deal.creatorId), segment), p, p * open.amount);
 	}
@@ -295,12 +313,16 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		const observed = teamWinsAt.get(key) ?? { count: 0, amount: 0, winners: new Set<number>() };
 		const toCome = teamPending.get(key) ?? { wins: 0, amount: 0 };
 		const wins = observed.count + toCome.wins;
+		const ownLags = teamLags.get(key) ?? new Float64Array(maxLag + 1);
+		const ownTotal = ownLags.reduce((a, b) => a + b, 0);
+		const lagShape = y.winRate > 0 ? y.lagCounts.map((rate, lag) => (ownLags[lag] + (teamShrinkWins * rate) / y.winRate) / (ownTotal + teamShrinkWins)) : y.lagCounts;
 		teams.set(key, {
 			countFactor: (wins + teamShrinkWins) / (expected + teamShrinkWins),
 			sizeFactor: y.meanSize > 0 ? (observed.amount + toCome.amount + teamShrinkWins * y.meanSize) / ((wins + teamShrinkWins) * y.meanSize) : 1,
 			wins: observed.count,
 			created: perCohort.reduce((a, b) => a + b, 0),
-			winners: observed.winners
+			winners: observed.winners,
+			lagShape
 		});
 	}
 
