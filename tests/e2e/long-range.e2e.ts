@@ -46,3 +46,31 @@ test('a leader sees their own team only, tries a what-if and saves it as a scena
 	await expect(page.getByLabel('Scenario')).toHaveValue(/^\d+$/);
 	await expectAccessible(page);
 });
+
+test('a leader shows the baseline and two saved scenarios side by side, on one chart and by quarter', async ({ page, baseURL }) => {
+	await signIn(page, 'leader1@demo.test');
+	const stamp = Date.now();
+	// Listed, and so compared, by name.
+	const names = [`More deals created ${stamp}`, `Slower cycles ${stamp}`];
+	for (const [name, assumptions] of [
+		[names[0], { creation_pct: 25 }],
+		[names[1], { cycle_pct: 40 }]
+	] as const) {
+		const saved = await page.request.post('/api/v1/forecast/scenarios', { data: { name, assumptions }, headers: { origin: baseURL! } });
+		expect(saved.status()).toBe(201);
+	}
+	await page.goto('/forecast/long-range');
+	const sideBySide = page.getByRole('group', { name: 'Side by side with the baseline' });
+	for (const name of names) await sideBySide.getByRole('checkbox', { name }).check();
+	await page.getByRole('button', { name: 'Show', exact: true }).click();
+	await expect(page).toHaveURL(/compare=\d+&compare=\d+/);
+
+	await expect(page.getByRole('heading', { level: 2, name: 'Baseline and scenarios side by side' })).toBeVisible();
+	const chart = page.getByRole('img', { name: /^Expected won revenue by month, baseline and scenarios side by side/ });
+	for (const line of ['Baseline (no changes)', ...names]) await expect(chart.locator(`g[aria-description="${line}"] path`).first()).toBeAttached();
+	const table = page.getByRole('table', { name: /^Expected won revenue by quarter, baseline and scenarios side by side/ });
+	await expect(table.getByRole('columnheader')).toHaveText(['Quarter', 'Months in view', 'Baseline (no changes)', ...names, 'Quota']);
+	// More deals created: every quarter after the first is above the baseline, and says by how much.
+	await expect(table.locator('tbody tr').last().locator('td').nth(3)).toHaveText(/\(\+\d+(\.\d+)?\s?%\)$/);
+	await expectAccessible(page);
+});

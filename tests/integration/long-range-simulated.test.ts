@@ -11,6 +11,8 @@ import { freshDatabase } from './helpers.ts';
  * summed over the following 12 to 16 months, within 20% of what was actually won; at least 60% of
  * the months' actuals fall inside P10-P90; and from month 7 on at least half of the expected revenue
  * comes from deals not yet created. Several companies, none of them the one the model was built on.
+ * The band is also checked where it is easiest to be too sure, far out: over the backtest at every
+ * past month, 12 and 18 months ahead.
  */
 
 const executive: Scope = { role: 'executive', repIds: null, teamIds: null, ownRepId: null };
@@ -64,5 +66,13 @@ describe.each(companies)('the projection from the middle of a simulated company:
 		expect(six.points).toBeGreaterThan(0);
 		expect(six.error_pct).not.toBeNull();
 		expect(six.inside_band).toBeGreaterThan(0);
+	});
+
+	it('keeps its band honest far out: at every past month, 12 and 18 months ahead, at least 60% of the months’ actuals fell inside P10-P90', () => {
+		for (const horizon of [12, 18]) {
+			const far = projection.backtest.find((b) => b.horizon_months === horizon)!;
+			expect(far.points, `${horizon} months`).toBeGreaterThan(3);
+			expect(far.inside_band, `${horizon} months`).toBeGreaterThanOrEqual(0.6);
+		}
 	});
 });

@@ -1,4 +1,4 @@
-import { daysInMonth, dayOfMonthStart, monthIndexOfDay, type DealFact, type LongRangeFacts } from './long-range-facts.ts';
+import { daysInMonth, dayOfMonthStart, monthIndexOfDay, type DealFact, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
 
 /**
  * What the 6-18 month view learns from the company's own history at one as-of day, the same for
@@ -13,6 +13,9 @@ import { daysInMonth, dayOfMonthStart, monthIndexOfDay, type DealFact, type Long
  * - Yield of a created deal, per segment: of the deals created in a month, how many were won how many
  *   months later (an actuarial table: each lag learns only from the months old enough to show it),
  *   which gives the win rate and the created-to-won lag; and the amounts won (their mean is the size).
+ *   Cohorts too young to have shown a lag yet are completed with their deals still open, each at its
+ *   calibrated chance and where the slip history says it closes: without them a short history sees
+ *   only the quick wins (fewer and smaller), as if long cycles did not exist.
  *   Each team's win rate and size are its own observed-over-expected, shrunk toward the company.
  * - Creation: deals each rep created per month over the last year, counting a new rep's first months
  *   at a fraction (ramp), shrunk toward their team's average; with two years behind, each calendar
@@ -69,6 +72,12 @@ export interface TeamSegment {
 	created: number;
 	/** Reps whose wins the team's rates rest on (team-privacy.ts: a rep sees them only with three others). */
 	winners: Set<number>;
+	/**
+	 * The team's own created-to-won lag (a distribution), shrunk toward the company's: an enterprise
+	 * team's deals take longer than the company's average deal, and placing its wins at the
+	 * company's lags would put them months too early.
+	 */
+	lagShape: Float64Array;
 }
 
 export interface RepCreation {
@@ -141,8 +150,11 @@ function learnSlip(facts: LongRangeFacts, asOfDay: number, wins: Map<number, Dea
 	return { slip, learned };
 }
 
-/** Everything the model learns at `asOfDay`, for every rep and team. */
-export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel {
+/**
+ * Everything the model learns at `asOfDay`, for every rep and team; `openAtAsOf` are the deals open
+ * at that day, with their calibrated chance of winning (what completes the young cohorts).
+ */
+export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: readonly OpenDealFact[] = []): LearnedModel {
 	const asOfMonth = monthIndexOfDay(asOfDay);
 	const firstDay = facts.snapshotDays[0] ?? asOfDay;
 	// The first month of history is partly before the first snapshot: deals created then are undercounted.
@@ -163,6 +175,29 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 	const teamCreated = new Map<string, Float64Array>();
 	const teamWinsAt = new Map<string, { count: number; amount: number; winners: Set<number> }>();
 	const sizes: [number[], number[]] = [[], []];
+	// Wins a young cohort has shown in the as-of month so far: part of its lag, not yet of a whole month.
+	const recentWinsAt = [0, 1].map(() => Array.from({ length: Math.max(cohorts, 0) }, () => new Float64Array(maxLag + 1)));
+	// Per segment and per team: the young cohorts' wins shown this month and still to come (expected).
+	const pending = [
+		{ wins: 0, amount: 0 },
+		{ wins: 0, amount: 0 }
+	];
+	const teamPending = new Map<string, { wins: number; amount: number }>();
+	// Per team and segment, wins by lag: shown (old enough, or this month) and still to come.
+	const teamLags = new Map<string, Float64Array>();
+	const addTeamLag = (key: string, lag: number, wins: number) => {
+		let lags = teamLags.get(key);
+		if (!lags) teamLags.set(key, (lags = new Float64Array(maxLag + 1)));
+		lags[lag] += wins;
+	};
+	const addPending = (segment: number, key: string, wins: number, amount: number) => {
+		pending[segment].wins += wins;
+		pending[segment].amount += amount;
+		const team = teamPending.get(key) ?? { wins: 0, amount: 0 };
+		team.wins += wins;
+		team.amount += amount;
+		teamPending.set(key, team);
+	};
 	for (const deal of known) {
 		const cohort = deal.createdMonth - cohortFirst;
 		if (cohort < 0 || cohort >= cohorts) continue;
@@ -174,7 +209,14 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 		perTeam[cohort] += 1;
 		if (!wins.has(deal.dealId)) continue;
 		const lag = Math.max(0, deal.wonMonth! - deal.createdMonth);
-		if (lag > maxLag || cohortFirst + cohort + lag > asOfMonth - 1) continue;
+		if (lag > maxLag) continue;
+		if (cohortFirst + cohort + lag > asOfMonth - 1) {
+			recentWinsAt[segment][cohort][lag] += 1;
+			addPending(segment, key, 1, deal.wonAmount);
+			addTeamLag(key, lag, 1);
+			continue;
+		}
+		addTeamLag(key, lag, 1);
 		winsAt[segment][cohort][lag] += 1;
 		sizes[segment].push(deal.wonAmount);
 		let team = teamWinsAt.get(key);
@@ -183,33 +225,78 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 		team.amount += deal.wonAmount;
 		team.winners.add(deal.creatorId);
 	}
-	const yields = ([0, 1] as const).map((segment): SegmentYield => {
-		const lagCounts = new Float64Array(maxLag + 1);
-		let createdLearned = 0;
+	// The young cohorts' wins still to come, from their deals open at the as-of day. The calibrated
+	// stage rates do not know the segment (see segmentShift), so each chance is shifted by its
+	// segment's win rate over the company's, as the cohorts old enough show them.
+	const createdIn = (segment: number) => created[segment].reduce((a, b) => a + b, 0);
+	const shownRate = [0, 1].map((segment) => {
+		let rate = 0;
 		for (let lag = 0; lag <= maxLag; lag++) {
 			let won = 0;
 			let base = 0;
-			// Only cohorts old enough for this lag to have shown (a whole month past).
 			for (let cohort = 0; cohort < cohorts && cohortFirst + cohort + lag <= asOfMonth - 1; cohort++) {
 				won += winsAt[segment][cohort][lag];
 				base += created[segment][cohort];
 			}
-			lagCounts[lag] = base > 0 ? won / base : 0;
-			if (lag === 0) createdLearned = base;
+			if (base > 0) rate += won / base;
 		}
-		const amounts = Float64Array.from(sizes[segment]);
-		const meanSize = amounts.length > 0 ? amounts.reduce((a, b) => a + b, 0) / amounts.length : 0;
+		return rate;
+	});
+	const shownOverall = createdIn(0) + createdIn(1) > 0 ? (shownRate[0] * createdIn(0) + shownRate[1] * createdIn(1)) / (createdIn(0) + createdIn(1)) : 0;
+	const pendingShift = [0, 1].map((segment) => (shownOverall > 0 && sizes[segment].length >= teamShrinkWins ? shownRate[segment] / shownOverall : 1));
+	const pendingAt = [0, 1].map(() => Array.from({ length: Math.max(cohorts, 0) }, () => new Float64Array(maxLag + 1)));
+	for (const open of openAtAsOf) {
+		const deal = facts.dealById.get(open.dealId);
+		if (!deal || deal.seenDay > asOfDay || (deal.wonDay !== null && deal.wonDay <= asOfDay)) continue;
+		const cohort = deal.createdMonth - cohortFirst;
+		if (cohort < 0 || cohort >= cohorts) continue;
+		const segment = segmentOf(deal);
+		const p = Math.min(1, open.pWin * pendingShift[segment]);
+		const anchor = Math.max(open.closeMonth, asOfMonth);
+		slip[slipBucketOf(open.closeMonth - asOfMonth)].forEach((share, s) => {
+			const lag = Math.max(asOfMonth, anchor + s + minSlip) - deal.createdMonth;
+			if (lag <= maxLag) {
+				pendingAt[segment][cohort][lag] += p * share;
+				addTeamLag(teamKey(teamOf(deal.creatorId), segment), lag, p * share);
+			}
+		});
+		addPending(segment, teamKey(teamOf(deal.creatorId), segment), p, p * open.amount);
+	}
+	const observedMeanSize = [0, 1].map((segment) => (sizes[segment].length > 0 ? sizes[segment].reduce((a, b) => a + b, 0) / sizes[segment].length : 0));
+	const yields = ([0, 1] as const).map((segment): SegmentYield => {
+		const lagCounts = new Float64Array(maxLag + 1);
+		let createdLearned = 0;
+		for (let cohort = 0; cohort < cohorts; cohort++) createdLearned += created[segment][cohort];
+		for (let lag = 0; lag <= maxLag; lag++) {
+			let won = 0;
+			for (let cohort = 0; cohort < cohorts; cohort++) {
+				// A cohort old enough for this lag has shown its wins at it (a whole month past); a younger
+				// one has shown some of them this month, and the rest are among its open deals.
+				won +=
+					cohortFirst + cohort + lag <= asOfMonth - 1
+						? winsAt[segment][cohort][lag]
+						: recentWinsAt[segment][cohort][lag] + pendingAt[segment][cohort][lag];
+			}
+			lagCounts[lag] = createdLearned > 0 ? won / createdLearned : 0;
+		}
+		// The size, too, counts the wins still to come: big deals take longest.
+		const observed = sizes[segment].length;
+		const meanSize =
+			observed + pending[segment].wins > 0
+				? (observedMeanSize[segment] * observed + pending[segment].amount) / (observed + pending[segment].wins)
+				: 0;
+		const scale = observedMeanSize[segment] > 0 ? meanSize / observedMeanSize[segment] : 1;
 		return {
 			lagCounts,
 			winRate: lagCounts.reduce((a, b) => a + b, 0),
-			sizes: amounts,
+			// The won amounts' spread, at the completed mean.
+			sizes: Float64Array.from(sizes[segment], (size) => size * scale),
 			meanSize,
 			createdLearned,
-			winsLearned: amounts.length
+			winsLearned: observed
 		};
 	}) as [SegmentYield, SegmentYield];
 
-	const createdIn = (segment: number) => created[segment].reduce((a, b) => a + b, 0);
 	const overallWinRate =
 		createdIn(0) + createdIn(1) > 0 ? (yields[0].winRate * createdIn(0) + yields[1].winRate * createdIn(1)) / (createdIn(0) + createdIn(1)) : 0;
 	const segmentShift = [0, 1].map((segment) =>
@@ -220,17 +307,22 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 	for (const [key, perCohort] of teamCreated) {
 		const segment = Number(key.split(':')[1]);
 		const y = yields[segment];
-		let expected = 0;
-		for (let cohort = 0; cohort < cohorts; cohort++) {
-			for (let lag = 0; lag <= maxLag && cohortFirst + cohort + lag <= asOfMonth - 1; lag++) expected += perCohort[cohort] * y.lagCounts[lag];
-		}
+		// The team's wins, shown and still to come, against what the company's completed yield expects
+		// of its cohorts; and their size against the company's completed size.
+		const expected = perCohort.reduce((a, b) => a + b, 0) * y.winRate;
 		const observed = teamWinsAt.get(key) ?? { count: 0, amount: 0, winners: new Set<number>() };
+		const toCome = teamPending.get(key) ?? { wins: 0, amount: 0 };
+		const wins = observed.count + toCome.wins;
+		const ownLags = teamLags.get(key) ?? new Float64Array(maxLag + 1);
+		const ownTotal = ownLags.reduce((a, b) => a + b, 0);
+		const lagShape = y.winRate > 0 ? y.lagCounts.map((rate, lag) => (ownLags[lag] + (teamShrinkWins * rate) / y.winRate) / (ownTotal + teamShrinkWins)) : y.lagCounts;
 		teams.set(key, {
-			countFactor: (observed.count + teamShrinkWins) / (expected + teamShrinkWins),
-			sizeFactor: y.meanSize > 0 ? (observed.amount + teamShrinkWins * y.meanSize) / ((observed.count + teamShrinkWins) * y.meanSize) : 1,
+			countFactor: (wins + teamShrinkWins) / (expected + teamShrinkWins),
+			sizeFactor: y.meanSize > 0 ? (observed.amount + toCome.amount + teamShrinkWins * y.meanSize) / ((wins + teamShrinkWins) * y.meanSize) : 1,
 			wins: observed.count,
 			created: perCohort.reduce((a, b) => a + b, 0),
-			winners: observed.winners
+			winners: observed.winners,
+			lagShape
 		});
 	}
 
@@ -291,7 +383,6 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number): LearnedModel
 			const average = byMonth[segment].reduce((a, b) => a + b, 0) / 12;
 			if (average === 0) continue;
 			for (let month = 0; month < 12; month++) {
-				const n = byMonth[segment][month];
 				// Deals that calendar month over the average month, shrunk toward an even year.
 				season[segment][month] = (byMonth[segment][month] + seasonShrinkDeals) / (average + seasonShrinkDeals);
 			}

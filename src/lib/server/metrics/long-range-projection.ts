@@ -287,13 +287,13 @@ export function project({ model, isNewBusiness, openDeals, reps, months, assumpt
 	const cellSummaries: Projection['cells'] = [];
 	for (const cell of cells.values()) {
 		const y = model.yields[cell.segment];
-		const company = { countFactor: 1, sizeFactor: 1, wins: 0, created: 0, winners: new Set<number>() };
+		const company = { countFactor: 1, sizeFactor: 1, wins: 0, created: 0, winners: new Set<number>(), lagShape: y.lagCounts };
 		const learned = model.teams.get(teamKey(cell.teamId, cell.segment));
 		const others = learned ? [...learned.winners].filter((id) => id !== viewerRepId).length : 0;
 		const team = learned && (viewerRepId === null || enoughOtherReps(others)) ? learned : company;
 		const winRate = Math.min(1, y.winRate * team.countFactor * winFactor);
 		const meanSize = y.meanSize * team.sizeFactor;
-		const lags = stretched(y.lagCounts, cycleFactor);
+		const lags = stretched(team.lagShape, cycleFactor);
 		const lagCdf = cumulative(lags);
 		const lagTotal = lags.reduce((a, b) => a + b, 0);
 		const medianLag = lagTotal > 0 ? lagCdf.findIndex((c) => c >= 0.5) : 0;

@@ -1,6 +1,6 @@
 import type { Scope } from '../auth/scope.ts';
 import type { Queryable } from '../db/index.ts';
-import type { LongRangeFacts, OpenDealFact } from './long-range-facts.ts';
+import { isoOfDay, openDealsAt, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
 import { learnModel, type LearnedModel } from './long-range-model.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 
@@ -8,7 +8,7 @@ import { rememberedWhileDataUnchanged } from './remembered.ts';
 
 /** The model learned at a day, shared by every scope and scenario. */
 export function learnedAt(db: Queryable, facts: LongRangeFacts, asOfDay: number): Promise<LearnedModel> {
-	return rememberedWhileDataUnchanged(db, `long-range model ${asOfDay}`, async () => learnModel(facts, asOfDay));
+	return rememberedWhileDataUnchanged(db, `long-range model ${asOfDay}`, async () => learnModel(facts, asOfDay, await openDealsAt(db, isoOfDay(asOfDay))));
 }
 
 /**
