@@ -22,6 +22,7 @@ import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThr
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '$lib/server/metrics/team-privacy';
 import { openDealGaps } from '$lib/server/metrics/data-quality';
 import type { PageServerLoad } from './$types';
+import { withMovementOriginals } from '$lib/server/metrics/originals';
 
 /** Deal lists show this many rows; the rest are a narrower filter away. */
 const listLimit = 200;
@@ -95,6 +96,9 @@ export const load: PageServerLoad = async (event) => {
 			scope.role === 'rep' ? [] : ask('stalled thresholds', stalledThresholds, window)
 		]);
 
+	// A listed deal exported in another currency shows its amounts as exported beside the converted ones.
+	const partDealsShown = partDeals && { ...partDeals, deals: await db.read((q) => withMovementOriginals(q, { from, to }, partDeals.deals)) };
+
 	// Open deals at B nobody has priced yet: counted in the waterfall's deals, left out of its sums.
 	const gaps = await db.read((q) => openDealGaps(q, scope, to));
 
@@ -109,7 +113,7 @@ export const load: PageServerLoad = async (event) => {
 		minOtherReps: MIN_OTHER_REPS_BEHIND_TEAM_FIGURE,
 		movement,
 		part,
-		partDeals,
+		partDeals: partDealsShown,
 		createdAndClosed,
 		closedOutsidePeriod,
 		transitions,

@@ -3,6 +3,7 @@ import { database } from '$lib/server/db';
 import { calibratedForecastByMonth } from '$lib/server/metrics/calibration';
 import { forecastByPeriod, forecastRisks } from '$lib/server/metrics/forecast';
 import { forecastBacktest, forecastMovement } from '$lib/server/metrics/forecast-accuracy';
+import { withOriginals } from '$lib/server/metrics/originals';
 import { forecastSelection } from '../filters';
 import type { PageServerLoad } from './$types';
 
@@ -44,7 +45,10 @@ export const load: PageServerLoad = async (event) => {
 			calibratedForecast: calibratedOpen + thisQuarter.closed,
 			trend: movement.points.slice(-13),
 			change: then ? { from: then.forecast, to: thisQuarter.forecast, since: then.snapshot_date } : null,
-			risks,
+			// The largest deals listed show a deal exported in another currency as it was exported, too.
+			risks: await db.read((q) =>
+				Promise.all(risks.map(async (r) => ({ ...r, top: await withOriginals(q, r.top, (d) => ({ deal: d.deal_id, date: asOf }), 'id') })))
+			),
 			reliability: backtest.horizons.find((h) => h.weeks_before === 4) ?? null
 		}
 	};
