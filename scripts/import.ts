@@ -24,6 +24,7 @@ Formats (detected from the header when --format is not given):
   salesforce  OpportunityHistory.csv + Opportunity.csv [+ Account.csv] [+ User.csv]
   hubspot     a HubSpot deals export with "Date entered <stage>" columns
   deals       a deal list with created, stage-reached and close dates (see --map)
+  rates       exchange rates: date, currency, rate (units of REPORTING_CURRENCY for one unit, valid from date)
 
 Options:
   --format F            ${importFormats.join(' | ')}

@@ -7,6 +7,8 @@ import { importFiles } from '../../src/lib/server/import/index.ts';
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
 import * as revenueMixApi from '../../src/routes/api/v1/revenue-mix/+server.ts';
+import fs from 'node:fs';
+import path from 'node:path';
 import { contentChecksums, writeFile } from '../fixtures/import/helpers.ts';
 import { freshDatabase } from './helpers.ts';
 
@@ -137,6 +139,18 @@ describe('--format rates and deals in other currencies', () => {
 			[6, 'rate_invalid']
 		]);
 		expect(await db.read((q) => exchangeRates(q))).toEqual([]);
+	});
+
+	it('the sample files import as the README says: rates first (recognised by their header), then deals in dollars and pounds', async () => {
+		// Copied beside the test's database: the locked-down DuckDB reads only there and in tests/fixtures.
+		const sample = (name: string) => writeFile(dir, name, fs.readFileSync(path.join('data', 'samples', 'rates', name)));
+		expect(await importFiles(db, [sample('rates.csv')])).toMatchObject({ status: 'ok', format: 'rates', rows_loaded: 6 });
+		expect(await importFiles(db, [sample('snapshots.csv')])).toMatchObject({ status: 'ok', format: 'native', errors: [] });
+		// 2 November: 60,000 USD at 0.9385, 25,000 GBP at 1.1475, 48,000 EUR; 7 December: the dollars at
+		// 0.9502, the pounds won at 1.1610.
+		const movement = await ask(movementApi.GET, '/api/v1/movement', '/api/v1/movement?from=2026-11-02&to=2026-12-07');
+		expect(movement).toMatchObject({ start: 132997.5, end: 105012 });
+		expect(movement.parts).toMatchObject({ won: 29025, increased: 337.5 + 702, decreased: 0 });
 	});
 
 	it("a leader may not import rates: they change every team's figures", async () => {

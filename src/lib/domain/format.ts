@@ -44,6 +44,28 @@ export function formatMoney(value: number, currency = reporting, compact = false
 	}).format(value);
 }
 
+/**
+ * A converted amount with the amount as exported beside it, "€900 (US$1,000)", for a deal in another
+ * currency than the reporting one, so its owner recognises the figure they typed into the CRM.
+ */
+/** An amount as the CRM exported it, for a deal in another currency than the reporting one. */
+export interface OriginalAmount {
+	currency: string;
+	amount: number | null;
+}
+
+/** A movement deal's amounts at A and at B as exported, in their currency. */
+export interface MovementOriginal {
+	currency: string;
+	amount_from: number | null;
+	amount_to: number | null;
+}
+
+export function formatMoneyWithOriginal(value: number, original?: { currency: string; amount: number | null } | null): string {
+	if (!original || original.currency === reporting || original.amount === null) return formatMoney(value);
+	return `${formatMoney(value)} (${formatMoney(original.amount, original.currency)})`;
+}
+
 export function formatNumber(value: number, fractionDigits = 0): string {
 	return numberFormat({ maximumFractionDigits: fractionDigits, minimumFractionDigits: fractionDigits }).format(value);
 }

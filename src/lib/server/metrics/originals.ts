@@ -1,5 +1,8 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
+import type { MovementOriginal, OriginalAmount } from '../../domain/format.ts';
+
+export type { MovementOriginal, OriginalAmount };
 
 /**
  * Amounts as the CRM exported them, for deals in another currency than the reporting one (stored
@@ -8,10 +11,6 @@ import type { Queryable } from '../db/index.ts';
  * after the list is built, for the few deals listed, so no metric query changes and a company that
  * sells in one currency pays one empty lookup.
  */
-export interface OriginalAmount {
-	currency: string;
-	amount: number | null;
-}
 
 /** The original amount of each (deal, snapshot date) that has one, keyed `${deal}|${date}`; deals by CRM id or database id. */
 export async function originalAmounts(
@@ -32,14 +31,15 @@ export async function originalAmounts(
 	return new Map(rows.map((r) => [`${r.deal}|${r.date}`, { currency: r.currency, amount: r.amount }]));
 }
 
+
 /** Deals of a movement (amounts at A and at B), each with `original` where it was exported in another currency. */
-export async function withMovementOriginals<T extends { deal_id: string; amount_from: number | null; amount_to: number | null; original?: never }>(
+export async function withMovementOriginals<T extends { deal_id: string; amount_from: number | null; amount_to: number | null }>(
 	db: Queryable,
 	{ from, to }: { from: string; to: string },
 	deals: T[]
-): Promise<(T & { original?: { currency: string; amount_from: number | null; amount_to: number | null } })[]> {
+): Promise<(T & { original?: MovementOriginal })[]> {
 	const found = await originalAmounts(db, deals.flatMap((d) => [{ deal: d.deal_id, date: from }, { deal: d.deal_id, date: to }]));
-	if (found.size === 0) return deals;
+	if (found.size === 0) return deals as (T & { original?: MovementOriginal })[];
 	return deals.map((deal) => {
 		const a = found.get(`${deal.deal_id}|${from}`);
 		const b = found.get(`${deal.deal_id}|${to}`);
@@ -56,14 +56,14 @@ export async function withMovementOriginals<T extends { deal_id: string; amount_
 }
 
 /** Deals listed as of one snapshot each (`date`), each with `original` where it was exported in another currency. */
-export async function withOriginals<T extends { original?: OriginalAmount }>(
+export async function withOriginals<T extends object>(
 	db: Queryable,
 	deals: T[],
-	keyOf: (deal: T) => { deal: string | number; date: string | null },
+	keyOf: (deal: NoInfer<T>) => { deal: string | number; date: string | null },
 	key: 'crm_id' | 'id' = 'crm_id'
 ): Promise<(T & { original?: OriginalAmount })[]> {
 	const found = await originalAmounts(db, deals.map(keyOf), key);
-	if (found.size === 0) return deals;
+	if (found.size === 0) return deals as (T & { original?: OriginalAmount })[];
 	return deals.map((deal) => {
 		const { deal: id, date } = keyOf(deal);
 		const original = date === null ? undefined : found.get(`${id}|${date.slice(0, 10)}`);

@@ -5,6 +5,7 @@ import { calibratedForecastByMonth, shrinkageDeals, stageWinRates } from '../met
 import { forecastByPeriod, forecastRisks, type PipelineBucket } from '../metrics/forecast.ts';
 import { backtestHorizons, forecastBacktest, forecastMovement, reliableTolerance } from '../metrics/forecast-accuracy.ts';
 import { parseForecastQuery } from '../metrics/forecast-query.ts';
+import { withOriginals } from '../metrics/originals.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import { defineQuestion } from '../questions.ts';
 import { badInput, chosenScope, type Chosen, type ViewRequest } from './request.ts';
@@ -20,7 +21,12 @@ export const quarterMovement = defineQuestion('forecast movement', forecastMovem
 export const backtest = defineQuestion('forecast backtest', forecastBacktest);
 export const winRates = defineQuestion('stage win rates', stageWinRates);
 export const calibrated = defineQuestion('calibrated forecast', calibratedForecastByMonth);
-export const risks = defineQuestion('forecast risks', forecastRisks);
+// The largest deals listed show a deal exported in another currency as it was exported, too.
+export const risks = defineQuestion('forecast risks', async (q, scope, args: Parameters<typeof forecastRisks>[2]) =>
+	Promise.all(
+		(await forecastRisks(q, scope, args)).map(async (r) => ({ ...r, top: await withOriginals(q, r.top, (d) => ({ deal: d.deal_id, date: args.asOf }), 'id') }))
+	)
+);
 
 export interface ForecastSelection extends Chosen {
 	/** Snapshot dates loaded, newest first. */
