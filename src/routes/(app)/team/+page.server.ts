@@ -6,7 +6,6 @@ import { MIN_SAMPLE_TO_LABEL } from '$lib/domain/shrinkage';
 import { salesRoles } from '$lib/domain/roles';
 import {
 	MIN_PEERS_TO_SHARE_MEDIAN,
-	activityKpis,
 	kpisByRole,
 	latestSnapshot,
 	scopeTeams,
@@ -40,7 +39,8 @@ export const load: PageServerLoad = async (event) => {
 		.map((role) => ({
 			role,
 			keys: kpisByRole[role],
-			missing: strengths.activitiesImported ? [] : kpisByRole[role].filter((k) => (activityKpis as readonly string[]).includes(k)),
+			// The same for every rep of the role: what the company imported.
+			missing: strengths.profiles.find((p) => p.rep.role === role)?.kpisMissing ?? {},
 			rows: strengths.profiles
 				.filter((p) => p.rep.role === role)
 				.map((p) => ({ name: p.rep.name, email: p.rep.email, team: p.rep.team, ...p.kpis }))
