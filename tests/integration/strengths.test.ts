@@ -10,7 +10,7 @@ import {
 	type MeasureKey,
 	type MeasureScore,
 	type RepProfile
-} from '../../src/lib/server/metrics/strengths.ts';
+} from '../../src/lib/server/metrics/strengths/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**

@@ -2,7 +2,7 @@
 
 import type { Importer } from './importer.ts';
 
-export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster'] as const;
+export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster', 'accounts'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;

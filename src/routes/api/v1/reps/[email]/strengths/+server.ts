@@ -34,7 +34,8 @@ function score(s: MeasureScore) {
 		index_high: round(s.index_high, 1),
 		n: s.n,
 		peers: s.peers,
-		labelled: s.labelled
+		labelled: s.labelled,
+		missing: s.missing
 	};
 }
 
@@ -45,7 +46,9 @@ function score(s: MeasureScore) {
  * snapshot): the dimensions their role runs, each against the rate of the same role on their team
  * (`team_median` holds that rate, pulled toward the company's; `index` 100 = that rate, 20 points per
  * typical spread between reps of the role; `value`, `low`, `high` are the shrunk rate and its 80%
- * interval, in the measure's own unit), their KPIs, top strength and next step. A rep outside the user's scope is
+ * interval, in the measure's own unit), their KPIs, top strength and next step. A measure or KPI counted
+ * from an import nobody made (activities, accounts) has no value and says why: `missing` on the
+ * measure, `kpis_missing` by KPI ('no_activities' | 'no_accounts'). A rep outside the user's scope is
  * a 404, like one that does not exist.
  */
 export const GET: RequestHandler = async (event) => {
@@ -80,7 +83,14 @@ export const GET: RequestHandler = async (event) => {
 				measures: profile.measures.map((s) => ({ name: s.key, dimension: s.dimension, ...score(s) })),
 				top_strength: profile.topStrength?.key ?? null,
 				growth_area: profile.growthArea?.key ?? null,
-				kpis: Object.fromEntries(Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, round(value ?? null)]))
+				// A KPI counted from an import nobody made is null, with the reason in `kpis_missing`, not 0.
+				kpis: Object.fromEntries(
+					Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [
+						k,
+						k in profile.kpisMissing ? null : round(value ?? null)
+					])
+				),
+				kpis_missing: profile.kpisMissing
 			});
 		})
 	);
