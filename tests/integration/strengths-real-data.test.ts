@@ -6,7 +6,7 @@ import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
-import { teamStrengths, type RepProfile } from '../../src/lib/server/metrics/strengths/index.ts';
+import { strengthProfiles, teamStrengths, type RepProfile } from '../../src/lib/server/metrics/strengths/index.ts';
 import { missingLabel } from '../../src/routes/(app)/team/labels.ts';
 import * as teamPage from '../../src/routes/(app)/team/+page.server.ts';
 import * as repPage from '../../src/routes/(app)/team/[rep]/+page.server.ts';
@@ -257,5 +257,29 @@ describe('the accounts sample (data/samples/accounts/)', () => {
 		} finally {
 			fresh.cleanup();
 		}
+	});
+});
+
+describe('the whole-history pass per deal is a fact', () => {
+	it('is built once per data version: another period, quarter by quarter, reads it without building it again; an import builds it anew', async () => {
+		const registry = () => db.all<{ name: string; built_at: string }>(`SELECT name, built_at::VARCHAR AS built_at FROM facts.registry WHERE kind = 'strengths'`);
+		await strengths();
+		const built = await registry();
+		expect(built).toHaveLength(1);
+		const quarters = [
+			{ key: '2026-Q1', from: '2026-01-01', to: '2026-03-31' },
+			{ key: 'february', from: '2026-02-01', to: '2026-02-28' }
+		];
+		const profiles = await db.read((q) => strengthProfiles(q, everyone, quarters));
+		expect(profiles.filter((p) => p.rep.name === 'Kim').map((p) => p.kpis.renewals_won)).toEqual([1, 1]);
+		expect(await registry()).toEqual(built);
+
+		const file = writeFile(dir, 'accounts.csv', ['crm_id,key_account', 'A4,yes'].join('\n'));
+		expect((await importFiles(db, [file], { format: 'accounts' })).status).toBe('ok');
+		const { profiles: after } = await strengths();
+		expect(profileOf(after, 'Kai').kpis.key_accounts_in_care).toBe(1);
+		const rebuilt = await registry();
+		expect(rebuilt).toHaveLength(1);
+		expect(rebuilt).not.toEqual(built);
 	});
 });
