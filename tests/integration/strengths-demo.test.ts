@@ -104,6 +104,14 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			FROM closed c JOIN first_row fr ON fr.deal_id = c.deal_id
 			WHERE c.deal_type = 'renewal' GROUP BY c.owner_id
 		),
+		at_risk AS (
+			-- Renewals still open in the latest snapshot whose close date in the period has passed.
+			SELECT r.owner_id AS rep_id, count(*) AS renewals_at_risk, sum(fr.amount)::DOUBLE AS at_risk_value
+			FROM ranked r JOIN deals d ON d.id = r.deal_id JOIN first_row fr ON fr.deal_id = r.deal_id
+			WHERE r.snapshot_date = (SELECT max(snapshot_date) FROM snapshots) AND r.outcome = 'open' AND d.deal_type = 'renewal'
+				AND r.close_date BETWEEN $from AND $to AND r.close_date < r.snapshot_date
+			GROUP BY r.owner_id
+		),
 		nrr_expansion AS (
 			SELECT e.owner_id AS rep_id, sum(e.amount)::DOUBLE AS expansion
 			FROM closed e
@@ -170,10 +178,11 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			FROM quotas q GROUP BY q.rep_id
 		)
 		SELECT r.email,
-			c.*, u.starting, ne.expansion AS nrr_expansion, o.*, a.mid_days_per_stage, ac.*, n.open_deals, n.due, qw.won AS quarter_won, qu.quota, qu.quarter_quota
+			c.*, u.starting, ar.renewals_at_risk, ar.at_risk_value, ne.expansion AS nrr_expansion, o.*, a.mid_days_per_stage, ac.*, n.open_deals, n.due, qw.won AS quarter_won, qu.quota, qu.quarter_quota
 		FROM reps r
 		LEFT JOIN closing c ON c.rep_id = r.id
 		LEFT JOIN up_for_renewal u ON u.rep_id = r.id
+		LEFT JOIN at_risk ar ON ar.rep_id = r.id
 		LEFT JOIN nrr_expansion ne ON ne.rep_id = r.id
 		LEFT JOIN opening o ON o.rep_id = r.id
 		LEFT JOIN advancing a ON a.rep_id = r.id
@@ -227,7 +236,9 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			renewals_lost: n(row.renewals_lost),
 			retention_rate: ratio(n(row.renewals_won), n(row.renewals_won) + n(row.renewals_lost)),
 			first_renewal_retention: ratio(n(row.first_renewals_won), n(row.first_renewals_won) + n(row.first_renewals_lost)),
-			nrr: ratio(n(row.renewal_won_value) + n(row.nrr_expansion), n(row.starting)),
+			// Renewals at risk are up for renewal and not (yet) retained (issue 19).
+			nrr: ratio(n(row.renewal_won_value) + n(row.nrr_expansion), n(row.starting) + n(row.at_risk_value)),
+			renewals_at_risk: n(row.renewals_at_risk),
 			expansion_won_count: n(row.expansion_won_count),
 			expansion_won_value: n(row.expansion_won_value),
 			expansion_win_rate: ratio(n(row.expansion_won_count), n(row.expansion_won_count) + n(row.expansion_lost_count))

@@ -260,6 +260,24 @@ describe('the accounts sample (data/samples/accounts/)', () => {
 	});
 });
 
+describe('NRR with what is still open', () => {
+	it('counts a renewal still open past its close date as at risk, apart, and as up for renewal but not (yet) retained', async () => {
+		const file = writeFile(
+			dir,
+			'late-renewal.csv',
+			[
+				header,
+				`2026-02-23,R4,Renewal A4,kai@example.test,Closed Won,20000,2026-02-20,2026-01-20,renewal,A4,Customer A4,existing,`,
+				`2026-02-23,R5,Renewal A5,kai@example.test,Negotiation,10000,2026-02-16,2026-01-20,renewal,A5,Customer A5,existing,`
+			].join('\n')
+		);
+		expect((await importFiles(db, [file], { format: 'native' })).status).toBe('ok');
+		const kai = profileOf((await strengths()).profiles, 'Kai');
+		expect(kai.kpis).toMatchObject({ renewals_won: 1, renewals_lost: 0, renewals_at_risk: 1, retention_rate: 1 });
+		expect(kai.kpis.nrr).toBeCloseTo(20000 / 30000, 9);
+	});
+});
+
 describe('the whole-history pass per deal is a fact', () => {
 	it('is built once per data version: another period, quarter by quarter, reads it without building it again; an import builds it anew', async () => {
 		const registry = () => db.all<{ name: string; built_at: string }>(`SELECT name, built_at::VARCHAR AS built_at FROM facts.registry WHERE kind = 'strengths'`);

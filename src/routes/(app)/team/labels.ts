@@ -72,6 +72,7 @@ const kpiFormats: Record<keyof RepKpis, KpiFormat> = {
 	renewals_lost: 'count',
 	retention_rate: 'percent',
 	nrr: 'percent',
+	renewals_at_risk: 'count',
 	expansion_won_count: 'count',
 	expansion_won_value: 'money',
 	expansion_win_rate: 'percent',

@@ -48,8 +48,13 @@ export interface RepKpis {
 	renewals_won: number;
 	renewals_lost: number;
 	retention_rate: number | null;
-	/** (renewed amount + expansion won on those accounts) / amount up for renewal. */
+	/**
+	 * (renewed amount + expansion won on those accounts) / amount up for renewal, where renewals still
+	 * open past their close date in the period are up for renewal and not (yet) retained.
+	 */
 	nrr: number | null;
+	/** Renewals still open although their close date in the period has passed: shown apart from churn. */
+	renewals_at_risk: number;
 	expansion_won_count: number;
 	expansion_won_value: number;
 	expansion_win_rate: number | null;
@@ -113,7 +118,8 @@ export function repKpis(c: RepPeriodCounts, { ownView = false }: { ownView?: boo
 		renewals_won: c.renewals_won,
 		renewals_lost: c.renewals_lost,
 		retention_rate: ratio(c.renewals_won, c.renewals_won + c.renewals_lost),
-		nrr: ratio(c.renewal_won_value + c.nrr_expansion_value, c.renewal_starting),
+		nrr: ratio(c.renewal_won_value + c.nrr_expansion_value, c.renewal_starting + c.renewal_at_risk_value),
+		renewals_at_risk: c.renewals_at_risk,
 		expansion_won_count: c.expansion_won_count,
 		expansion_won_value: c.expansion_won_value,
 		expansion_win_rate: ratio(c.expansion_won_count, c.expansion_won_count + c.expansion_lost_count),
@@ -130,8 +136,19 @@ export function repKpis(c: RepPeriodCounts, { ownView = false }: { ownView?: boo
 
 /** The KPIs each role is read by, in the order its table shows them. */
 export const kpisByRole: Readonly<Record<SalesRole, readonly (keyof RepKpis)[]>> = {
-	SDR: ['opened', 'calls', 'emails', 'meetings_booked', 'qualification_rate', 'opportunity_rate'],
-	BDR: ['opened', 'strategic_prospects', 'calls', 'emails', 'meetings_booked', 'response_rate', 'sourced_won_value', 'partner_revenue'],
+	// Meetings held beside booked: a meeting that takes place is what an SDR's booking is worth to the AE.
+	SDR: ['opened', 'calls', 'emails', 'meetings_booked', 'meetings_held', 'qualification_rate', 'opportunity_rate'],
+	BDR: [
+		'opened',
+		'strategic_prospects',
+		'calls',
+		'emails',
+		'meetings_booked',
+		'meetings_held',
+		'response_rate',
+		'sourced_won_value',
+		'partner_revenue'
+	],
 	AE: [
 		'won_count',
 		'won_value',
@@ -154,6 +171,7 @@ export const kpisByRole: Readonly<Record<SalesRole, readonly (keyof RepKpis)[]>>
 		'retention_rate',
 		'first_renewal_retention',
 		'nrr',
+		'renewals_at_risk',
 		'expansion_won_count',
 		'expansion_won_value',
 		'expansion_win_rate',
@@ -166,6 +184,7 @@ export const kpisByRole: Readonly<Record<SalesRole, readonly (keyof RepKpis)[]>>
 		'lifetime_value_per_account',
 		'account_growth',
 		'nrr',
+		'renewals_at_risk',
 		'retention_rate',
 		'first_renewal_retention',
 		'expansion_won_value',

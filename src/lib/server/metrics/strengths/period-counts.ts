@@ -62,6 +62,10 @@ export interface RepPeriodCounts {
 	renewals_won: number;
 	renewals_lost: number;
 	renewal_starting: number;
+	/** Renewals still open in the latest snapshot although their close date in the period has passed. */
+	renewals_at_risk: number;
+	/** What those were up for renewal: part of what NRR starts from, not (yet) retained. */
+	renewal_at_risk_value: number;
 	renewal_won_value: number;
 	/** Renewals of customers renewing for the first time (customer since less than FIRST_RENEWAL_MONTHS before). */
 	first_renewals_won: number;
@@ -192,6 +196,20 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			count(*) FILTER (WHERE outcome = 'won' AND deal_type = 'renewal' AND first_renewal) AS first_renewals_won,
 			count(*) FILTER (WHERE outcome = 'lost' AND deal_type = 'renewal' AND first_renewal) AS first_renewals_lost
 		FROM closed
+		GROUP BY ALL
+	),
+	renewals_at_risk AS (
+		-- Late renewals are the risky ones: up for renewal in the period as much as a decided one, so
+		-- NRR counts them as not (yet) retained rather than leaving them out (as retention.ts does).
+		SELECT s.owner_id AS rep_id, p.period,
+			count(*) AS renewals_at_risk,
+			sum(k.first_amount) AS renewal_at_risk_value
+		FROM snapshots s
+		JOIN ladder l ON l.id = s.stage_id AND l.outcome = 'open'
+		JOIN known_deals k ON k.deal_id = s.deal_id AND k.deal_type = 'renewal' AND k.outcome IS NULL
+		JOIN periods p ON s.close_date BETWEEN p.period_start AND p.period_end
+		WHERE s.snapshot_date = (SELECT max(snapshot_date) FROM snapshot_dates)
+			AND s.close_date < s.snapshot_date
 		GROUP BY ALL
 	),
 	renewed_accounts AS (
@@ -386,6 +404,8 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		coalesce(c.renewals_won, 0)::INTEGER AS renewals_won,
 		coalesce(c.renewals_lost, 0)::INTEGER AS renewals_lost,
 		coalesce(c.renewal_starting, 0)::DOUBLE AS renewal_starting,
+		coalesce(ra.renewals_at_risk, 0)::INTEGER AS renewals_at_risk,
+		coalesce(ra.renewal_at_risk_value, 0)::DOUBLE AS renewal_at_risk_value,
 		coalesce(c.renewal_won_value, 0)::DOUBLE AS renewal_won_value,
 		coalesce(c.first_renewals_won, 0)::INTEGER AS first_renewals_won,
 		coalesce(c.first_renewals_lost, 0)::INTEGER AS first_renewals_lost,
@@ -421,6 +441,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	LEFT JOIN opening o ON o.rep_id = r.id AND o.period = p.period
 	LEFT JOIN advancing a ON a.rep_id = r.id AND a.period = p.period
 	LEFT JOIN closing c ON c.rep_id = r.id AND c.period = p.period
+	LEFT JOIN renewals_at_risk ra ON ra.rep_id = r.id AND ra.period = p.period
 	LEFT JOIN retention_expansion re ON re.rep_id = r.id AND re.period = p.period
 	LEFT JOIN care_value cv ON cv.rep_id = r.id AND cv.period = p.period
 	LEFT JOIN commits cm ON cm.rep_id = r.id AND cm.period = p.period
