@@ -27,36 +27,38 @@ export async function bestPracticeDeals(
 	{ from, to, limit = 5 }: { from: IsoDate; to: IsoDate; limit?: number }
 ): Promise<BestPracticeDeal[]> {
 	const shown = scopeCondition(scope, 'w.closed_owner', 'shown_reps');
-	return withDealFacts(db, (tables) => db.all<BestPracticeDeal>(
-		/* sql */ `
-		WITH
-		known_deals AS (SELECT * FROM ${tables.known_deals}),
-		won AS (
-			SELECT k.*, r.team_id, k.closed_on - k.created_on AS cycle_days
-			FROM known_deals k
-			JOIN reps r ON r.id = k.closed_owner
-			WHERE k.outcome = 'won' AND k.closed_on BETWEEN $from::DATE AND $to::DATE
-		),
-		typical AS (
-			SELECT team_id, deal_type, median(cycle_days) AS typical_cycle_days
-			FROM won
-			GROUP BY ALL
+	return withDealFacts(db, (tables) =>
+		db.all<BestPracticeDeal>(
+			/* sql */ `
+			WITH
+			known_deals AS (SELECT * FROM ${tables.known_deals}),
+			won AS (
+				SELECT k.*, r.team_id, k.closed_on - k.created_on AS cycle_days
+				FROM known_deals k
+				JOIN reps r ON r.id = k.closed_owner
+				WHERE k.outcome = 'won' AND k.closed_on BETWEEN $from::DATE AND $to::DATE
+			),
+			typical AS (
+				SELECT team_id, deal_type, median(cycle_days) AS typical_cycle_days
+				FROM won
+				GROUP BY ALL
+			)
+			SELECT
+				coalesce(d.crm_id, w.deal_id::VARCHAR) AS deal_id,
+				d.name AS deal_name,
+				w.deal_type,
+				w.closed_amount::DOUBLE AS amount,
+				w.created_on AS created,
+				w.closed_on AS closed,
+				w.cycle_days::INTEGER AS cycle_days,
+				t.typical_cycle_days::DOUBLE AS typical_cycle_days
+			FROM won w
+			JOIN typical t ON t.team_id IS NOT DISTINCT FROM w.team_id AND t.deal_type IS NOT DISTINCT FROM w.deal_type
+			LEFT JOIN deals d ON d.id = w.deal_id
+			WHERE ${shown.sql} AND w.cycle_days < t.typical_cycle_days
+			ORDER BY w.cycle_days / t.typical_cycle_days, w.closed_amount DESC, deal_id
+			LIMIT $limit`,
+			{ ...shown.params, from, to, limit }
 		)
-		SELECT
-			coalesce(d.crm_id, w.deal_id::VARCHAR) AS deal_id,
-			d.name AS deal_name,
-			w.deal_type,
-			w.closed_amount::DOUBLE AS amount,
-			w.created_on AS created,
-			w.closed_on AS closed,
-			w.cycle_days::INTEGER AS cycle_days,
-			t.typical_cycle_days::DOUBLE AS typical_cycle_days
-		FROM won w
-		JOIN typical t ON t.team_id IS NOT DISTINCT FROM w.team_id AND t.deal_type IS NOT DISTINCT FROM w.deal_type
-		LEFT JOIN deals d ON d.id = w.deal_id
-		WHERE ${shown.sql} AND w.cycle_days < t.typical_cycle_days
-		ORDER BY w.cycle_days / t.typical_cycle_days, w.closed_amount DESC, deal_id
-		LIMIT $limit`,
-		{ ...shown.params, from, to, limit }
-	));
+	);
 }

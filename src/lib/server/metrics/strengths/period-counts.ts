@@ -466,16 +466,18 @@ export async function repPeriodCounts(
 	const peers = peerCondition(scope);
 	const question = JSON.stringify({ repPeriodCounts: periods, reps: scope.repIds, teams: scope.teamIds });
 	const rows = await rememberedWhileDataUnchanged(db, question, () =>
-		withDealFacts(db, (tables) => db.all<RepPeriodCounts>(repPeriodCountsSql(peers.sql, tables), {
-			...peers.params,
-			period_keys: listValue(periods.map((p) => p.key)),
-			period_starts: listValue(periods.map((p) => p.from)),
-			period_ends: listValue(periods.map((p) => p.to)),
-			qualified_rank: funnelPositions.qualified,
-			mid_rank: funnelPositions.midFunnel,
-			late_rank: funnelPositions.lateFunnel,
-			first_renewal_months: FIRST_RENEWAL_MONTHS
-		}))
+		withDealFacts(db, (tables) =>
+			db.all<RepPeriodCounts>(repPeriodCountsSql(peers.sql, tables), {
+				...peers.params,
+				period_keys: listValue(periods.map((p) => p.key)),
+				period_starts: listValue(periods.map((p) => p.from)),
+				period_ends: listValue(periods.map((p) => p.to)),
+				qualified_rank: funnelPositions.qualified,
+				mid_rank: funnelPositions.midFunnel,
+				late_rank: funnelPositions.lateFunnel,
+				first_renewal_months: FIRST_RENEWAL_MONTHS
+			})
+		)
 	);
 	// Every caller gets its own copy: the remembered rows are shared.
 	return structuredClone(rows);

@@ -3,11 +3,10 @@ import type { SalesRole } from '../../../domain/roles.ts';
 import { scopeCondition, teamScopeCondition, type Scope } from '../../auth/scope.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../../domain/periods.ts';
 import { importedData } from './kpis.ts';
-import { repPeriodCounts, type RepPeriodCounts, type StrengthPeriod } from './period-counts.ts';
+import { repPeriodCounts, type StrengthPeriod } from './period-counts.ts';
 import { buildProfiles, hasActivity, type RepProfile } from './profiles.ts';
 
 /** The questions the pages and the API ask of the strengths. */
-
 
 /** The last `months` months up to `latest`, both ends included. */
 export function trailingPeriod(latest: IsoDate, months: number): { from: IsoDate; to: IsoDate } {
