@@ -16,7 +16,7 @@ import {
 	revenueMixOverTime
 } from '../../src/lib/server/metrics/revenue-mix.ts';
 import { snapshotDates } from '../../src/lib/server/metrics/snapshots.ts';
-import { latestSnapshot, strengthProfiles, trailingPeriod } from '../../src/lib/server/metrics/strengths.ts';
+import { latestSnapshot, strengthProfiles, trailingPeriod } from '../../src/lib/server/metrics/strengths/index.ts';
 
 export const viewNames = ['movement', 'forecast', 'revenue_mix', 'team', 'coaching'] as const;
 export type ViewName = (typeof viewNames)[number];

@@ -5,7 +5,7 @@ import { demoReps, demoRepTraits, seedDemo } from '../../src/lib/server/demo/ind
 import { calibratedForecastByMonth } from '../../src/lib/server/metrics/calibration.ts';
 import { forecastBacktest, forecastMovement } from '../../src/lib/server/metrics/forecast-accuracy.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
-import { teamStrengths, trailingPeriod } from '../../src/lib/server/metrics/strengths.ts';
+import { teamStrengths, trailingPeriod } from '../../src/lib/server/metrics/strengths/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**

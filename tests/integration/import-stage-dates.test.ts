@@ -78,7 +78,7 @@ describe('HubSpot deals export with "Date entered" columns', () => {
 			await db.all(`SELECT d.crm_id, d.deal_type, a.crm_id AS account_id, a.name AS account FROM deals d JOIN accounts a ON a.id = d.account_id ORDER BY 1`)
 		).toEqual([
 			{ crm_id: '9001', deal_type: 'new_business', account_id: '501', account: 'Acme Corp' },
-			{ crm_id: '9002', deal_type: 'upsell', account_id: '502', account: 'Beta Ltd' },
+			{ crm_id: '9002', deal_type: 'renewal', account_id: '502', account: 'Beta Ltd' },
 			{ crm_id: '9003', deal_type: 'new_business', account_id: '503', account: 'Gamma Inc' }
 		]);
 	});
@@ -118,6 +118,31 @@ describe('HubSpot deals export whose Deal Stage carries its pipeline', () => {
 			'2': ['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Negotiation', '2026-02-02 Negotiation'],
 			'3': ['2026-01-05 Lead', '2026-01-12 Lead', '2026-01-19 Lead', '2026-01-26 Negotiation', '2026-02-02 Negotiation']
 		});
+	});
+
+	it('reads "Existing Business" as a renewal when its pipeline or its name says renewal, else as expansion (upsell)', async () => {
+		const header =
+			'Record ID,Deal Name,Deal Stage,Pipeline,Amount,Close Date,Create Date,Deal owner,Deal Type,"Date entered ""Contract Sent (Sales Pipeline)"""\n';
+		const file = writeFile(
+			dir,
+			'existing-business.csv',
+			header +
+				'1,Beta renewal 2026,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
+				'2,Beta Verlängerung,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,Existing Business,2026-01-14\n' +
+				'3,Beta 2027,Contract Sent,Renewals,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
+				'4,Beta analytics add-on,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
+				// Only existing business is read by the rule: a new-business deal named "renewal" stays new business.
+				'5,Renewal of interest,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,newbusiness,2026-01-14\n'
+		);
+		const summary = await importFiles(db, [file]);
+		expect(summary).toMatchObject({ status: 'ok', format: 'hubspot', errors: [] });
+		expect(await db.all('SELECT crm_id, deal_type FROM deals ORDER BY crm_id')).toEqual([
+			{ crm_id: '1', deal_type: 'renewal' },
+			{ crm_id: '2', deal_type: 'renewal' },
+			{ crm_id: '3', deal_type: 'renewal' },
+			{ crm_id: '4', deal_type: 'upsell' },
+			{ crm_id: '5', deal_type: 'new_business' }
+		]);
 	});
 
 	it('still refuses a stage value it cannot place, naming the value as written', async () => {

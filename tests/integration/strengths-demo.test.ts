@@ -10,7 +10,7 @@ import {
 	type Dimension,
 	type RepKpis,
 	type RepProfile
-} from '../../src/lib/server/metrics/strengths.ts';
+} from '../../src/lib/server/metrics/strengths/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**
@@ -74,8 +74,11 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			SELECT r.deal_id, r.owner_id FROM ranked r JOIN reach x ON x.deal_id = r.deal_id AND r.snapshot_date = x.discovery_on
 		),
 		closed AS (
-			SELECT f.*, d.deal_type, d.account_id, d.created_date, x.top
+			SELECT f.*, d.deal_type, d.account_id, d.created_date, x.top,
+				-- A first renewal: a customer for less than 18 months when it closed.
+				a.customer_since > f.close_date - INTERVAL 18 MONTH AS first_renewal
 			FROM first_closure f JOIN deals d ON d.id = f.deal_id JOIN reach x ON x.deal_id = f.deal_id
+			LEFT JOIN accounts a ON a.id = d.account_id
 			WHERE f.close_date BETWEEN $from AND $to
 		),
 		closing AS (
@@ -91,13 +94,23 @@ async function directKpis(): Promise<Map<string, Expected>> {
 				coalesce(sum(amount) FILTER (WHERE outcome = 'won' AND deal_type IN ('upsell', 'cross_sell')), 0)::DOUBLE AS expansion_won_value,
 				count(*) FILTER (WHERE outcome = 'won' AND deal_type = 'renewal') AS renewals_won,
 				count(*) FILTER (WHERE outcome = 'lost' AND deal_type = 'renewal') AS renewals_lost,
-				coalesce(sum(amount) FILTER (WHERE outcome = 'won' AND deal_type = 'renewal'), 0)::DOUBLE AS renewal_won_value
+				coalesce(sum(amount) FILTER (WHERE outcome = 'won' AND deal_type = 'renewal'), 0)::DOUBLE AS renewal_won_value,
+				count(*) FILTER (WHERE outcome = 'won' AND deal_type = 'renewal' AND first_renewal) AS first_renewals_won,
+				count(*) FILTER (WHERE outcome = 'lost' AND deal_type = 'renewal' AND first_renewal) AS first_renewals_lost
 			FROM closed GROUP BY owner_id
 		),
 		up_for_renewal AS (
 			SELECT c.owner_id AS rep_id, sum(fr.amount)::DOUBLE AS starting
 			FROM closed c JOIN first_row fr ON fr.deal_id = c.deal_id
 			WHERE c.deal_type = 'renewal' GROUP BY c.owner_id
+		),
+		at_risk AS (
+			-- Renewals still open in the latest snapshot whose close date in the period has passed.
+			SELECT r.owner_id AS rep_id, count(*) AS renewals_at_risk, sum(fr.amount)::DOUBLE AS at_risk_value
+			FROM ranked r JOIN deals d ON d.id = r.deal_id JOIN first_row fr ON fr.deal_id = r.deal_id
+			WHERE r.snapshot_date = (SELECT max(snapshot_date) FROM snapshots) AND r.outcome = 'open' AND d.deal_type = 'renewal'
+				AND r.close_date BETWEEN $from AND $to AND r.close_date < r.snapshot_date
+			GROUP BY r.owner_id
 		),
 		nrr_expansion AS (
 			SELECT e.owner_id AS rep_id, sum(e.amount)::DOUBLE AS expansion
@@ -165,10 +178,11 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			FROM quotas q GROUP BY q.rep_id
 		)
 		SELECT r.email,
-			c.*, u.starting, ne.expansion AS nrr_expansion, o.*, a.mid_days_per_stage, ac.*, n.open_deals, n.due, qw.won AS quarter_won, qu.quota, qu.quarter_quota
+			c.*, u.starting, ar.renewals_at_risk, ar.at_risk_value, ne.expansion AS nrr_expansion, o.*, a.mid_days_per_stage, ac.*, n.open_deals, n.due, qw.won AS quarter_won, qu.quota, qu.quarter_quota
 		FROM reps r
 		LEFT JOIN closing c ON c.rep_id = r.id
 		LEFT JOIN up_for_renewal u ON u.rep_id = r.id
+		LEFT JOIN at_risk ar ON ar.rep_id = r.id
 		LEFT JOIN nrr_expansion ne ON ne.rep_id = r.id
 		LEFT JOIN opening o ON o.rep_id = r.id
 		LEFT JOIN advancing a ON a.rep_id = r.id
@@ -221,7 +235,10 @@ async function directKpis(): Promise<Map<string, Expected>> {
 			renewals_won: n(row.renewals_won),
 			renewals_lost: n(row.renewals_lost),
 			retention_rate: ratio(n(row.renewals_won), n(row.renewals_won) + n(row.renewals_lost)),
-			nrr: ratio(n(row.renewal_won_value) + n(row.nrr_expansion), n(row.starting)),
+			first_renewal_retention: ratio(n(row.first_renewals_won), n(row.first_renewals_won) + n(row.first_renewals_lost)),
+			// Renewals at risk are up for renewal and not (yet) retained (issue 19).
+			nrr: ratio(n(row.renewal_won_value) + n(row.nrr_expansion), n(row.starting) + n(row.at_risk_value)),
+			renewals_at_risk: n(row.renewals_at_risk),
 			expansion_won_count: n(row.expansion_won_count),
 			expansion_won_value: n(row.expansion_won_value),
 			expansion_win_rate: ratio(n(row.expansion_won_count), n(row.expansion_won_count) + n(row.expansion_lost_count))
@@ -240,7 +257,7 @@ const previous = (() => {
 
 /** Accounts in care, their value and growth, read account by account. */
 async function directAccountKpis(): Promise<Map<string, Expected>> {
-	const rows = await db.all<{ email: string; accounts: number; lifetime: number | null; now: number | null; before: number | null }>(
+	const rows = await db.all<{ email: string; accounts: number; key_accounts: number; lifetime: number | null; now: number | null; before: number | null }>(
 		`WITH
 		ranked AS (
 			SELECT s.*, st.outcome FROM snapshots s JOIN stages st ON st.id = s.stage_id
@@ -273,10 +290,11 @@ async function directAccountKpis(): Promise<Map<string, Expected>> {
 			SELECT d.account_id, f.close_date, f.amount FROM first_closure f JOIN deals d ON d.id = f.deal_id WHERE f.outcome = 'won'
 		)
 		SELECT r.email, count(DISTINCT c.account_id)::INTEGER AS accounts,
+			count(DISTINCT c.account_id) FILTER (WHERE a.key_account)::INTEGER AS key_accounts,
 			sum(w.amount) FILTER (WHERE w.close_date <= $to)::DOUBLE AS lifetime,
 			sum(w.amount) FILTER (WHERE w.close_date BETWEEN $from AND $to)::DOUBLE AS now,
 			sum(w.amount) FILTER (WHERE w.close_date BETWEEN $before_from AND $before_to)::DOUBLE AS before
-		FROM care c JOIN reps r ON r.id = c.rep_id LEFT JOIN wins w ON w.account_id = c.account_id
+		FROM care c JOIN reps r ON r.id = c.rep_id JOIN accounts a ON a.id = c.account_id LEFT JOIN wins w ON w.account_id = c.account_id
 		GROUP BY r.email`,
 		{ from: period.from, to: period.to, before_from: previous.from, before_to: previous.to }
 	);
@@ -285,6 +303,7 @@ async function directAccountKpis(): Promise<Map<string, Expected>> {
 			row.email,
 			{
 				accounts_in_care: row.accounts,
+				key_accounts_in_care: row.key_accounts,
 				lifetime_value_per_account: row.accounts > 0 ? (row.lifetime ?? 0) / row.accounts : null,
 				account_growth: row.before ? (row.now ?? 0) / row.before - 1 : null
 			}
@@ -367,6 +386,7 @@ describe('the KPIs on the demo company, against their definitions read directly'
 			const expected: Expected = {
 				...main.get(profile.rep.email),
 				accounts_in_care: 0,
+				key_accounts_in_care: 0,
 				lifetime_value_per_account: null,
 				account_growth: null,
 				...accounts.get(profile.rep.email),

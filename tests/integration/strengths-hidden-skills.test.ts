@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { spearman } from '../../src/lib/domain/shrinkage.ts';
-import { teamStrengths, type Dimension, type RepProfile } from '../../src/lib/server/metrics/strengths.ts';
+import { teamStrengths, type Dimension, type RepProfile } from '../../src/lib/server/metrics/strengths/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**

@@ -4,13 +4,14 @@ import type { Database } from '../../src/lib/server/db/database.ts';
 import { MIN_SAMPLE_TO_LABEL, fitBetaPrior, shrinkProportion } from '../../src/lib/domain/shrinkage.ts';
 import {
 	MIN_PEERS_TO_SHARE_MEDIAN,
+	bestPracticeDeals,
 	strengthAndGrowthArea,
 	strengthProfiles,
 	teamStrengths,
 	type MeasureKey,
 	type MeasureScore,
 	type RepProfile
-} from '../../src/lib/server/metrics/strengths.ts';
+} from '../../src/lib/server/metrics/strengths/index.ts';
 import { freshDatabase } from './helpers.ts';
 
 /**
@@ -548,5 +549,43 @@ describe('who sees what', () => {
 		expect(zoe.value).not.toBeNull();
 		expect(zoe.index).toBeNull();
 		expect(zoe.labelled).toBe(false);
+	});
+});
+
+describe('best-practice deals: what the team could learn from a rep', () => {
+	it("lists a rep's wins that were faster than their team usually wins that type of deal, with the team's usual cycle", async () => {
+		const db = await pipeline({
+			reps: [
+				{ id: 1, name: 'Ann', role: 'AE', team: 1 },
+				{ id: 2, name: 'Ben', role: 'AE', team: 1 },
+				{ id: 3, name: 'Cy', role: 'AE', team: 2 }
+			],
+			// Won on 6 February after 32, 67 and 97 days in North; 11 days in South, which North's median does not see.
+			deals: [
+				{ id: 1, created: '2026-01-05' },
+				{ id: 2, created: '2025-12-01' },
+				{ id: 3, created: '2025-11-01' },
+				{ id: 4, created: '2026-01-26' }
+			],
+			rows: [...closedDeal(1, 1, true), ...closedDeal(2, 2, true), ...closedDeal(3, 2, true), ...closedDeal(4, 3, true)]
+		});
+		const best = (scope: Scope) => db.read((q) => bestPracticeDeals(q, scope, { ...Q1 }));
+		expect(await best(everyone)).toEqual([
+			{
+				deal_id: 'D-1',
+				deal_name: 'Deal 1',
+				deal_type: 'new_business',
+				amount: 1000,
+				created: '2026-01-05',
+				closed: '2026-02-06',
+				cycle_days: 32,
+				typical_cycle_days: 67
+			}
+		]);
+		// For one rep, only their own deals, against the same team median.
+		const ann = await db.read((q) => narrowScope(q, everyone, { rep: 'ann@example.test' }));
+		expect((await best(ann)).map((d) => d.deal_id)).toEqual(['D-1']);
+		const ben = await db.read((q) => narrowScope(q, everyone, { rep: 'ben@example.test' }));
+		expect(await best(ben)).toEqual([]);
 	});
 });

@@ -4,7 +4,7 @@ import type { Database } from '../../src/lib/server/db/database.ts';
 import { stageWinRates } from '../../src/lib/server/metrics/calibration.ts';
 import { newBusinessByOpener, revenueMixByTeam } from '../../src/lib/server/metrics/revenue-mix.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
-import { strengthProfiles } from '../../src/lib/server/metrics/strengths.ts';
+import { strengthProfiles } from '../../src/lib/server/metrics/strengths/index.ts';
 import {
 	MIN_OTHER_REPS_BEHIND_TEAM_FIGURE,
 	coversWholeMonths,

@@ -4,7 +4,7 @@
  * and an upload's progress. The server's import code (src/lib/server/import/) works in these too.
  */
 
-export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster', 'rates'] as const;
+export const importFormats = ['native', 'salesforce', 'hubspot', 'deals', 'quotas', 'activities', 'roster', 'rates', 'accounts'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;

@@ -55,7 +55,8 @@ const number = String.raw`[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`;
  * CRM spellings of our four deal types, compared with letters only and lower-case. HubSpot's
  * "Existing Business" and Salesforce's "Existing Customer - Upgrade" are more revenue from a
  * current customer: upsell is the nearest of our types, and the distinction the dashboard weighs
- * (new business against existing customers) is kept exactly.
+ * (new business against existing customers) is kept exactly. The HubSpot preset tells its
+ * renewals apart by a rule of its own (formats/hubspot.ts).
  */
 const dealTypeSql = (raw: string) => `CASE lower(regexp_replace(${raw}, '[^A-Za-z]', '', 'g'))
 	WHEN 'newbusiness' THEN 'new_business' WHEN 'new' THEN 'new_business' WHEN 'newcustomer' THEN 'new_business'

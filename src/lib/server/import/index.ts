@@ -12,6 +12,7 @@ import { salesforce } from './formats/salesforce.ts';
 import { quotas } from './formats/quotas.ts';
 import { activities } from './formats/activities.ts';
 import { roster } from './formats/roster.ts';
+import { accounts } from './formats/accounts.ts';
 import { adminImporter, checkImporterScope, droppedOpenDeals, replacedSnapshots } from './importer.ts';
 import { loadRows, prepareReferenceData } from './load.ts';
 import { checkSourcedBy } from './sourced-by.ts';
@@ -33,7 +34,7 @@ export { importFormats, weekdays } from './types.ts';
 export { importLog, type ImportLogEntry } from './log.ts';
 export { describeProblem, problemText } from './problems.ts';
 
-const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster, rates];
+const formats: FormatModule[] = [salesforce, hubspot, native, deals, quotas, activities, roster, rates, accounts];
 
 /** Progress is reported as one fraction over these phases, weighted by their typical cost. */
 const phaseSpan: Record<ImportProgress['phase'], [number, number]> = {
@@ -272,6 +273,7 @@ function detectFormat(files: StagedFile[], options: ImportOptions): FormatModule
 	if (native.detect(files)) return native;
 	if (quotas.detect(files)) return quotas;
 	if (activities.detect(files)) return activities;
+	if (accounts.detect(files)) return accounts;
 	if (roster.detect(files)) return roster;
 	if (rates.detect(files)) return rates;
 	if (options.map && Object.keys(options.map).length > 0) return deals;

@@ -188,13 +188,16 @@ async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: str
 			FROM (${newReps}) o
 		)
 		ORDER BY email`);
+	// A file that names an owner by e-mail alone says nothing of their name: the one a roster or an
+	// earlier file gave stays.
+	const renamed = `CASE WHEN o.is_email AND o.name <> o.owner THEN o.name ELSE reps.name END`;
 	await tx.run(`UPDATE reps SET
-			name = CASE WHEN o.is_email THEN o.name ELSE reps.name END,
+			name = ${renamed},
 			role = coalesce(o.role, reps.role),
 			team_id = coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id)
 		FROM ${ownersIn} o
 		WHERE reps.id = ${matchRep}
-			AND (reps.name IS DISTINCT FROM CASE WHEN o.is_email THEN o.name ELSE reps.name END
+			AND (reps.name IS DISTINCT FROM ${renamed}
 				OR reps.role IS DISTINCT FROM coalesce(o.role, reps.role)
 				OR reps.team_id IS DISTINCT FROM coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id))`);
 

@@ -22,7 +22,7 @@ import { dataQuality } from './data-quality.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
-import { funnelPositions, teamStrengths, trailingPeriod } from './strengths.ts';
+import { funnelPositions, teamStrengths, trailingPeriod } from './strengths/index.ts';
 import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';

@@ -9,7 +9,6 @@ import { NotFound } from '../errors.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import {
 	MIN_PEERS_TO_SHARE_MEDIAN,
-	activityKpis,
 	bestPracticeDeals,
 	kpisByRole,
 	kpisForRole,
@@ -18,7 +17,7 @@ import {
 	teamStrengths,
 	trailingPeriod,
 	type MeasureScore
-} from '../metrics/strengths.ts';
+} from '../metrics/strengths/index.ts';
 import { defineQuestion } from '../questions.ts';
 import { movedForward } from './pipeline.ts';
 import { badInput, chosenScope, type ViewRequest } from './request.ts';
@@ -60,7 +59,8 @@ export async function load(db: Database, request: ViewRequest) {
 		.map((role) => ({
 			role,
 			keys: kpisByRole[role],
-			missing: strengths.activitiesImported ? [] : kpisByRole[role].filter((k) => (activityKpis as readonly string[]).includes(k)),
+			// The same for every rep of the role: what the company imported.
+			missing: strengths.profiles.find((p) => p.rep.role === role)?.kpisMissing ?? {},
 			rows: strengths.profiles.filter((p) => p.rep.role === role).map((p) => ({ name: p.rep.name, email: p.rep.email, team: p.rep.team, ...p.kpis }))
 		}))
 		.filter((table) => table.rows.length > 0);
@@ -147,7 +147,8 @@ function score(s: MeasureScore) {
 		index_high: round(s.index_high, 1),
 		n: s.n,
 		peers: s.peers,
-		labelled: s.labelled
+		labelled: s.labelled,
+		missing: s.missing
 	};
 }
 
@@ -176,6 +177,10 @@ export async function repStrengthsJson(db: Database, request: ViewRequest, email
 		measures: profile.measures.map((s) => ({ name: s.key, dimension: s.dimension, ...score(s) })),
 		top_strength: profile.topStrength?.key ?? null,
 		growth_area: profile.growthArea?.key ?? null,
-		kpis: Object.fromEntries(Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, round(value ?? null)]))
+		// A KPI counted from an import nobody made is null, with the reason in `kpis_missing`, not 0.
+		kpis: Object.fromEntries(
+			Object.entries(kpisForRole(profile.rep.role, profile.kpis)).map(([k, value]) => [k, k in profile.kpisMissing ? null : round(value ?? null)])
+		),
+		kpis_missing: profile.kpisMissing
 	};
 }

@@ -13,7 +13,8 @@ export const formatLabels: Record<ImportFormat, () => string> = {
 	quotas: m.imports_format_quotas,
 	activities: m.imports_format_activities,
 	roster: m.imports_format_roster,
-	rates: m.imports_format_rates
+	rates: m.imports_format_rates,
+	accounts: m.imports_format_accounts
 };
 
 export const phaseLabels: Record<ImportProgress['phase'], () => string> = {

@@ -1,7 +1,7 @@
 import { formatMoney, formatNumber, formatPercent, formatQuarter } from '$lib/domain/format';
 import type { SalesRole } from '$lib/domain/roles';
 import { m } from '$lib/paraglide/messages.js';
-import type { Dimension, MeasureKey, RepKpis } from '$lib/server/metrics/strengths';
+import type { Dimension, MeasureKey, MissingData, RepKpis } from '$lib/server/metrics/strengths';
 
 /** Words and number formats for the strengths pages, so both pages read every number the same way. */
 
@@ -72,10 +72,13 @@ const kpiFormats: Record<keyof RepKpis, KpiFormat> = {
 	renewals_lost: 'count',
 	retention_rate: 'percent',
 	nrr: 'percent',
+	renewals_at_risk: 'count',
 	expansion_won_count: 'count',
 	expansion_won_value: 'money',
 	expansion_win_rate: 'percent',
 	accounts_in_care: 'count',
+	key_accounts_in_care: 'count',
+	first_renewal_retention: 'percent',
 	lifetime_value_per_account: 'money',
 	account_growth: 'growth',
 	commit_hit_rate: 'percent',
@@ -100,6 +103,9 @@ export function formatKpi(key: keyof RepKpis, value: unknown): string {
 			return `${value > 0 ? '+' : ''}${formatPercent(value, 0)}`;
 	}
 }
+
+/** What a KPI or measure shows when the import it is counted from was never made. */
+export const missingLabel = (missing: MissingData) => (missing === 'no_accounts' ? m.team_missing_no_accounts() : m.team_missing_no_activities());
 
 /** 'Q3 2026' for '2026-Q3'. */
 /** "Q3 2026", or "FY27 Q1" with a fiscal year starting in another month (format.ts). */

@@ -6,3 +6,5 @@ import type { PageData } from './$types';
  */
 export type RepProfile = PageData['profiles'][number];
 export type RepKpis = RepProfile['kpis'];
+/** Why a KPI or measure has no value: the import it is counted from was never made. */
+export type MissingData = NonNullable<RepProfile['kpisMissing'][keyof RepProfile['kpisMissing']]>;

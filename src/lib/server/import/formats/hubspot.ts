@@ -3,6 +3,7 @@ import type { FormatModule } from '../format.ts';
 import { problem } from '../problems.ts';
 import type { StagedFile } from '../read.ts';
 import { hubspotStages } from '../stages.ts';
+import type { ParsedFile } from '../fields.ts';
 import { dealRowSpecs, stageDatesToSnapshots, type StageDateColumn } from './stage-dates.ts';
 
 /**
@@ -16,6 +17,26 @@ export function enteredStage(header: string): string | null {
 	if (!match) return null;
 	return match[1].replace(/\s*\([^()]*\)\s*$/, '').trim();
 }
+
+/**
+ * HubSpot has one deal type for every deal with a current customer, "Existing Business", where we
+ * tell renewals from expansion: retention and NRR count what was up for renewal apart from what was
+ * sold on top. The rule: an existing-business deal is a renewal when its pipeline or its name says
+ * renewal ("Renewals" pipeline, "Bodensee renewal", "Verlängerung 2027"), else expansion (upsell).
+ * Portals that keep renewals in a pipeline of their own are read right as they are; others name
+ * their renewal deals so. The other deal types read as in every format (fields.ts).
+ */
+export const renewalPattern = 'renew|verlänger';
+
+export function hubspotDealType(parsed: ParsedFile): string {
+	const existing = `lower(regexp_replace(${parsed.raw('deal_type')}, '[^A-Za-z]', '', 'g')) = 'existingbusiness'`;
+	const says = `lower(concat_ws(' ', ${parsed.raw('pipeline')}, ${parsed.raw('deal_name')}))`;
+	return `CASE WHEN ${existing} THEN CASE WHEN regexp_matches(${says}, '${renewalPattern}') THEN 'renewal' ELSE 'upsell' END
+		ELSE ${parsed.value('deal_type')} END`;
+}
+
+/** The deal row's fields, and the pipeline the renewal rule reads. */
+const specs = [...dealRowSpecs(false), { name: 'pipeline', kind: 'text' as const }];
 
 const headers: Record<string, string[]> = {
 	deal_id: ['Record ID', 'Deal ID', 'hs_object_id'],
@@ -31,7 +52,8 @@ const headers: Record<string, string[]> = {
 	forecast_category: ['Forecast category', 'hs_manual_forecast_category'],
 	currency: ['Currency', 'Deal currency code', 'deal_currency_code'],
 	source: ['Original Source Type', 'Original Source', 'Source'],
-	team: ['HubSpot Team', 'Team']
+	team: ['HubSpot Team', 'Team'],
+	pipeline: ['Pipeline', 'pipeline']
 };
 
 function hasStageDates(file: StagedFile) {
@@ -41,7 +63,7 @@ function hasStageDates(file: StagedFile) {
 export const hubspot: FormatModule = {
 	format: 'hubspot',
 	stageAliases: hubspotStages,
-	mapFields: dealRowSpecs(false).map((s) => s.name),
+	mapFields: specs.map((s) => s.name),
 
 	detect(files) {
 		return files.some((f) => hasStageDates(f) && f.columns.some((c) => normaliseHeader(c) === 'record_id' || normaliseHeader(c) === 'deal_id'));
@@ -74,16 +96,16 @@ export const hubspot: FormatModule = {
 		await stageDatesToSnapshots(
 			{ ...context, files: read },
 			'deals',
-			dealRowSpecs(false),
+			specs,
 			(file) => columns.get(file) ?? [],
 			{
 				map: context.options.map,
 				headers,
 				// "Date exited ...", "Cumulative time in ..." and the like are HubSpot's own bookkeeping.
-				claimed: (column) => /^(pipeline|date exited|cumulative time in|latest time in|time in)\b/i.test(column.trim())
+				claimed: (column) => /^(date exited|cumulative time in|latest time in|time in)\b/i.test(column.trim())
 			},
 			// `Deal Stage` carries the pipeline as the "Date entered" headers do: `Closed Won (Sales Pipeline)`.
-			{ pipelineSuffix: true }
+			{ pipelineSuffix: true, dealType: hubspotDealType }
 		);
 	}
 };

@@ -15,10 +15,12 @@ export async function parseRepFacts(
 	context: FormatContext,
 	role: string,
 	specs: FieldSpec[],
-	insert: (parsed: ParsedFile) => Promise<void>
+	insert: (parsed: ParsedFile) => Promise<void>,
+	/** CRM spellings of the fields' headers (field -> headers), as the CRM presets have them. */
+	headers?: Record<string, string[]>
 ): Promise<void> {
 	for (const file of context.files) {
-		const binding = bindColumns(file, specs, { map: context.options.map });
+		const binding = bindColumns(file, specs, { map: context.options.map, headers });
 		context.checker.add(...binding.problems);
 		if (binding.problems.some((p) => p.severity === 'error')) {
 			describeFile(context, file, role, binding);

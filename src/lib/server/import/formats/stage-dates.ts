@@ -42,8 +42,12 @@ export async function stageDatesToSnapshots(
 	specs: FieldSpec[],
 	stageColumns: (file: ParsedFile['file']) => StageDateColumn[],
 	bindOptions: Parameters<typeof bindColumns>[2],
-	parseOptions: Pick<ParseContext, 'pipelineSuffix'> = {}
+	parseOptions: Pick<ParseContext, 'pipelineSuffix'> & {
+		/** SQL for a deal's type where a CRM's own spelling needs more than the type column (hubspot.ts). */
+		dealType?: (parsed: ParsedFile) => string;
+	} = {}
 ): Promise<void> {
+	const { dealType, ...parseContext } = parseOptions;
 	const { staging, checker, stages } = context;
 	const events = staging.table('events');
 	const deals = staging.table('deals');
@@ -73,7 +77,7 @@ export async function stageDatesToSnapshots(
 			staging,
 			file,
 			binding.fields,
-			{ stageNames: stages.table, dateFormat: context.options.dateFormat, ...parseOptions },
+			{ stageNames: stages.table, dateFormat: context.options.dateFormat, ...parseContext },
 			staging.table(`file_${file.no}_deals`)
 		);
 		checker.add(...parsed.dates.problems);
@@ -108,7 +112,7 @@ export async function stageDatesToSnapshots(
 		await staging.run(
 			`INSERT INTO ${deals}
 			SELECT ${v('deal_id')}, ${v('owner')}, ${v('owner_name')}, ${v('owner_role')}, ${v('team')}, ${v('deal_name')},
-				${v('account_id')}, ${v('account_name')}, ${v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')},
+				${v('account_id')}, ${v('account_name')}, ${dealType ? dealType(parsed) : v('deal_type')}, ${v('created_date')}, ${v('currency')}, ${v('source')},
 				${v('sourced_by')}, ${file.no}, ${recordSql}
 			FROM ${parsed.from}`
 		);

@@ -12,7 +12,9 @@ import type { RequestHandler } from './$types';
  * snapshot): the dimensions their role runs, each against the rate of the same role on their team
  * (`team_median` holds that rate, pulled toward the company's; `index` 100 = that rate, 20 points per
  * typical spread between reps of the role; `value`, `low`, `high` are the shrunk rate and its 80%
- * interval, in the measure's own unit), their KPIs, top strength and next step. A rep outside the user's scope is
+ * interval, in the measure's own unit), their KPIs, top strength and next step. A measure or KPI counted
+ * from an import nobody made (activities, accounts) has no value and says why: `missing` on the
+ * measure, `kpis_missing` by KPI ('no_activities' | 'no_accounts'). A rep outside the user's scope is
  * a 404, like one that does not exist.
  */
 export const GET: RequestHandler = (event) =>
