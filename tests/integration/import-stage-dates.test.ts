@@ -131,6 +131,7 @@ describe('HubSpot deals export whose Deal Stage carries its pipeline', () => {
 				'2,Beta Verlängerung,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,Existing Business,2026-01-14\n' +
 				'3,Beta 2027,Contract Sent,Renewals,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
 				'4,Beta analytics add-on,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
+				'6,Renewables add-on,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,existingbusiness,2026-01-14\n' +
 				// Only existing business is read by the rule: a new-business deal named "renewal" stays new business.
 				'5,Renewal of interest,Contract Sent,Sales Pipeline,100,2026-03-31,2026-01-05,a@x.test,newbusiness,2026-01-14\n'
 		);
@@ -141,7 +142,8 @@ describe('HubSpot deals export whose Deal Stage carries its pipeline', () => {
 			{ crm_id: '2', deal_type: 'renewal' },
 			{ crm_id: '3', deal_type: 'renewal' },
 			{ crm_id: '4', deal_type: 'upsell' },
-			{ crm_id: '5', deal_type: 'new_business' }
+			{ crm_id: '5', deal_type: 'new_business' },
+			{ crm_id: '6', deal_type: 'upsell' }
 		]);
 	});
 

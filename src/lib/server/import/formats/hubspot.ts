@@ -24,9 +24,10 @@ export function enteredStage(header: string): string | null {
  * sold on top. The rule: an existing-business deal is a renewal when its pipeline or its name says
  * renewal ("Renewals" pipeline, "Bodensee renewal", "Verlängerung 2027"), else expansion (upsell).
  * Portals that keep renewals in a pipeline of their own are read right as they are; others name
- * their renewal deals so. The other deal types read as in every format (fields.ts).
+ * their renewal deals so ("renewable energy" is no renewal). The other deal types read as in every
+ * format (fields.ts).
  */
-export const renewalPattern = 'renew|verlänger';
+export const renewalPattern = '\\brenew(al|als|ing)?\\b|verlänger';
 
 export function hubspotDealType(parsed: ParsedFile): string {
 	const existing = `lower(regexp_replace(${parsed.raw('deal_type')}, '[^A-Za-z]', '', 'g')) = 'existingbusiness'`;
