@@ -4,6 +4,8 @@ import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { exchangeRates } from '../../src/lib/server/import/currencies.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
+import { reportingCurrencyFromEnv } from '../../src/lib/server/db/config.ts';
+import { formatMoney, formatMoneyWithOriginal, setReportingCurrency } from '../../src/lib/domain/format.ts';
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
 import * as revenueMixApi from '../../src/routes/api/v1/revenue-mix/+server.ts';
@@ -159,5 +161,38 @@ describe('--format rates and deals in other currencies', () => {
 		});
 		expect(summary).toMatchObject({ status: 'error', format: 'rates' });
 		expect(summary.errors.map((e) => e.code)).toEqual(['rates_admin_only']);
+	});
+});
+
+describe('REPORTING_CURRENCY', () => {
+	afterEach(() => setReportingCurrency('EUR'));
+
+	it('is a three-letter code, EUR when unset', () => {
+		expect(reportingCurrencyFromEnv({})).toBe('EUR');
+		expect(reportingCurrencyFromEnv({ REPORTING_CURRENCY: 'usd' })).toBe('USD');
+		expect(() => reportingCurrencyFromEnv({ REPORTING_CURRENCY: 'dollars' })).toThrow(/REPORTING_CURRENCY/);
+	});
+
+	it('every amount is formatted in it, and a deal exported in another currency shows that amount beside it', () => {
+		expect(formatMoney(1234)).toBe('€1,234');
+		expect(formatMoneyWithOriginal(900, { currency: 'USD', amount: 1000 })).toBe('€900 (US$1,000)');
+		setReportingCurrency('USD');
+		expect(formatMoney(1234)).toBe('US$1,234');
+		expect(formatMoneyWithOriginal(1100, { currency: 'EUR', amount: 1000 })).toBe('US$1,100 (€1,000)');
+		expect(formatMoneyWithOriginal(1000, { currency: 'USD', amount: 1000 })).toBe('US$1,000');
+	});
+
+	it('with USD as the reporting currency, euro deals are converted and dollar deals need no rate', async () => {
+		const rates = writeFile(dir, 'rates.csv', 'date,currency,rate\n2026-01-01,EUR,1.1');
+		expect(await importFiles(db, [rates], { reportingCurrency: 'USD' })).toMatchObject({ status: 'ok', format: 'rates' });
+		const file = writeFile(dir, 'pipeline.csv', pipeline);
+		expect(await importFiles(db, [file], { format: 'native', reportingCurrency: 'USD' })).toMatchObject({ status: 'ok' });
+		const open = await db.all<{ crm_id: string; amount: number }>(`SELECT d.crm_id, s.amount::DOUBLE AS amount FROM snapshots s
+			JOIN deals d ON d.id = s.deal_id WHERE s.snapshot_date = '2026-02-02' ORDER BY 1`);
+		expect(open).toEqual([
+			{ crm_id: 'D-EUR', amount: 1100 },
+			{ crm_id: 'D-USD', amount: 1000 },
+			{ crm_id: 'D-WIN', amount: 500 }
+		]);
 	});
 });
