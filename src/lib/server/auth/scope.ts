@@ -1,6 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
 import { NotFound } from '../errors.ts';
+import { sql, type Sql } from '../db/sql.ts';
 import type { UserRole } from '../../domain/roles.ts';
 
 /**
@@ -142,4 +143,14 @@ export function teamScopeCondition(scope: Scope, column: string, name = 'scope_t
 
 function listParam(ids: readonly number[]) {
 	return listValue([...ids]);
+}
+
+/** The scope's reps as a condition on `column` (a rep id): a fragment carrying its own list of ids. */
+export function repsInScope(scope: Scope, column: Sql): Sql {
+	return scope.repIds === null ? sql`true` : sql`list_contains(${scope.repIds}::INTEGER[], ${column})`;
+}
+
+/** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */
+export function teamsInScope(scope: Scope, column: Sql): Sql {
+	return scope.teamIds === null ? sql`true` : sql`list_contains(${scope.teamIds}::INTEGER[], ${column})`;
 }

@@ -1,8 +1,8 @@
 import { listValue } from '@duckdb/node-api';
-import type { Queryable, SqlParams } from '../db/index.ts';
+import { sql, type Queryable, type Sql } from '../db/index.ts';
 import { withFacts } from './facts/index.ts';
 import { comparisonFacts, type ComparisonKey, type ComparisonTables } from './facts/comparison.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { repsInScope, scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, partSign, type MovementPart, type Period } from '../../domain/movement.ts';
 import { ladderSql } from './deal-history.ts';
@@ -49,7 +49,7 @@ function withComparison<R>(
 	db: Queryable,
 	scope: Scope,
 	options: MovementOptions,
-	question: (ctes: { sql: string; params: SqlParams }, tables: ComparisonTables) => Promise<R>
+	question: (ctes: Sql, tables: ComparisonTables) => Promise<R>
 ): Promise<R> {
 	return withComparisonFacts(db, options, (tables) => question(comparisonCtes(tables, scope, options), tables));
 }
@@ -62,15 +62,16 @@ function withComparison<R>(
  * - `pieces`: the waterfall's rows, one per deal and part with its positive `amount`: the parts of the
  *   deals held at B, and the transfers of deals whose owner crossed the scope (at their amount at A).
  */
-function comparisonCtes(tables: ComparisonTables, scope: Scope, options: MovementOptions) {
-	const heldA = scopeCondition(scope, 'p.owner_a');
-	const heldB = scopeCondition(scope, 'p.owner_b');
-	const sql = /* sql */ `
+function comparisonCtes(tables: ComparisonTables, scope: Scope, options: MovementOptions): Sql {
+	const heldA = repsInScope(scope, sql`p.owner_a`);
+	const heldB = repsInScope(scope, sql`p.owner_b`);
+	const dealType = options.dealType ?? null;
+	return sql`
 	held AS (
-		SELECT p.*, ${heldA.sql} AS held_a, ${heldB.sql} AS held_b
+		SELECT p.*, ${heldA} AS held_a, ${heldB} AS held_b
 		FROM ${tables.pairs} p
-		WHERE (${heldA.sql} OR ${heldB.sql})
-			AND ($deal_type::VARCHAR IS NULL OR p.deal_type = $deal_type::VARCHAR)
+		WHERE (${heldA} OR ${heldB})
+			AND (${dealType}::VARCHAR IS NULL OR p.deal_type = ${dealType}::VARCHAR)
 	),
 	parts AS (
 		SELECT * FROM held WHERE held_b
@@ -85,7 +86,6 @@ function comparisonCtes(tables: ComparisonTables, scope: Scope, options: Movemen
 		UNION ALL
 		SELECT h.*, 'transferred_out' AS part, h.a AS amount FROM held h WHERE h.held_a AND NOT h.held_b AND h.a <> 0
 	)`;
-	return { sql, params: { ...heldA.params, ...heldB.params, deal_type: options.dealType ?? null } };
 }
 
 export interface PipelineMovement {
@@ -107,8 +107,8 @@ export interface PipelineMovement {
 export async function pipelineMovement(db: Queryable, scope: Scope, options: MovementOptions): Promise<PipelineMovement> {
 	const row = await withComparison(db, scope, options, (ctes) => {
 		return db.one<Record<string, number>>(
-			/* sql */ `
-			WITH ${ctes.sql},
+			sql`
+			WITH ${ctes},
 			totals AS (
 				SELECT
 					coalesce(sum(a) FILTER (WHERE held_a), 0)::DOUBLE AS start_amount,
@@ -119,12 +119,11 @@ export async function pipelineMovement(db: Queryable, scope: Scope, options: Mov
 			),
 			sums AS (
 				SELECT
-					${movementParts.map((part) => `coalesce(sum(amount) FILTER (WHERE part = '${part}'), 0)::DOUBLE AS ${part}`).join(',\n\t\t\t\t\t')},
-					${movementParts.map((part) => `count(*) FILTER (WHERE part = '${part}')::INTEGER AS ${part}_count`).join(',\n\t\t\t\t\t')}
+					${sql.join(movementParts.map((part) => sql`coalesce(sum(amount) FILTER (WHERE part = ${part}), 0)::DOUBLE AS ${sql.id(part)}`))},
+					${sql.join(movementParts.map((part) => sql`count(*) FILTER (WHERE part = ${part})::INTEGER AS ${sql.id(`${part}_count`)}`))}
 				FROM pieces
 			)
-			SELECT * FROM totals, sums`,
-			ctes.params
+			SELECT * FROM totals, sums`
 		);
 	});
 	const values = row ?? {};
@@ -157,19 +156,22 @@ export async function movementDeals(
 	scope: Scope,
 	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null }
 ): Promise<DealList<MovementDeal>> {
+	const part = options.part ?? null;
+	const limit = options.limit ?? null;
+	const subtracted = movementParts.filter((part) => partSign[part] < 0);
 	const rows = await withComparison(db, scope, options, (ctes) => {
 		return db.all<MovementDeal & { total: number }>(
-			/* sql */ `
-			WITH ${ctes.sql},
+			sql`
+			WITH ${ctes},
 			chosen AS (
-				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'start' AND held_a AND in_a
+				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE ${part}::VARCHAR = 'start' AND held_a AND in_a
 				UNION ALL BY NAME
-				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE $part::VARCHAR = 'end' AND held_b AND in_b
+				SELECT *, NULL::VARCHAR AS part, b - a AS change FROM held WHERE ${part}::VARCHAR = 'end' AND held_b AND in_b
 				UNION ALL BY NAME
 				SELECT * EXCLUDE (amount),
-					CASE WHEN part IN (${movementParts.filter((part) => partSign[part] < 0).map((part) => `'${part}'`).join(', ')}) THEN -amount ELSE amount END AS change
+					CASE WHEN list_contains(${subtracted}::VARCHAR[], part) THEN -amount ELSE amount END AS change
 				FROM pieces
-				WHERE $part::VARCHAR IS NULL OR part = $part::VARCHAR
+				WHERE ${part}::VARCHAR IS NULL OR part = ${part}::VARCHAR
 			)
 			SELECT
 				c.crm_id AS deal_id,
@@ -188,9 +190,8 @@ export async function movementDeals(
 			LEFT JOIN reps r ON r.id = c.owner_id
 			LEFT JOIN stages sa ON sa.id = c.stage_a
 			LEFT JOIN stages sb ON sb.id = c.stage_b
-			ORDER BY CASE $part::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.change) END DESC, deal_id, c.part
-			LIMIT $limit`,
-			{ ...ctes.params, part: options.part ?? null, limit: options.limit ?? null }
+			ORDER BY CASE ${part}::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.change) END DESC, deal_id, c.part
+			LIMIT ${limit}`
 		);
 	});
 	return dealList(rows);
@@ -206,10 +207,11 @@ export async function dealsCreatedAndClosed(
 	scope: Scope,
 	options: MovementOptions
 ): Promise<CreatedAndClosedDeal[]> {
-	const reps = scopeCondition(scope, 'c.owner_id');
+	const reps = repsInScope(scope, sql`c.owner_id`);
+	const dealType = options.dealType ?? null;
 	return withComparison(db, scope, options, (_ctes, tables) =>
 		db.all<CreatedAndClosedDeal>(
-			/* sql */ `
+			sql`
 			SELECT
 				c.crm_id AS deal_id,
 				c.deal_name,
@@ -219,11 +221,10 @@ export async function dealsCreatedAndClosed(
 				c.close_date
 			FROM ${tables.created_and_closed} c
 			LEFT JOIN reps r ON r.id = c.owner_id
-			WHERE ${reps.sql}
+			WHERE ${reps}
 				AND c.in_period
-				AND ($deal_type::VARCHAR IS NULL OR c.deal_type = $deal_type::VARCHAR)
-			ORDER BY c.outcome DESC, c.amount DESC, deal_id`,
-			{ ...reps.params, deal_type: options.dealType ?? null }
+				AND (${dealType}::VARCHAR IS NULL OR c.deal_type = ${dealType}::VARCHAR)
+			ORDER BY c.outcome DESC, c.amount DESC, deal_id`
 		)
 	);
 }
@@ -236,10 +237,11 @@ export async function dealsCreatedAndClosed(
  */
 export async function dealsClosedOutsidePeriod(db: Queryable, scope: Scope, options: MovementOptions): Promise<ClosedOutsidePeriodDeal[]> {
 	if (!options.period) return [];
-	const reps = scopeCondition(scope, 'c.owner_id');
+	const reps = repsInScope(scope, sql`c.owner_id`);
+	const dealType = options.dealType ?? null;
 	return withComparison(db, scope, options, (_ctes, tables) =>
 		db.all<ClosedOutsidePeriodDeal>(
-			/* sql */ `
+			sql`
 			WITH closed AS (
 				SELECT deal_id, owner_id, deal_type, crm_id, deal_name, outcome_b AS outcome,
 					CASE WHEN outcome_b = 'won' THEN amount_b ELSE amount_a END AS amount, close_b AS close_date, close_a AS close_from
@@ -260,10 +262,9 @@ export async function dealsClosedOutsidePeriod(db: Queryable, scope: Scope, opti
 				c.close_from
 			FROM closed c
 			LEFT JOIN reps r ON r.id = c.owner_id
-			WHERE ${reps.sql}
-				AND ($deal_type::VARCHAR IS NULL OR c.deal_type = $deal_type::VARCHAR)
-			ORDER BY c.outcome DESC, c.amount DESC, deal_id`,
-			{ ...reps.params, deal_type: options.dealType ?? null }
+			WHERE ${reps}
+				AND (${dealType}::VARCHAR IS NULL OR c.deal_type = ${dealType}::VARCHAR)
+			ORDER BY c.outcome DESC, c.amount DESC, deal_id`
 		)
 	);
 }
@@ -272,7 +273,7 @@ export async function dealsClosedOutsidePeriod(db: Queryable, scope: Scope, opti
  * Direction of a deal's stage move between A and B, for deals open at A. Losing a deal is falling
  * out of the funnel, not moving backward, so it is neither.
  */
-const directionSql = /* sql */ `
+const directionSql = sql`
 	CASE
 		WHEN outcome_a = 'open' AND rank_b > rank_a THEN 'forward'
 		WHEN outcome_a = 'open' AND outcome_b = 'open' AND rank_b < rank_a THEN 'backward'
@@ -285,8 +286,8 @@ const directionSql = /* sql */ `
 export async function stageTransitions(db: Queryable, scope: Scope, options: MovementOptions): Promise<StageTransitions> {
 	const cells = await withComparison(db, scope, options, (ctes) => {
 		return db.all<StageTransitionCell>(
-			/* sql */ `
-			WITH ${ctes.sql},
+			sql`
+			WITH ${ctes},
 			moves AS (
 				SELECT *, ${directionSql} AS direction
 				FROM parts
@@ -303,8 +304,7 @@ export async function stageTransitions(db: Queryable, scope: Scope, options: Mov
 			LEFT JOIN stages sa ON sa.id = m.stage_a
 			LEFT JOIN stages sb ON sb.id = m.stage_b
 			GROUP BY m.stage_a, sa.name, sa.position, m.stage_b, sb.name, sb.position, m.direction
-			ORDER BY sa.position NULLS FIRST, sb.position NULLS LAST`,
-				ctes.params
+			ORDER BY sa.position NULLS FIRST, sb.position NULLS LAST`
 		);
 	});
 	const count = (direction: MoveDirection) =>
@@ -332,10 +332,15 @@ export async function transitionDeals(
 	}
 ): Promise<DealList<TransitionDeal>> {
 	const stageParam = (key: StageKey | null | undefined) => (key === undefined || key === null ? null : key === 'none' ? -1 : key);
+	const direction = options.direction ?? null;
+	const stageFrom = stageParam(options.stageFrom);
+	const stageTo = stageParam(options.stageTo);
+	const dealIds = options.dealIds ? listValue([...options.dealIds]) : null;
+	const limit = options.limit ?? null;
 	const rows = await withComparison(db, scope, options, (ctes) => {
 		return db.all<TransitionDeal & { total: number }>(
-			/* sql */ `
-			WITH ${ctes.sql},
+			sql`
+			WITH ${ctes},
 			moves AS (
 				SELECT *, ${directionSql} AS direction
 				FROM parts
@@ -358,20 +363,12 @@ export async function transitionDeals(
 			LEFT JOIN reps r ON r.id = m.owner_id
 			LEFT JOIN stages sa ON sa.id = m.stage_a
 			LEFT JOIN stages sb ON sb.id = m.stage_b
-			WHERE ($direction::VARCHAR IS NULL OR m.direction = $direction::VARCHAR)
-				AND ($stage_from::INTEGER IS NULL OR coalesce(m.stage_a, -1) = $stage_from::INTEGER)
-				AND ($stage_to::INTEGER IS NULL OR coalesce(m.stage_b, -1) = $stage_to::INTEGER)
-				AND ($deal_ids::VARCHAR[] IS NULL OR list_contains($deal_ids::VARCHAR[], m.crm_id))
+			WHERE (${direction}::VARCHAR IS NULL OR m.direction = ${direction}::VARCHAR)
+				AND (${stageFrom}::INTEGER IS NULL OR coalesce(m.stage_a, -1) = ${stageFrom}::INTEGER)
+				AND (${stageTo}::INTEGER IS NULL OR coalesce(m.stage_b, -1) = ${stageTo}::INTEGER)
+				AND (${dealIds}::VARCHAR[] IS NULL OR list_contains(${dealIds}::VARCHAR[], m.crm_id))
 			ORDER BY abs(m.rank_b - m.rank_a) DESC NULLS LAST, coalesce(m.amount_b, m.amount_a) DESC, deal_id
-			LIMIT $limit`,
-			{
-				...ctes.params,
-				direction: options.direction ?? null,
-				stage_from: stageParam(options.stageFrom),
-				stage_to: stageParam(options.stageTo),
-				deal_ids: options.dealIds ? listValue([...options.dealIds]) : null,
-				limit: options.limit ?? null
-			}
+			LIMIT ${limit}`
 		);
 	});
 	return dealList(rows);
@@ -391,10 +388,11 @@ export async function slippedDeals(
 	scope: Scope,
 	options: MovementOptions & { limit?: number | null }
 ): Promise<DealList<SlippedDeal>> {
+	const limit = options.limit ?? null;
 	const rows = await withComparison(db, scope, options, (ctes, tables) => {
 		return db.all<SlippedDeal & { total: number }>(
-			/* sql */ `
-			WITH ${ctes.sql},
+			sql`
+			WITH ${ctes},
 			slipped AS (
 				SELECT * FROM parts
 				WHERE in_a AND outcome_b = 'open' AND close_b > close_a
@@ -415,8 +413,7 @@ export async function slippedDeals(
 			LEFT JOIN reps r ON r.id = s.owner_id
 			LEFT JOIN stages st ON st.id = s.stage_b
 			ORDER BY p.times_pushed DESC, s.amount_b DESC, deal_id
-			LIMIT $limit`,
-				{ ...ctes.params, limit: options.limit ?? null }
+			LIMIT ${limit}`
 		);
 	});
 	return dealList(rows);
