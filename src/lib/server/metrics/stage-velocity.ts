@@ -5,7 +5,7 @@ import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/moveme
 import { dealList, type DealList } from './movement.ts';
 import { ladderSql } from './deal-history.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
-import { keepsTeammatesApart, MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
+import { keepsTeammatesApart, MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure } from './team-privacy.ts';
 import type { StageConversionRow, CohortDeal, StalledDeal, AgingDeal } from '../../domain/stage-velocity.ts';
 
 export type { StageConversionRow, CohortDeal, StalledDeal, AgingDeal } from '../../domain/stage-velocity.ts';
