@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { DatabaseConfig } from '../../src/lib/server/db/config.ts';
 import type { Queryable } from '../../src/lib/server/db/index.ts';
-import { answeredOnce, rememberedWhileDataUnchanged, scopedAnswers } from '../../src/lib/server/metrics/remembered.ts';
+import { answeredOnce, rememberedWhileDataUnchanged } from '../../src/lib/server/metrics/remembered.ts';
+import { defineQuestion } from '../../src/lib/server/questions.ts';
 import { freshDatabase } from './helpers.ts';
 
 /** Whole-history answers are remembered only while the data they read stays the same. */
@@ -131,8 +132,12 @@ describe("the views' answers, remembered per database within its memory", () => 
 			const row = await q.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM snapshots');
 			return `${++asked}: ${scope.role} ${part}, ${row!.n} rows`;
 		};
-		const leader = scopedAnswers(db, { role: 'leader', repIds: [1], teamIds: [1], ownRepId: null });
-		const rep = scopedAnswers(db, { role: 'rep', repIds: [1], teamIds: [1], ownRepId: 1 });
+		// Each question as a view defines it (src/lib/server/questions.ts), asked for one scope.
+		const questions = { deals: defineQuestion('remembered test: deals', deals), 'other deals': defineQuestion('remembered test: other deals', deals) };
+		const askedFor = (scope: Scope) => (name: keyof typeof questions, _answer: typeof deals, args: { part: string }) =>
+			questions[name].ask(db, scope, args);
+		const leader = askedFor({ role: 'leader', repIds: [1], teamIds: [1], ownRepId: null });
+		const rep = askedFor({ role: 'rep', repIds: [1], teamIds: [1], ownRepId: 1 });
 		expect(await leader('deals', deals, { part: 'won' })).toBe('1: leader won, 1 rows');
 		expect(await leader('deals', deals, { part: 'lost' })).toBe('2: leader lost, 1 rows');
 		expect(await leader('deals', deals, { part: 'won' })).toBe('1: leader won, 1 rows');

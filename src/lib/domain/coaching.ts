@@ -397,17 +397,6 @@ export function ownerName(owner: StepOwner): string {
 	return owner === 'leader' ? m.coaching_owner_leader() : m.coaching_owner_rep();
 }
 
-export function noteKindName(kind: NoteKind): string {
-	switch (kind) {
-		case 'leader_note':
-			return m.coaching_notes_heading();
-		case 'self_review':
-			return m.coaching_self_review_heading();
-		case 'deal_note':
-			return m.coaching_deal_notes_heading();
-	}
-}
-
 // ---------------------------------------------------------------------------------------------
 // The Markdown export
 

@@ -49,7 +49,6 @@ export const accuracyWeeksBefore = [8, 4, 1] as const;
 
 /** The call day when a team has not chosen one: Friday (ISO weekday 5). */
 export const defaultCallDay = 5;
-export const callWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
 
 export const callNoteMaxLength = 2_000;
 /** Amounts beyond this are a typo, not a quarter (DECIMAL(18, 2) holds far more). */

@@ -11,11 +11,6 @@ export const defaultDemoPassword = 'pipeline-demo';
 export const demoAdminEmail = 'admin@demo.test';
 export const demoExecutiveEmail = 'exec@demo.test';
 
-/** `leader1@demo.test` leads the team with the lowest id, `leader2@demo.test` the next, ... */
-export function demoLeaderEmail(position: number): string {
-	return `leader${position}@demo.test`;
-}
-
 /**
  * Creates admin@demo.test, exec@demo.test, one leader per team and one rep user per rep (signing in
  * with the rep's own e-mail), all with `password`. Accounts that already exist are left as they

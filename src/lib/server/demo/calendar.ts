@@ -74,12 +74,3 @@ export function nextQuarterStart(day: Day): Day {
 export function quarterOfYear(day: Day): number {
 	return Math.floor(new Date(day * MS_PER_DAY).getUTCMonth() / 3) + 1;
 }
-
-/** 1 to 12. */
-export function monthOfYear(day: Day): number {
-	return new Date(day * MS_PER_DAY).getUTCMonth() + 1;
-}
-
-export function dayOfMonth(day: Day): number {
-	return new Date(day * MS_PER_DAY).getUTCDate();
-}

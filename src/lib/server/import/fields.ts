@@ -39,8 +39,6 @@ export interface BoundField extends FieldSpec {
 	column: string | null;
 }
 
-export const dealTypeSpellings = 'new_business, upsell, cross_sell, renewal';
-
 /** How a header is compared with field names: case, spaces, hyphens and dots do not matter. */
 export function normaliseHeader(name: string): string {
 	return name

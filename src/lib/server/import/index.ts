@@ -296,8 +296,3 @@ function unknownMapFields(format: FormatModule, map: Record<string, string> = {}
 			problem('error', 'map_unknown_field', { value: field }, { expected: format.mapFields.map((f) => (f.endsWith(':') ? `${f}<stage>` : f)).join(', ') })
 		);
 }
-
-/** For people reading a terminal: each problem on one line. */
-export function describeProblems(problems: ImportProblem[]): string[] {
-	return problems.map(describeProblem);
-}

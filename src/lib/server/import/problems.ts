@@ -45,10 +45,3 @@ export function describeProblem(p: ImportProblem): string {
 	const prefix = [where || null, column].filter(Boolean).join(', ');
 	return prefix ? `${prefix}: ${p.message}` : p.message;
 }
-
-/** Thrown for problems that stop an import before its rows are checked (a missing file, no header). */
-export class ImportStopped extends Error {
-	constructor(readonly problems: ImportProblem[]) {
-		super(problems.map(describeProblem).join('\n'));
-	}
-}

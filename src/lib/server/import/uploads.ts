@@ -8,7 +8,7 @@ import type { Database } from '../db/index.ts';
 import { uploadsRoot } from './directories.ts';
 import { checkFiles, importFiles } from './index.ts';
 import type { Importer } from './importer.ts';
-import { importFormats, weekdays, type ImportFormat, type ImportOptions, type ImportProgress, type ImportSummary, type Weekday } from './types.ts';
+import { importFormats, weekdays, type ImportOptions, type ImportProgress, type ImportSummary } from './types.ts';
 import type { JobState, JobView, PageOptions } from '../../domain/imports.ts';
 
 export type { JobState, JobView, PageOptions } from '../../domain/imports.ts';

@@ -12,7 +12,8 @@ import {
 	type Quarter
 } from '../../domain/periods.ts';
 import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
-import { forecastSnapshotDates, wonDealsCte } from './forecast.ts';
+import { wonDealsCte } from './forecast.ts';
+import { snapshotDates } from './snapshots.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { median } from '../../domain/shrinkage.ts';
 import { fiscalQuarterSql } from './fiscal-quarters.ts';
@@ -291,7 +292,7 @@ interface GridRow {
  * Teams are the reps' current teams, and count only the reps in scope.
  */
 export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<ForecastBacktest> {
-	const freezes = backtestFreezes(await forecastSnapshotDates(db), asOf);
+	const freezes = backtestFreezes((await snapshotDates(db)) as IsoDate[], asOf);
 	if (freezes.length === 0) return { quarters: [], horizons: [], teams: [], reps: [] };
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const wonReps = scopeCondition(scope, 'w.owner_id');

@@ -31,9 +31,6 @@ import {
 export const forecastHorizons = [6, 12, 18] as const;
 export type ForecastHorizon = (typeof forecastHorizons)[number];
 
-/** Pipeline by forecast category, as the CRM files open deals. */
-export const openForecastCategories = ['pipeline', 'best_case', 'commit'] as const;
-
 /**
  * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal won by `$as_of`, by the
  * one definition of a deal's outcome (`won_deals` in facts/history.ts). Run `dealHistories` before a
@@ -53,21 +50,6 @@ export async function forecastAsOf(db: Queryable, requested?: IsoDate | null): P
 		{ requested: requested ?? null }
 	);
 	return row?.as_of ?? null;
-}
-
-/** Snapshot dates loaded, newest first, from the facts. */
-export async function forecastSnapshotDates(db: Queryable): Promise<IsoDate[]> {
-	const tables = await dealHistories(db);
-	const rows = await db.all<{ snapshot_date: IsoDate }>(`SELECT snapshot_date FROM ${tables.snapshot_dates} ORDER BY snapshot_date DESC`);
-	return rows.map((r) => r.snapshot_date);
-}
-
-/** The first and latest snapshot dates loaded; null when there are none. */
-export async function snapshotSpan(db: Queryable): Promise<{ first: IsoDate; latest: IsoDate } | null> {
-	const row = await db.one<{ first: IsoDate | null; latest: IsoDate | null }>(
-		'SELECT min(snapshot_date) AS first, max(snapshot_date) AS latest FROM snapshots'
-	);
-	return row?.first && row.latest ? { first: row.first, latest: row.latest } : null;
 }
 
 export interface ForecastMonth {
@@ -415,26 +397,4 @@ export async function forecastRisks(
 			top: deals.map(({ deals: _d, total_amount: _a, total_weighted: _w, rank: _r, ...deal }) => deal)
 		};
 	});
-}
-
-export interface ForecastFilterOptions {
-	teams: { name: string }[];
-	reps: { email: string; name: string; team: string | null }[];
-}
-
-/** The teams and reps a user may pick in the filters: exactly their own scope. */
-export async function forecastFilterOptions(db: Queryable, scope: Scope): Promise<ForecastFilterOptions> {
-	const reps = scopeCondition(scope, 'r.id');
-	const teamIds = scope.teamIds === null ? null : [...scope.teamIds];
-	const teams = await db.all<{ id: number; name: string }>('SELECT id, name FROM teams ORDER BY name');
-	return {
-		teams: teams.filter((t) => teamIds === null || teamIds.includes(t.id)).map(({ name }) => ({ name })),
-		reps: await db.all<{ email: string; name: string; team: string | null }>(
-			`SELECT r.email, r.name, t.name AS team
-			FROM reps r LEFT JOIN teams t ON t.id = r.team_id
-			WHERE ${reps.sql}
-			ORDER BY t.name NULLS LAST, r.name`,
-			reps.params
-		)
-	};
 }

@@ -418,25 +418,3 @@ export async function slippedDeals(
 	});
 	return dealList(rows);
 }
-
-export interface MovementFilterOptions {
-	teams: { name: string }[];
-	reps: { email: string; name: string; team: string | null }[];
-}
-
-/** The teams and reps a user may pick from: only what their scope holds (a rep sees only themselves). */
-export async function movementFilterOptions(db: Queryable, scope: Scope): Promise<MovementFilterOptions> {
-	const reps = scopeCondition(scope, 'r.id');
-	const teams = teamScopeCondition(scope, 't.id');
-	return {
-		teams: await db.all<{ name: string }>(`SELECT t.name FROM teams t WHERE ${teams.sql} ORDER BY t.name`, teams.params),
-		reps: await db.all<{ email: string; name: string; team: string | null }>(
-			`SELECT r.email, r.name, t.name AS team
-			FROM reps r
-			LEFT JOIN teams t ON t.id = r.team_id
-			WHERE ${reps.sql}
-			ORDER BY t.name NULLS LAST, r.name`,
-			reps.params
-		)
-	};
-}

@@ -102,13 +102,3 @@ function jsonBytes(answer: unknown): number {
 		return Infinity;
 	}
 }
-
-/**
- * A page's questions, each remembered on its own (`answeredOnce`) for one scope: opening a bar of the
- * waterfall or another period then works out only what changed, not the whole page again. `name`
- * says which question (bundlers may rename functions); `args` are everything else it depends on.
- */
-export function scopedAnswers(db: Database, scope: Scope) {
-	return <A, T>(name: string, question: (q: Queryable, scope: Scope, args: A) => Promise<T>, args: A): Promise<T> =>
-		answeredOnce(db, [name, scope, args], () => db.read((q) => question(q, scope, args)));
-}

@@ -82,7 +82,6 @@ const dealFactsCtes = (tables: DealHistoryTables) => /* sql */ `
 	first_won AS (SELECT * FROM ${tables.first_won}),
 	typed_deals AS (SELECT * FROM ${tables.typed_deals})`;
 
-
 /** Deals won in [$from, $to] whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
 const wonInPeriodCte = (condition: string) => /* sql */ `
 	won_in_period AS (
@@ -629,22 +628,4 @@ export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMi
 			{ ...period(query), ...scoped }
 		)
 	);
-}
-
-export interface FilterChoices {
-	teams: { id: number; name: string }[];
-	reps: { id: number; name: string; email: string; role: string; team_id: number | null; active: boolean }[];
-}
-
-/** The teams and reps a scope may narrow the page to (`?team=` by name, `?rep=` by e-mail). */
-export async function revenueMixFilters(db: Queryable, scope: Scope): Promise<FilterChoices> {
-	const teams = teamScopeCondition(scope, 't.id');
-	const reps = scopeCondition(scope, 'r.id');
-	return {
-		teams: await db.all(`SELECT t.id, t.name FROM teams t WHERE ${teams.sql} ORDER BY t.name`, teams.params),
-		reps: await db.all(
-			`SELECT r.id, r.name, r.email, r.role, r.team_id, r.active FROM reps r WHERE ${reps.sql} ORDER BY r.active DESC, r.name`,
-			reps.params
-		)
-	};
 }

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { chosenTeamAndRep, filterChoices, narrowScope, scopeForUser, type FilterChoices, type Scope } from '../auth/scope.ts';
 import type { SessionUser } from '../auth/session.ts';
 import type { Database } from '../db/index.ts';
@@ -37,4 +38,9 @@ export async function chosenScope(db: Database, { user, url }: ViewRequest): Pro
 /** A parse result that failed, as the typed error routes turn into a 400 naming the parameters. */
 export function badInput(parsed: { message: string; issues: InputIssue[] }): BadInput {
 	return new BadInput(parsed.message, parsed.issues);
+}
+
+/** Valibot's issues as `BadInput`, each naming its parameter. */
+export function badInputFromIssues(issues: readonly v.BaseIssue<unknown>[]): BadInput {
+	return BadInput.of(issues.map((issue) => ({ parameter: v.getDotPath(issue) ?? null, message: issue.message })));
 }

@@ -20,7 +20,7 @@ import { snapshotDates } from '../metrics/snapshots.ts';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '../metrics/team-privacy.ts';
 import { getPreference } from '../preferences.ts';
 import { defineQuestion } from '../questions.ts';
-import { badInput, chosenScope, type ViewRequest } from './request.ts';
+import { badInputFromIssues, chosenScope, type ViewRequest } from './request.ts';
 
 /**
  * The Revenue mix view (/revenue and GET /api/v1/revenue-mix): won revenue and pipeline split into
@@ -132,8 +132,7 @@ export function parse(params: URLSearchParams) {
 		new_business_weight: params.get('new_business_weight') ?? undefined
 	});
 	if (!parsed.success) {
-		const issues = parsed.issues.map((issue) => ({ parameter: v.getDotPath(issue) ?? null, message: issue.message }));
-		throw badInput({ message: issues.map((i) => i.message).join('; '), issues });
+		throw badInputFromIssues(parsed.issues);
 	}
 	return parsed.output;
 }

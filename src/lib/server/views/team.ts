@@ -20,7 +20,7 @@ import {
 } from '../metrics/strengths/index.ts';
 import { defineQuestion } from '../questions.ts';
 import { movedForward } from './pipeline.ts';
-import { badInput, chosenScope, type ViewRequest } from './request.ts';
+import { badInputFromIssues, chosenScope, type ViewRequest } from './request.ts';
 
 /**
  * The strengths views: the team page (/team), one rep's page (/team/[rep]), and their JSON
@@ -157,8 +157,7 @@ export async function repStrengthsJson(db: Database, request: ViewRequest, email
 	const params = request.url.searchParams;
 	const parsed = v.safeParse(strengthsQuery, { from: params.get('from') ?? undefined, to: params.get('to') ?? undefined });
 	if (!parsed.success) {
-		const issues = parsed.issues.map((issue) => ({ parameter: v.getDotPath(issue) ?? null, message: issue.message }));
-		throw badInput({ message: issues.map((i) => i.message).join('; '), issues });
+		throw badInputFromIssues(parsed.issues);
 	}
 	const [repScope, dates] = await Promise.all([repScopeOf(db, request, email), db.read((q) => snapshotDates(q))]);
 	const fallback = trailingPeriod(dates[0] ?? new Date().toISOString().slice(0, 10), 12);
