@@ -105,13 +105,13 @@ function monthEnd(date: Date, months = 0): Date {
 }
 
 /**
- * The close-date window a quick pick stands for, seen from `anchor` (snapshot A). Quarters
- * are the company's fiscal quarters. "Next N months" are N whole calendar months starting with the anchor's own
- * month, so a deal due earlier this month and still open counts as due now rather than vanishing.
+ * The close-date window a quick pick stands for, seen from `anchor` (snapshot A). Quarters are the
+ * company's fiscal quarters (FISCAL_YEAR_START, see periods.ts). "Next N months" are N whole calendar
+ * months starting with the anchor's own month, so a deal due earlier this month and still open counts
+ * as due now rather than vanishing.
  */
 export function periodFor(pick: PeriodPick, anchor: string): Period {
 	const day = parseIso(anchor);
-	// The company's fiscal quarters (FISCAL_YEAR_START, see periods.ts).
 	const quarter = quarterOf(toIso(day));
 	switch (pick) {
 		case 'this_quarter':

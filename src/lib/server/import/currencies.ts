@@ -9,11 +9,18 @@ import type { Checker } from './validate.ts';
  * deal, else the one stored, else the reporting currency.
  */
 export async function settleCurrencies(staging: Staging, rows: string, reportingCurrency: string): Promise<void> {
-	await staging.run(`UPDATE ${rows} r SET currency = coalesce(
-			(SELECT arg_max(f.currency, (f.snapshot_date, f.file_no, f.record)) FROM ${rows} f WHERE f.deal = r.deal AND f.currency IS NOT NULL),
-			(SELECT d.currency FROM deals d WHERE d.crm_id = r.deal),
-			${literal(reportingCurrency)})
-		WHERE r.currency IS NULL`);
+	// One row per deal first: a file without a currency column leaves every row blank, and looking the
+	// deal up once, not once per weekly row, keeps a million-row import's cost to one join.
+	await staging.run(`UPDATE ${rows} r SET currency = c.currency
+		FROM (
+			SELECT f.deal, coalesce(f.latest, d.currency, ${literal(reportingCurrency)}) AS currency
+			FROM (
+				SELECT deal, arg_max(currency, (snapshot_date, file_no, record)) FILTER (WHERE currency IS NOT NULL) AS latest
+				FROM ${rows} WHERE deal IS NOT NULL GROUP BY deal
+			) f
+			LEFT JOIN deals d ON d.crm_id = f.deal
+		) c
+		WHERE r.deal = c.deal AND r.currency IS NULL`);
 }
 
 /**
