@@ -6,6 +6,7 @@ import coaching from './005_coaching.ts';
 import forecastCalls from './006_forecast_calls.ts';
 import forecastScenarios from './007_forecast_scenarios.ts';
 import unknownValues from './008_unknown_values.ts';
+import teamQuotasAndMembership from './010_team_quotas_and_membership.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -19,5 +20,7 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 5, name: 'coaching', sql: coaching },
 	{ version: 6, name: 'forecast calls', sql: forecastCalls },
 	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios },
-	{ version: 8, name: 'unknown values', sql: unknownValues }
+	{ version: 8, name: 'unknown values', sql: unknownValues },
+	// 9 is another change made at the same time; the lead merges it in between.
+	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership }
 ];
