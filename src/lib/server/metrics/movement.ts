@@ -1,7 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable, SqlParams } from '../db/index.ts';
 import { withFacts, type FactsDefinition } from './facts.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeCondition, scopeConditionAt, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, partSign, type MovementPart, type Period } from '../../domain/movement.ts';
 import { ladderSql } from './deal-history.ts';
@@ -220,8 +220,9 @@ function withComparison<R>(
  *   deals held at B, and the transfers of deals whose owner crossed the scope (at their amount at A).
  */
 function comparisonCtes(tables: ComparisonTables, scope: Scope, options: MovementOptions) {
-	const heldA = scopeCondition(scope, 'p.owner_a');
-	const heldB = scopeCondition(scope, 'p.owner_b');
+	// Whose team a deal was in is read as of each snapshot where membership has dates.
+	const heldA = scopeConditionAt(scope, 'p.owner_a', '$held_a_on::DATE', 'held_a_reps');
+	const heldB = scopeConditionAt(scope, 'p.owner_b', '$held_b_on::DATE', 'held_b_reps');
 	const sql = /* sql */ `
 	held AS (
 		SELECT p.*, ${heldA.sql} AS held_a, ${heldB.sql} AS held_b
@@ -242,7 +243,8 @@ function comparisonCtes(tables: ComparisonTables, scope: Scope, options: Movemen
 		UNION ALL
 		SELECT h.*, 'transferred_out' AS part, h.a AS amount FROM held h WHERE h.held_a AND NOT h.held_b AND h.a <> 0
 	)`;
-	return { sql, params: { ...heldA.params, ...heldB.params, deal_type: options.dealType ?? null } };
+	const heldOn = scope.memberTeamIds ? { held_a_on: options.from, held_b_on: options.to } : {};
+	return { sql, params: { ...heldA.params, ...heldB.params, ...heldOn, deal_type: options.dealType ?? null } };
 }
 
 export interface PipelineMovement {
