@@ -243,7 +243,7 @@ function comparisonCtes(tables: ComparisonTables, scope: Scope, options: Movemen
 		UNION ALL
 		SELECT h.*, 'transferred_out' AS part, h.a AS amount FROM held h WHERE h.held_a AND NOT h.held_b AND h.a <> 0
 	)`;
-	const heldOn = scope.memberTeamIds ? { held_a_on: options.from, held_b_on: options.to } : {};
+	const heldOn: SqlParams = scope.memberTeamIds ? { held_a_on: options.from, held_b_on: options.to } : {};
 	return { sql, params: { ...heldA.params, ...heldB.params, ...heldOn, deal_type: options.dealType ?? null } };
 }
 
