@@ -88,6 +88,28 @@ describe('team membership with dates (roster valid_from)', () => {
 		expect(await wonIn(ann)).toBe(700);
 	});
 
+	it("takes a whole membership history in one roster, a new rep's included, and today's team is the latest", async () => {
+		const roster = writeFile(
+			dir,
+			'roster.csv',
+			['email,name,team,valid_from', 'dan@example.test,Dan,North,2026-01-01', 'dan@example.test,Dan,South,2026-01-15', 'ann@example.test,Ann,South,2026-01-15'].join('\n')
+		);
+		expect(await importFiles(db, [roster], { format: 'roster' })).toMatchObject({ status: 'ok', created: { reps: 1 } });
+		expect(
+			await db.all(`SELECT r.email, t.name AS team, h.valid_from FROM rep_team_history h JOIN reps r ON r.id = h.rep_id
+				LEFT JOIN teams t ON t.id = h.team_id ORDER BY 1, 3`)
+		).toEqual([
+			{ email: 'ann@example.test', team: 'North', valid_from: '1900-01-01' },
+			{ email: 'ann@example.test', team: 'South', valid_from: '2026-01-15' },
+			{ email: 'dan@example.test', team: 'North', valid_from: '2026-01-01' },
+			{ email: 'dan@example.test', team: 'South', valid_from: '2026-01-15' }
+		]);
+		expect(await db.all(`SELECT r.email, t.name AS team FROM reps r JOIN teams t ON t.id = r.team_id WHERE r.email IN ('ann@example.test', 'dan@example.test') ORDER BY 1`)).toEqual([
+			{ email: 'ann@example.test', team: 'South' },
+			{ email: 'dan@example.test', team: 'South' }
+		]);
+	});
+
 	it('without valid_from, a move takes the rep\'s history along, as before', async () => {
 		await moveAnn(null);
 		expect(await db.one('SELECT count(*)::INTEGER AS n FROM rep_team_history')).toEqual({ n: 0 });

@@ -101,8 +101,11 @@ export const roster: FormatModule = {
 		// A person is the rep with their e-mail, or else with their name.
 		const matched = `(SELECT min(r.id) FROM reps r WHERE CASE WHEN p.email IS NOT NULL THEN lower(r.email) = p.email ELSE lower(r.name) = lower(p.name) END)`;
 		const teamOf = `(SELECT id FROM teams WHERE lower(teams.name) = lower(p.team))`;
-		const newReps = `SELECT p.* FROM ${people} p WHERE ${matched} IS NULL`;
+		// A new person with several dated rows is one new rep.
+		const newReps = `SELECT DISTINCT ON (coalesce(p.email, lower(p.name))) p.* FROM ${people} p WHERE ${matched} IS NULL
+			ORDER BY coalesce(p.email, lower(p.name)), p.valid_from DESC NULLS FIRST`;
 		const reps = await count(newReps);
+		const known = (await tx.one<{ id: number }>('SELECT coalesce(max(id), 0)::INTEGER AS id FROM reps'))?.id ?? 0;
 		// Reps without an e-mail get an address under .invalid, as imports of deals by owner name do.
 		await tx.run(`INSERT INTO reps (email, name, role, team_id)
 			SELECT coalesce(p.email, trim(regexp_replace(lower(strip_accents(p.name)), '[^a-z0-9]+', '.', 'g'), '.') || '@no-email.invalid'),
@@ -115,7 +118,9 @@ export const roster: FormatModule = {
 			WHERE p.team IS NOT NULL AND (p.valid_from IS NOT NULL OR EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = ${matched}))`;
 		await tx.run(`INSERT INTO rep_team_history (rep_id, team_id, valid_from)
 			SELECT r.id, r.team_id, DATE '1900-01-01' FROM reps r
-			WHERE r.id IN (SELECT rep_id FROM (${dated})) AND NOT EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = r.id)`);
+			WHERE r.id IN (SELECT rep_id FROM (${dated})) AND NOT EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = r.id)
+				-- A rep this roster creates was in no team of ours before their first date.
+				AND r.id <= ${known}`);
 		await tx.run(`INSERT OR REPLACE INTO rep_team_history (rep_id, team_id, valid_from) SELECT * FROM (${dated})`);
 		await tx.run(`UPDATE reps SET name = coalesce(p.name, reps.name), role = coalesce(p.role, reps.role), team_id = coalesce(${teamOf}, reps.team_id)
 			FROM ${people} p WHERE reps.id = ${matched}`);
