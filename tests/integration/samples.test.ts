@@ -89,6 +89,7 @@ describe('the sample files in data/samples/', () => {
 		expect(commands[3].args.filter((a) => a.endsWith('.csv')).map((a) => path.basename(a))).toEqual([
 			'Account.csv',
 			'Opportunity.csv',
+			'OpportunityFieldHistory.csv',
 			'OpportunityHistory.csv',
 			'User.csv'
 		]);
@@ -161,6 +162,18 @@ describe('the sample files in data/samples/', () => {
 					WHERE s.snapshot_date = (SELECT max(snapshot_date) FROM snapshots) ORDER BY 1`
 				);
 				expect(outcomes.map((o) => o.outcome)).toEqual(['lost', 'open', 'won']);
+				if (format === 'salesforce') {
+					// OpportunityFieldHistory: the upsell was Laura's until 28 October, Sarah's since.
+					const owners = await db.all(
+						`SELECT DISTINCT r.email, s.snapshot_date < DATE '2026-10-28' AS before_handover
+						FROM snapshots s JOIN deals d ON d.id = s.deal_id JOIN reps r ON r.id = s.owner_id
+						WHERE d.crm_id = '006Dn000003Opp6IAS' ORDER BY 1`
+					);
+					expect(owners).toEqual([
+						{ email: 'laura.schulz@demo.test', before_handover: true },
+						{ email: 'sarah.klein@demo.test', before_handover: false }
+					]);
+				}
 			} finally {
 				db.close();
 			}
