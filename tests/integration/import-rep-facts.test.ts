@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Scope } from '../../src/lib/server/auth/scope.ts';
+import { narrowScope, type Scope } from '../../src/lib/server/auth/scope.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
@@ -62,6 +62,61 @@ describe('--format quotas', () => {
 			[5, 'duplicate_quota']
 		]);
 		expect(await db.one('SELECT count(*)::INTEGER AS n FROM quotas')).toEqual({ n: 0 });
+	});
+
+	it("a team's own quota is what the team's forecast compares against; a rep's forecast keeps the rep's quota", async () => {
+		const file = writeFile(
+			dir,
+			'quotas.csv',
+			[
+				'rep,team,period_start,period_end,amount',
+				'ann@example.test,,2026-01-01,2026-01-31,3000',
+				'ben@example.test,,2026-01-01,2026-01-31,2000',
+				'cat@example.test,,2026-01-01,2026-01-31,4000',
+				',north,2026-01-01,2026-03-31,27000'
+			].join('\n')
+		);
+		expect(await importFiles(db, [file])).toMatchObject({ status: 'ok', format: 'quotas', rows_loaded: 4, errors: [] });
+		const forecastOf = async (filter: { team?: string; rep?: string }) => {
+			const scope = await db.read((q) => narrowScope(q, everyone, filter));
+			return (await db.read((q) => forecastByPeriod(q, scope, { asOf: '2026-01-26', months: 3 }))).months.map((m) => [m.month, m.quota]);
+		};
+		// North's quarter target, by the days of each month (31, 28, 31 of 90), not Ann's and Ben's 5,000.
+		expect(await forecastOf({ team: 'North' })).toEqual([
+			['2026-01', 9300],
+			['2026-02', 8400],
+			['2026-03', 9300]
+		]);
+		expect(await forecastOf({ rep: 'ann@example.test' })).toEqual([
+			['2026-01', 3000],
+			['2026-02', null],
+			['2026-03', null]
+		]);
+		// The company: North's own quota plus South's reps' quotas.
+		expect((await forecastOf({}))[0]).toEqual(['2026-01', 13300]);
+		expect((await forecastOf({ team: 'South' }))[0]).toEqual(['2026-01', 4000]);
+	});
+
+	it('refuses a quota row naming both a rep and a team or neither, an unknown team, and another team for a leader', async () => {
+		const file = writeFile(
+			dir,
+			'quotas.csv',
+			[
+				'rep,team,period_start,period_end,amount',
+				'ann@example.test,North,2026-01-01,2026-01-31,1',
+				',,2026-01-01,2026-01-31,1',
+				',Atlantis,2026-01-01,2026-01-31,1',
+				',South,2026-01-01,2026-01-31,1'
+			].join('\n')
+		);
+		const summary = await importFiles(db, [file], { importer: { role: 'leader', teamIds: [await teamId('North')] } });
+		expect(summary.errors.map((e) => [e.line, e.code])).toEqual([
+			[2, 'quota_rep_or_team'],
+			[3, 'quota_rep_or_team'],
+			[4, 'team_unknown'],
+			[5, 'quota_team_outside']
+		]);
+		expect(await db.one('SELECT count(*)::INTEGER AS n FROM team_quotas')).toEqual({ n: 0 });
 	});
 
 	it("a leader's quota file may only name reps of their own teams", async () => {

@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { narrowScope, type Scope } from '../../src/lib/server/auth/scope.ts';
 import { Database } from '../../src/lib/server/db/database.ts';
+import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
+import { pipelineMovement } from '../../src/lib/server/metrics/movement.ts';
+
+const everyone: Scope = { role: 'executive', repIds: null, teamIds: null, ownRepId: null };
 
 /**
  * The README's "Sample files" commands, run exactly as written (options, mapping, glob), each into
@@ -13,6 +18,8 @@ import { Database } from '../../src/lib/server/db/database.ts';
 interface SampleCommand {
 	/** The shell comment above the command. */
 	title: string;
+	/** The DATABASE_PATH the command sets: commands naming the same one build one database. */
+	database: string;
 	args: string[];
 }
 
@@ -26,7 +33,8 @@ function readmeSampleCommands(): SampleCommand[] {
 	for (const line of block.split('\n').map((l) => l.trim())) {
 		if (line.startsWith('#')) title = line.slice(1).trim();
 		const at = line.indexOf('npm run import -- ');
-		if (at >= 0) commands.push({ title, args: shellWords(line.slice(at + 'npm run import -- '.length)).flatMap(expandGlob) });
+		const database = /DATABASE_PATH=(\S+)/.exec(line)?.[1] ?? '';
+		if (at >= 0) commands.push({ title, database, args: shellWords(line.slice(at + 'npm run import -- '.length)).flatMap(expandGlob) });
 	}
 	return commands;
 }
@@ -71,7 +79,9 @@ const commands = readmeSampleCommands();
 
 describe('the sample files in data/samples/', () => {
 	it('has a README command for each format the importer reads, and only files that exist', () => {
-		expect(commands.map((c) => c.args[0].split('/')[2])).toEqual(['native', 'deals', 'hubspot', 'salesforce']);
+		expect(commands.map((c) => c.args[0].split('/')[2])).toEqual(['native', 'deals', 'hubspot', 'salesforce', 'roster', 'quotas', 'activities']);
+		// Rosters, quotas and activities are about reps a pipeline brought: they go into the native sample's database.
+		expect(commands.slice(4).every((c) => c.database === commands[0].database)).toBe(true);
 		for (const command of commands) {
 			for (const file of command.args.filter((a) => a.startsWith('data/'))) expect(fs.existsSync(file), file).toBe(true);
 		}
@@ -79,6 +89,7 @@ describe('the sample files in data/samples/', () => {
 		expect(commands[3].args.filter((a) => a.endsWith('.csv')).map((a) => path.basename(a))).toEqual([
 			'Account.csv',
 			'Opportunity.csv',
+			'OpportunityFieldHistory.csv',
 			'OpportunityHistory.csv',
 			'User.csv'
 		]);
@@ -99,10 +110,38 @@ describe('the sample files in data/samples/', () => {
 		salesforce: [7, ['felix.hoffmann@demo.test', 'laura.schulz@demo.test', 'sarah.klein@demo.test']]
 	};
 
+	/** What the rep-facts samples leave in the native sample's database, as the views read it. */
+	const peopleFacts: Record<string, (db: Database) => Promise<void>> = {
+		roster: async (db) => {
+			expect(await db.all('SELECT r.email, t.name AS team FROM reps r JOIN teams t ON t.id = r.team_id ORDER BY 1')).toEqual([
+				{ email: 'felix.hoffmann@demo.test', team: 'North' },
+				{ email: 'katharina.wolf@demo.test', team: 'South' },
+				{ email: 'laura.schulz@demo.test', team: 'South' },
+				{ email: 'sarah.klein@demo.test', team: 'South' }
+			]);
+			// Katharina's move is dated: North until 10 November, South from then on.
+			const north = await db.read((q) => narrowScope(q, everyone, { team: 'North' }));
+			const before = await db.read((q) => pipelineMovement(q, north, { from: '2026-11-02', to: '2026-11-09' }));
+			const after = await db.read((q) => pipelineMovement(q, north, { from: '2026-11-09', to: '2026-11-16' }));
+			expect(before.parts.transferred_out).toBe(0);
+			expect(after.parts.transferred_out).toBeGreaterThan(0);
+		},
+		quotas: async (db) => {
+			const north = await db.read((q) => narrowScope(q, everyone, { team: 'North' }));
+			const forecast = await db.read((q) => forecastByPeriod(q, north, { asOf: '2026-11-16', months: 2 }));
+			// North's own quarter target, by the days of November (30 of 92), not Felix's alone.
+			expect(Math.round(forecast.months[0].quota ?? 0)).toBe(Math.round((260000 * 30) / 92));
+		},
+		activities: async (db) => {
+			expect(await db.one('SELECT count(*)::INTEGER AS rows, sum(count)::INTEGER AS total FROM activities')).toEqual({ rows: 12, total: 161 });
+		}
+	};
+
 	it.each(commands.map((c) => [c.args[0].split('/')[2], c] as const))(
-		'the %s sample imports by the README command, with its deals owned by demo reps, won and lost ones among them',
+		'the %s sample imports by the README command, and the views show what it brought',
 		async (format, command) => {
-			const databasePath = path.join(dir, `${format}.duckdb`);
+			// Commands naming the same database build on each other, in the README's order.
+			const databasePath = path.join(dir, path.basename(command.database || `${format}.duckdb`));
 			const result = await runImport(command.args, databasePath);
 			expect(result.stderr).toBe('');
 			expect(result.stdout).toMatch(new RegExp(`^Imported .* as ${format}: `));
@@ -110,6 +149,10 @@ describe('the sample files in data/samples/', () => {
 
 			const db = await Database.open({ path: databasePath, threads: 1, memoryLimit: '256MB' });
 			try {
+				if (peopleFacts[format]) {
+					await peopleFacts[format](db);
+					return;
+				}
 				const [deals, reps] = expected[format];
 				expect(await db.one('SELECT count(*)::INTEGER AS deals FROM deals')).toEqual({ deals });
 				expect((await db.all<{ email: string }>('SELECT email FROM reps ORDER BY email')).map((r) => r.email)).toEqual(reps);
@@ -119,6 +162,18 @@ describe('the sample files in data/samples/', () => {
 					WHERE s.snapshot_date = (SELECT max(snapshot_date) FROM snapshots) ORDER BY 1`
 				);
 				expect(outcomes.map((o) => o.outcome)).toEqual(['lost', 'open', 'won']);
+				if (format === 'salesforce') {
+					// OpportunityFieldHistory: the upsell was Laura's until 28 October, Sarah's since.
+					const owners = await db.all(
+						`SELECT DISTINCT r.email, s.snapshot_date < DATE '2026-10-28' AS before_handover
+						FROM snapshots s JOIN deals d ON d.id = s.deal_id JOIN reps r ON r.id = s.owner_id
+						WHERE d.crm_id = '006Dn000003Opp6IAS' ORDER BY 1`
+					);
+					expect(owners).toEqual([
+						{ email: 'laura.schulz@demo.test', before_handover: true },
+						{ email: 'sarah.klein@demo.test', before_handover: false }
+					]);
+				}
 			} finally {
 				db.close();
 			}

@@ -16,6 +16,17 @@ export interface Scope {
 	readonly teamIds: readonly number[] | null;
 	/** For a rep: their own rep record; they see team totals, never teammates' deals. */
 	readonly ownRepId: number | null;
+	/**
+	 * Set where the scope's reps are its teams' members (a leader's teams, a ?team= filter) and team
+	 * membership has dates (a roster with valid_from): views that read history ask who was in these
+	 * teams on each date (`scopeConditionAt`), so a rep who moved keeps their past in the old team.
+	 */
+	readonly memberTeamIds?: readonly number[];
+}
+
+/** Whether any rep's team membership has dates; only then do team scopes read membership by date. */
+async function membershipHasDates(db: Queryable): Promise<boolean> {
+	return (await db.one<{ dated: boolean }>('SELECT EXISTS (SELECT 1 FROM rep_team_history) AS dated'))?.dated ?? false;
 }
 
 export interface ScopedUser {
@@ -34,7 +45,8 @@ export async function scopeForUser(db: Queryable, user: ScopedUser): Promise<Sco
 			'SELECT id FROM reps WHERE list_contains($teams::INTEGER[], team_id) ORDER BY id',
 			{ teams: listParam(user.teamIds) }
 		);
-		return { role: 'leader', repIds: reps.map((r) => r.id), teamIds: [...user.teamIds], ownRepId: null };
+		const scope: Scope = { role: 'leader', repIds: reps.map((r) => r.id), teamIds: [...user.teamIds], ownRepId: null };
+		return (await membershipHasDates(db)) ? { ...scope, memberTeamIds: [...user.teamIds] } : scope;
 	}
 	if (user.repId === null) return { role: 'rep', repIds: [], teamIds: [], ownRepId: null };
 	const rep = await db.one<{ team_id: number | null }>('SELECT team_id FROM reps WHERE id = $id', { id: user.repId });
@@ -71,7 +83,8 @@ export async function narrowScope(
 			narrowed = {
 				...narrowed,
 				teamIds: [team.id],
-				repIds: narrowed.repIds === null ? teamReps : narrowed.repIds.filter((id) => teamReps.includes(id))
+				repIds: narrowed.repIds === null ? teamReps : narrowed.repIds.filter((id) => teamReps.includes(id)),
+				memberTeamIds: scope.role !== 'rep' && (await membershipHasDates(db)) ? [team.id] : undefined
 			};
 		}
 	}
@@ -82,7 +95,7 @@ export async function narrowScope(
 		);
 		// Checked against the user's own scope, not the team's: a rep of another team wins over it.
 		if (!rep || (scope.repIds !== null && !scope.repIds.includes(rep.id))) throw new NotFound('No such rep');
-		narrowed = { ...narrowed, repIds: [rep.id], teamIds: rep.team_id != null ? [rep.team_id] : [] };
+		narrowed = { ...narrowed, repIds: [rep.id], teamIds: rep.team_id != null ? [rep.team_id] : [], memberTeamIds: undefined };
 	}
 	return narrowed;
 }
@@ -135,6 +148,25 @@ export function scopeCondition(scope: Scope, column: string, name = 'scope_reps'
 	return { sql: `list_contains($${name}::INTEGER[], ${column})`, params: { [name]: listParam(scope.repIds) } };
 }
 
+/**
+ * Like `scopeCondition`, for a rep id as of a date (`date`, an SQL expression such as
+ * `s.snapshot_date`): for a scope of whole teams with dated membership, whether the rep was in one of
+ * them on that date (their latest membership from on or before it; a rep without dated membership is
+ * in their team of today). Any other scope: `scopeCondition`.
+ */
+export function scopeConditionAt(scope: Scope, column: string, date: string, name = 'scope_reps') {
+	if (!scope.memberTeamIds) return scopeCondition(scope, column, name);
+	const teamOn = /* sql */ `CASE
+		WHEN EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = ${column})
+		THEN (SELECT arg_max(h.team_id, h.valid_from) FROM rep_team_history h WHERE h.rep_id = ${column} AND h.valid_from <= ${date})
+		ELSE (SELECT r.team_id FROM reps r WHERE r.id = ${column})
+	END`;
+	return {
+		sql: `coalesce(list_contains($${name}_teams::INTEGER[], ${teamOn}), false)`,
+		params: { [`${name}_teams`]: listParam(scope.memberTeamIds) }
+	};
+}
+
 /** Same for team-level aggregates (a rep sees their team's totals). */
 export function teamScopeCondition(scope: Scope, column: string, name = 'scope_teams') {
 	if (scope.teamIds === null) return { sql: 'true', params: {} };
@@ -148,6 +180,17 @@ function listParam(ids: readonly number[]) {
 /** The scope's reps as a condition on `column` (a rep id): a fragment carrying its own list of ids. */
 export function repsInScope(scope: Scope, column: Sql): Sql {
 	return scope.repIds === null ? sql`true` : sql`list_contains(${scope.repIds}::INTEGER[], ${column})`;
+}
+
+/** `repsInScope` as of a date (an SQL fragment such as a snapshot date), as `scopeConditionAt` says. */
+export function repsInScopeAt(scope: Scope, column: Sql, date: Sql): Sql {
+	if (!scope.memberTeamIds) return repsInScope(scope, column);
+	const teamOn = sql`CASE
+		WHEN EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = ${column})
+		THEN (SELECT arg_max(h.team_id, h.valid_from) FROM rep_team_history h WHERE h.rep_id = ${column} AND h.valid_from <= ${date})
+		ELSE (SELECT r.team_id FROM reps r WHERE r.id = ${column})
+	END`;
+	return sql`coalesce(list_contains(${scope.memberTeamIds}::INTEGER[], ${teamOn}), false)`;
 }
 
 /** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */

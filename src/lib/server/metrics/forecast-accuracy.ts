@@ -294,6 +294,7 @@ interface GridRow {
 export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<ForecastBacktest> {
 	const freezes = backtestFreezes((await snapshotDates(db)) as IsoDate[], asOf);
 	if (freezes.length === 0) return { quarters: [], horizons: [], teams: [], reps: [] };
+	await dealHistories(db);
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const wonReps = scopeCondition(scope, 'w.owner_id');
 	const grid = await db.all<GridRow>(

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
+import { quotaByMonthSql } from './quotas.ts';
 import {
 	addMonths,
 	monthOf,
@@ -100,7 +101,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 	await dealHistories(db);
 	const openReps = scopeCondition(scope, 's.owner_id');
 	const wonReps = scopeCondition(scope, 'w.owner_id');
-	const quotaReps = scopeCondition(scope, 'q.rep_id');
+	const quotas = quotaByMonthSql(scope);
 	return db.all<MonthSums>(
 		`WITH
 		months AS (
@@ -137,21 +138,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 			WHERE ${wonReps.sql}
 			GROUP BY 1
 		),
-		quota_by_month AS (
-			SELECT
-				m.month_start,
-				-- A quota counts for the days of its period that fall in the month (as on the team view),
-				-- so a quarter's months always add up to the quarter's quota.
-				sum(
-					q.amount::DOUBLE
-					* (datediff('day', greatest(q.period_start, m.month_start), least(q.period_end, last_day(m.month_start))) + 1)
-					/ (datediff('day', q.period_start, q.period_end) + 1)
-				) AS quota
-			FROM months m
-			JOIN quotas q ON q.period_start <= last_day(m.month_start) AND q.period_end >= m.month_start
-			WHERE ${quotaReps.sql}
-			GROUP BY m.month_start
-		)
+		quota_by_month AS (${quotas.sql})
 		SELECT
 			strftime(m.month_start, '%Y-%m') AS month,
 			coalesce(o.total, 0)::DOUBLE AS total,
@@ -174,7 +161,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 			until_month: monthStart(addMonths(firstMonth, count)),
 			...openReps.params,
 			...wonReps.params,
-			...quotaReps.params
+			...quotas.params
 		}
 	);
 }

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/index.ts';
 import { scopeCondition, type Scope } from '../auth/scope.ts';
 import { quarterOf, type IsoDate, type Month, type Quarter } from '../../domain/periods.ts';
 import { dataFingerprint } from './facts/version.ts';
+import { quotaByMonthSql } from './quotas.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
 import { dayOf, longRangeFacts, monthName, openDealsAt } from './long-range-facts.ts';
 import {
@@ -89,27 +90,18 @@ export interface LongRange {
 	backtest: BacktestHorizon[];
 }
 
-/** Quota of the reps in scope per month; a quota counts for the days of its period in the month. */
+/** Quota of the scope per month (a whole team's own quota where set; see quotas.ts). */
 async function quotaByMonth(db: Queryable, scope: Scope, first: Month, count: number): Promise<Map<Month, number>> {
-	const reps = scopeCondition(scope, 'q.rep_id');
+	const quotas = quotaByMonthSql(scope);
 	const rows = await db.all<{ month: Month; quota: number }>(
 		/* sql */ `
 		WITH months AS (
 			SELECT CAST(m AS DATE) AS month_start
 			FROM range($first::TIMESTAMP, $first::TIMESTAMP + to_months($count::INTEGER), INTERVAL 1 MONTH) r(m)
-		)
-		SELECT
-			strftime(m.month_start, '%Y-%m') AS month,
-			sum(
-				q.amount::DOUBLE
-				* (datediff('day', greatest(q.period_start, m.month_start), least(q.period_end, last_day(m.month_start))) + 1)
-				/ (datediff('day', q.period_start, q.period_end) + 1)
-			)::DOUBLE AS quota
-		FROM months m
-		JOIN quotas q ON q.period_start <= last_day(m.month_start) AND q.period_end >= m.month_start
-		WHERE ${reps.sql}
-		GROUP BY 1`,
-		{ first: `${first}-01`, count, ...reps.params }
+		),
+		quota_by_month AS (${quotas.sql})
+		SELECT strftime(month_start, '%Y-%m') AS month, quota::DOUBLE AS quota FROM quota_by_month`,
+		{ first: `${first}-01`, count, ...quotas.params }
 	);
 	return new Map(rows.map((r) => [r.month, r.quota]));
 }

@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { sql, type Queryable, type Sql } from '../db/index.ts';
 import { withFacts } from './facts/index.ts';
 import { comparisonFacts, type ComparisonKey, type ComparisonTables } from './facts/comparison.ts';
-import { repsInScope, scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { repsInScope, repsInScopeAt, scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, partSign, type MovementPart, type Period } from '../../domain/movement.ts';
 import { ladderSql } from './deal-history.ts';
@@ -63,8 +63,9 @@ function withComparison<R>(
  *   deals held at B, and the transfers of deals whose owner crossed the scope (at their amount at A).
  */
 function comparisonCtes(tables: ComparisonTables, scope: Scope, options: MovementOptions): Sql {
-	const heldA = repsInScope(scope, sql`p.owner_a`);
-	const heldB = repsInScope(scope, sql`p.owner_b`);
+	// Whose team a deal was in is read as of each snapshot where membership has dates.
+	const heldA = repsInScopeAt(scope, sql`p.owner_a`, sql`${options.from}::DATE`);
+	const heldB = repsInScopeAt(scope, sql`p.owner_b`, sql`${options.to}::DATE`);
 	const dealType = options.dealType ?? null;
 	return sql`
 	held AS (

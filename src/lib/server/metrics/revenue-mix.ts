@@ -1,5 +1,5 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeCondition, scopeConditionAt, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { withFacts } from './facts/index.ts';
 import { dealHistoryFacts, type DealHistoryTables } from './facts/history.ts';
 import { fiscalQuarterStartSql } from './fiscal-quarters.ts';
@@ -151,8 +151,9 @@ function pipelineSplit(row: SplitColumns): PipelineSplit {
  * CTEs to put after `WITH`, and the scope's parameters.
  */
 function withScopedSplit<R>(db: Queryable, scope: Scope, question: (split: string, scoped: SqlParams) => Promise<R>): Promise<R> {
-	const won = scopeCondition(scope, 'fw.owner_id');
-	const open = scopeCondition(scope, 's.owner_id');
+	// A deal counts for the team its owner was in when it was won (or at the pipeline's snapshot).
+	const won = scopeConditionAt(scope, 'fw.owner_id', 'fw.won_date');
+	const open = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date', 'open_reps');
 	return withRevenueFacts(db, (facts) =>
 		question(`${dealFactsCtes(facts)},\n${wonInPeriodCte(won.sql)},\n${openAtEndCtes(open.sql)}`, { ...won.params, ...open.params })
 	);

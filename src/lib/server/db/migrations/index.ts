@@ -7,6 +7,7 @@ import forecastCalls from './006_forecast_calls.ts';
 import forecastScenarios from './007_forecast_scenarios.ts';
 import unknownValues from './008_unknown_values.ts';
 import currencies from './009_currencies.ts';
+import teamQuotasAndMembership from './010_team_quotas_and_membership.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -21,5 +22,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 6, name: 'forecast calls', sql: forecastCalls },
 	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios },
 	{ version: 8, name: 'unknown values', sql: unknownValues },
-	{ version: 9, name: 'currencies', sql: currencies }
+	{ version: 9, name: 'currencies', sql: currencies },
+	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership }
 ];

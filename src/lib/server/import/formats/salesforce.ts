@@ -14,10 +14,11 @@ import { salesforceStages } from '../stages.ts';
  * owner ids into e-mail addresses.
  */
 
-type Role = 'OpportunityHistory' | 'Opportunity' | 'Account' | 'User';
+type Role = 'OpportunityHistory' | 'OpportunityFieldHistory' | 'Opportunity' | 'Account' | 'User';
 
 function roleOf(file: StagedFile): Role | null {
 	const headers = new Set(file.columns.map(normaliseHeader));
+	if (headers.has('opportunityid') && headers.has('field') && headers.has('newvalue')) return 'OpportunityFieldHistory';
 	if (headers.has('opportunityid') && headers.has('stagename')) return 'OpportunityHistory';
 	if (headers.has('id') && headers.has('stagename')) return 'Opportunity';
 	if (headers.has('id') && headers.has('email')) return 'User';
@@ -35,6 +36,19 @@ const historySpecs: FieldSpec[] = [
 	{ name: 'forecast_category', kind: 'forecast_category' },
 	{ name: 'changed_by', kind: 'text' },
 	{ name: 'deleted', kind: 'flag' }
+];
+
+/**
+ * OpportunityFieldHistory (optional): tracked field changes. Only Field = Owner is read, so each past
+ * snapshot carries the owner of its time instead of today's. Salesforce writes an owner change twice,
+ * once with user ids and once with names; both mean the same change.
+ */
+const fieldHistorySpecs: FieldSpec[] = [
+	{ name: 'deal_id', kind: 'text', required: true },
+	{ name: 'changed_at', kind: 'timestamp', required: true },
+	{ name: 'field', kind: 'text', required: true },
+	{ name: 'old_value', kind: 'text' },
+	{ name: 'new_value', kind: 'text', required: true }
 ];
 
 const opportunitySpecs: FieldSpec[] = [
@@ -76,6 +90,13 @@ const headers: Record<Role, Record<string, string[]>> = {
 		changed_by: ['CreatedById'],
 		deleted: ['IsDeleted']
 	},
+	OpportunityFieldHistory: {
+		deal_id: ['OpportunityId'],
+		changed_at: ['CreatedDate'],
+		field: ['Field'],
+		old_value: ['OldValue'],
+		new_value: ['NewValue']
+	},
 	Opportunity: {
 		deal_id: ['Id'],
 		deal_name: ['Name'],
@@ -95,6 +116,7 @@ const headers: Record<Role, Record<string, string[]>> = {
 
 const specs: Record<Role, FieldSpec[]> = {
 	OpportunityHistory: historySpecs,
+	OpportunityFieldHistory: fieldHistorySpecs,
 	Opportunity: opportunitySpecs,
 	Account: accountSpecs,
 	User: userSpecs
@@ -103,7 +125,7 @@ const specs: Record<Role, FieldSpec[]> = {
 export const salesforce: FormatModule = {
 	format: 'salesforce',
 	stageAliases: salesforceStages,
-	mapFields: [...new Set([...historySpecs, ...opportunitySpecs, ...accountSpecs, ...userSpecs].map((s) => s.name))],
+	mapFields: [...new Set([...historySpecs, ...fieldHistorySpecs, ...opportunitySpecs, ...accountSpecs, ...userSpecs].map((s) => s.name))],
 
 	detect(files) {
 		return files.some((file) => roleOf(file) === 'OpportunityHistory');
@@ -111,7 +133,7 @@ export const salesforce: FormatModule = {
 
 	async run(context) {
 		const { staging, checker, stages } = context;
-		const parsed: Record<Role, ParsedFile[]> = { OpportunityHistory: [], Opportunity: [], Account: [], User: [] };
+		const parsed: Record<Role, ParsedFile[]> = { OpportunityHistory: [], OpportunityFieldHistory: [], Opportunity: [], Account: [], User: [] };
 		let ownerColumn = true;
 
 		for (const file of context.files) {
@@ -157,7 +179,13 @@ export const salesforce: FormatModule = {
 		if ((await checker.errorCount()) > 0) return;
 		await historyToSnapshots(
 			staging,
-			{ events: staging.table('events'), deals: staging.table('deals'), ladder: stages.ladder, rows: context.rows },
+			{
+				events: staging.table('events'),
+				deals: staging.table('deals'),
+				ladder: stages.ladder,
+				rows: context.rows,
+				owners: parsed.OpportunityFieldHistory.length > 0 ? staging.table('owner_changes') : undefined
+			},
 			context.options.weekday
 		);
 	}
@@ -302,4 +330,41 @@ async function buildTables(context: FormatContext, parsed: Record<Role, ParsedFi
 		FROM ${events} e JOIN ${deals} d USING (deal) WHERE e.close_date < d.created_date`
 	);
 	await checkOwners(context, deals, 'OwnerId');
+	if (parsed.OpportunityFieldHistory.length > 0) await buildOwnerChanges(context, parsed.OpportunityFieldHistory, users);
+}
+
+/**
+ * `owner_changes` (deal, changed_at, old_owner, old_owner_name, new_owner, new_owner_name): each
+ * change of a deal's owner, its values turned into e-mail addresses where the User export knows the
+ * id or the name, so the past owner is the same rep as when they own a deal today. Of the id row and
+ * the name row Salesforce writes for one change, the id row is kept (it resolves without doubt).
+ */
+async function buildOwnerChanges(context: FormatContext, files: ParsedFile[], users: string) {
+	const { staging } = context;
+	const raw = staging.table('owner_changes_raw');
+	await staging.run(
+		`CREATE TABLE ${raw} AS ${union(
+			files,
+			(p) => `SELECT ${p.value('deal_id')} AS deal, ${p.value('changed_at')} AS changed_at, nullif(trim(${p.value('old_value')}), '') AS old_value,
+				nullif(trim(${p.value('new_value')}), '') AS new_value, ${p.file.no}::BIGINT * 10000000000 + ${recordSql} AS seq
+			FROM ${p.from} WHERE lower(trim(${p.value('field')})) IN ('owner', 'ownerid')`
+		)}`
+	);
+	const resolved = (side: 'old' | 'new') => /* sql */ `
+		coalesce(by_id_${side}.email, by_name_${side}.email, by_id_${side}.name, r.${side}_value) AS ${side}_owner,
+		CASE WHEN by_id_${side}.email IS NOT NULL THEN by_id_${side}.name WHEN by_name_${side}.email IS NOT NULL THEN by_name_${side}.name END AS ${side}_owner_name`;
+	const joins = (side: 'old' | 'new') => /* sql */ `
+		LEFT JOIN ${users} by_id_${side} ON by_id_${side}.id = r.${side}_value
+		LEFT JOIN (SELECT name, arg_min(email, id) AS email FROM ${users} WHERE name IS NOT NULL GROUP BY name) by_name_${side}
+			ON lower(by_name_${side}.name) = lower(r.${side}_value)`;
+	await staging.run(
+		`CREATE TABLE ${staging.table('owner_changes')} AS
+		SELECT r.deal, r.changed_at, ${resolved('old')}, ${resolved('new')}
+		FROM ${raw} r ${joins('old')} ${joins('new')}
+		WHERE r.deal IS NOT NULL AND r.changed_at IS NOT NULL AND r.new_value IS NOT NULL
+		QUALIFY row_number() OVER (
+			PARTITION BY r.deal, r.changed_at
+			ORDER BY (by_id_new.id IS NOT NULL OR regexp_full_match(r.new_value, '005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?')) DESC, r.seq DESC
+		) = 1`
+	);
 }

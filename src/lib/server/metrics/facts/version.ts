@@ -23,7 +23,8 @@ export const dataFingerprintSql = /* sql */ `
 			(SELECT max(rowid) FROM accounts),
 			(SELECT count(*) FROM activities),
 			(SELECT max(rowid) FROM activities),
-			(SELECT string_agg(id || ':' || outcome || ':' || position || ':' || name, ',' ORDER BY id) FROM stages),
+			(SELECT string_agg(id || ':' || outcome || ':' || position || ':' || default_probability || ':' || name, ',' ORDER BY id) FROM stages),
+			(SELECT count(*) || ':' || coalesce(max(rowid), 0) FROM rep_team_history),
 			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps),
 			(SELECT max(id) FROM imports)
 		) AS fingerprint`;
