@@ -127,6 +127,21 @@ describe('facts', () => {
 		expect(await db.all(`SELECT database_name FROM duckdb_databases() WHERE database_name = 'forecast_cache'`)).toEqual([]);
 	});
 
+	it('of different kinds are built side by side without conflict, each kind one build at a time', async () => {
+		const db = await databaseWithOneDeal();
+		const other = { ...openAmounts, kind: 'test_other' } as const;
+		const ask = (definition: typeof openAmounts | typeof other, at: string) =>
+			db.read((q) => withFacts(q, definition, { at }, async (t) => (await q.one<{ amount: number | null }>(`SELECT amount FROM ${t.doubled}`))?.amount));
+		const answers = await Promise.all(
+			['2026-01-05', '2026-01-12', '2026-01-05'].flatMap((at) => [ask(openAmounts, at), ask(other, at)])
+		);
+		expect(answers).toEqual([2000, 2000, null, null, 2000, 2000]);
+		expect(await db.all(`SELECT kind, count(*)::INTEGER AS n FROM facts.registry GROUP BY kind ORDER BY kind`)).toEqual([
+			{ kind: 'test_open', n: 2 },
+			{ kind: 'test_other', n: 2 }
+		]);
+	});
+
 	it('never share tables between two databases open in one process', async () => {
 		const [first, second] = [await databaseWithOneDeal(), await databaseWithOneDeal()];
 		// The same row counts and dates in both, so the fingerprints alone could not tell them apart.
