@@ -379,7 +379,7 @@ function commit(): string | null {
 // -------------------------------------------------------------------------------------------------
 // The table, in the README's Markdown so a run can be pasted there as it is.
 
-const targets = { median: 100, p95: 250, ratio: 1.3, concurrentP95: 500, importSeconds: 10, memoryMb: 1024, firstRender: 1500, chartNodes: 10_000, longRange: 250 };
+const targets = { median: 100, p95: 250, servedMedian: 50, ratio: 1.3, concurrentP95: 250, concurrentWorkedOutP95: 1000, importSeconds: 10, memoryMb: 1024, firstRender: 1500, chartNodes: 10_000, longRange: 250 };
 
 function table(r: {
 	scale: number;
@@ -414,9 +414,9 @@ function table(r: {
 			const p = r.pages[name];
 			const w = p.worked_out;
 			const data = r.page_data?.[name];
-			// The worked-out figures are what a question costs the first time; the targets are on what is served.
+			// Served: an answer remembered (target median under 50 ms); worked out: what a question costs the first time (under 100 ms).
 			lines.push(
-				`| ${name} | ${figure(p.median_ms, (v) => v < targets.median)} | ${figure(p.p95_ms, (v) => v < targets.p95)} | ${p.sql_median_ms} | ${figure(p.ratio_to_sql, (v) => v <= targets.ratio)} | ${w?.median_ms ?? '-'} | ${w?.p95_ms ?? '-'} | ${w?.ratio_to_sql ?? '-'} | ${data ? `${figure(data.median_ms, (v) => v < targets.median)} / ${data.worked_out?.median_ms ?? '-'}` : '-'} |`
+				`| ${name} | ${figure(p.median_ms, (v) => v < targets.servedMedian)} | ${figure(p.p95_ms, (v) => v < targets.p95)} | ${p.sql_median_ms} | ${figure(p.ratio_to_sql, (v) => v <= targets.ratio)} | ${figure(w?.median_ms, (v) => v < targets.median)} | ${figure(w?.p95_ms, (v) => v < targets.p95)} | ${w?.ratio_to_sql ?? '-'} | ${data ? `${figure(data.median_ms, (v) => v < targets.median)} / ${data.worked_out?.median_ms ?? '-'}` : '-'} |`
 			);
 		}
 		const counts = viewNames
@@ -437,7 +437,9 @@ function table(r: {
 		);
 		if (c.worked_out) {
 			const w = c.worked_out;
-			other.push(`| the same, nothing remembered | ${n(w.requests)} requests, ${w.errors} errors, p95 ${w.p95_ms} ms | (for comparison) |`);
+			other.push(
+				`| the same, nothing remembered | ${n(w.requests)} requests, ${w.errors} errors, p95 ${w.p95_ms} ms${mark(w.p95_ms < targets.concurrentWorkedOutP95)} | under ${targets.concurrentWorkedOutP95} ms |`
+			);
 		}
 	}
 	other.push(`| server peak memory (RSS) | ${r.server.max_rss_mb} MiB${mark(r.server.max_rss_mb < targets.memoryMb)} | under 1 GB |`);
@@ -461,7 +463,11 @@ function table(r: {
 		);
 		if (l.http) other.push(`| the same through HTTP, nothing remembered | ${l.http.median_ms} ms median${mark(l.http.median_ms < targets.longRange)}, p95 ${l.http.p95_ms} ms | under ${targets.longRange} ms |`);
 	}
-	lines.push(...other, '', `✗ = misses the issue's target (median < ${targets.median} ms, p95 < ${targets.p95} ms, ratio <= ${targets.ratio}).`);
+	lines.push(
+		...other,
+		'',
+		`✗ = misses the issue's target (served median < ${targets.servedMedian} ms; worked out median < ${targets.median} ms; p95 < ${targets.p95} ms; ratio <= ${targets.ratio}).`
+	);
 	return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from '../../src/lib/server/db/index.ts';
-import { withFacts, type FactsDefinition } from '../../src/lib/server/metrics/facts/index.ts';
+import { forgetFacts, withFacts, type FactsDefinition } from '../../src/lib/server/metrics/facts/index.ts';
+import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
 import { pipelineMovement } from '../../src/lib/server/metrics/movement.ts';
 import { snapshotDates } from '../../src/lib/server/metrics/snapshots.ts';
 import { warmFacts } from '../../src/lib/server/metrics/warm.ts';
@@ -96,6 +97,51 @@ describe('facts', () => {
 		expect(answer).toBe(1000);
 	});
 
+	it("bind their key's values as parameters, so a key is never SQL", async () => {
+		const db = await databaseWithOneDeal();
+		const ask = (at: string) =>
+			db.read((q) => withFacts(q, openAmounts, { at }, async (t) => (await q.one<{ amount: number | null }>(`SELECT amount FROM ${t.total}`))?.amount));
+		// Whatever DuckDB makes of it as a date, it is a value: no statement was ever made of its text.
+		await ask("2026-01-05'::DATE; DROP TABLE snapshots; --").catch(() => null);
+		expect(await db.one(`SELECT count(*)::INTEGER AS n FROM snapshots`)).toEqual({ n: 1 });
+		expect(await ask('2026-01-05')).toBe(1000);
+	});
+
+	it('are built again after being forgotten, for a write the version cannot see', async () => {
+		const db = await databaseWithOneDeal();
+		const amount = () =>
+			db.read((q) => withFacts(q, openAmounts, { at: '2026-01-05' }, async (t) => (await q.one<{ amount: number }>(`SELECT amount FROM ${t.total}`))?.amount));
+		expect(await amount()).toBe(1000);
+		// Edited in place: as many rows, the same highest rowid, so the same version.
+		await db.write((tx) => tx.run(`UPDATE snapshots SET amount = 1200`));
+		expect(await amount()).toBe(1000);
+		await db.read((q) => forgetFacts(q));
+		expect(await amount()).toBe(1200);
+	});
+
+	it("the forecast's facts are built by the same mechanism, in no database of their own", async () => {
+		const db = await databaseWithOneDeal();
+		const everyone = { role: 'admin', repIds: null, teamIds: null, ownRepId: null } as const;
+		await db.read((q) => forecastByPeriod(q, everyone, { asOf: '2026-01-05', months: 1 }));
+		expect(await db.all(`SELECT kind FROM facts.registry`)).toEqual([{ kind: 'deal_histories' }]);
+		expect(await db.all(`SELECT database_name FROM duckdb_databases() WHERE database_name = 'forecast_cache'`)).toEqual([]);
+	});
+
+	it('of different kinds are built side by side without conflict, each kind one build at a time', async () => {
+		const db = await databaseWithOneDeal();
+		const other = { ...openAmounts, kind: 'test_other' } as const;
+		const ask = (definition: typeof openAmounts | typeof other, at: string) =>
+			db.read((q) => withFacts(q, definition, { at }, async (t) => (await q.one<{ amount: number | null }>(`SELECT amount FROM ${t.doubled}`))?.amount));
+		const answers = await Promise.all(
+			['2026-01-05', '2026-01-12', '2026-01-05'].flatMap((at) => [ask(openAmounts, at), ask(other, at)])
+		);
+		expect(answers).toEqual([2000, 2000, null, null, 2000, 2000]);
+		expect(await db.all(`SELECT kind, count(*)::INTEGER AS n FROM facts.registry GROUP BY kind ORDER BY kind`)).toEqual([
+			{ kind: 'test_open', n: 2 },
+			{ kind: 'test_other', n: 2 }
+		]);
+	});
+
 	it('never share tables between two databases open in one process', async () => {
 		const [first, second] = [await databaseWithOneDeal(), await databaseWithOneDeal()];
 		// The same row counts and dates in both, so the fingerprints alone could not tell them apart.
@@ -120,7 +166,7 @@ describe('facts', () => {
 		await warmFacts(fresh.db);
 		const kinds = await fresh.db.all<{ kind: string }>(`SELECT kind FROM facts.registry ORDER BY kind`);
 		// The forecast's and revenue's whole-history facts are facts like the others, in no database of their own.
-		expect(kinds.map((k) => k.kind)).toEqual(['comparison', 'deal_histories', 'stage_window']);
+		expect(kinds.map((k) => k.kind)).toEqual(['comparison', 'data_quality', 'deal_histories', 'stage_window']);
 		expect(await fresh.db.all(`SELECT database_name FROM duckdb_databases() WHERE database_name = 'forecast_cache'`)).toEqual([]);
 
 		// The page's question reads the warmed facts: nothing is built, and the waterfall still adds up.

@@ -1,5 +1,6 @@
 import type { Database } from '../db/index.ts';
 import type { Scope } from '../auth/scope.ts';
+import { dataQuality } from './data-quality.ts';
 import { dealHistories } from './facts/history.ts';
 import { warmLongRangeBacktests } from './long-range-backtest.ts';
 import { pipelineMovement } from './movement.ts';
@@ -13,7 +14,7 @@ const everyone: Scope = { role: 'admin', repIds: null, teamIds: null, ownRepId: 
 /**
  * Builds the facts that the week's first pages ask for, so the first leader on Monday morning does
  * not wait for them: the whole deal histories (forecast, calibration, revenue), the latest pair of snapshots,
- * the stage window ending at the latest one, and revenue mix's. Run in the background when the server
+ * the stage window ending at the latest one, its data-quality flags, and revenue mix's. Run in the background when the server
  * starts and after every import; a page asked meanwhile waits for the same build, never starts a
  * second one.
  */
@@ -23,6 +24,7 @@ export async function warmFacts(db: Database): Promise<void> {
 		if (!latest) return;
 		await dealHistories(q);
 		await stageConversion(q, everyone, { at: latest });
+		await dataQuality(q, everyone, latest);
 		if (previous) await pipelineMovement(q, everyone, { from: previous, to: latest });
 		await revenueMix(q, everyone, { from: latest, to: latest, newBusinessWeight: 1 });
 		await warmLongRangeBacktests(q);

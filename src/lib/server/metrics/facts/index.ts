@@ -124,9 +124,11 @@ export async function facts<K extends FactsKey, T extends string>(db: Queryable,
 	};
 	const first = await stale();
 	if (!first) return tables;
-	// One build at a time per database: two transactions replacing the same old tables would conflict,
-	// and whoever waited for the same key finds it built.
-	const previous = builds.get(first.database) ?? Promise.resolve();
+	// One build at a time per database and kind: two transactions replacing the same old tables would
+	// conflict, and whoever waited for the same key finds it built. Kinds build side by side, so a
+	// snapshot pair's facts never wait behind the whole histories' much longer build.
+	const queue = `${first.database}\n${definition.kind}`;
+	const previous = builds.get(queue) ?? Promise.resolve();
 	const turn = previous.then(async () => {
 		const now = await stale();
 		if (!now) return;
@@ -134,7 +136,7 @@ export async function facts<K extends FactsKey, T extends string>(db: Queryable,
 		for (const old of dropped) known?.delete(old);
 		known?.set(name, now.fingerprint);
 	});
-	builds.set(first.database, turn.catch(() => {}));
+	builds.set(queue, turn.catch(() => {}));
 	await turn;
 	return tables;
 }
