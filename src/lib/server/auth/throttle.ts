@@ -110,8 +110,9 @@ export async function reserveSignInAttempt(
 		}
 		for (const state of states) {
 			await tx.run(
-				`INSERT OR REPLACE INTO sign_in_failures (throttle_key, failures, last_failure_at)
-				VALUES ($key, $failures, epoch_ms($now::BIGINT))`,
+				`INSERT INTO sign_in_failures (throttle_key, failures, last_failure_at)
+				VALUES ($key, $failures, epoch_ms($now::BIGINT))
+				ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at`,
 				{ key: state.key, failures: state.failures + 1, now: now.getTime() }
 			);
 		}

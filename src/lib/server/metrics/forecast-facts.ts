@@ -1,7 +1,7 @@
 import type { DataOrigin, Queryable } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
 import { wonDealsSql } from './deal-history.ts';
-import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
+import { dataFingerprint } from './remembered.ts';
 
 /**
  * Facts about whole deal histories that every forecast question needs, computed once from all the
@@ -25,7 +25,7 @@ import { dataFingerprint, dataFingerprintSql } from './remembered.ts';
  * These read every row of every snapshot, most of them deals closed long ago (about 3 million rows
  * at ten times the demo), which would cost more than everything else on a page together. So they
  * live in an in-memory database attached to the DuckDB instance, shared by all its connections and
- * gone on restart, and are rebuilt when the data's fingerprint changes (`dataFingerprintSql` in
+ * gone on restart, and are rebuilt when the data's fingerprint changes (`dataFingerprint` in
  * remembered.ts: row counts, highest rowids, snapshot dates, stages, reps, latest import). A write that
  * UPDATEs snapshot rows in place would not change it; imports replace rows instead, and
  * `forgetForecastFacts` is there for anything that ever does.
@@ -70,8 +70,7 @@ const buildSql = [
 		)
 		SELECT owner_id, stage_id, decided_on, count(*) AS deals, count(*) FILTER (WHERE won) AS won
 		FROM (SELECT owner_id, decided_on, won, unnest(open_stages) AS stage_id FROM decided)
-		GROUP BY ALL`,
-	/* sql */ `CREATE OR REPLACE TABLE forecast_cache.fingerprint AS ${dataFingerprintSql}`
+		GROUP BY ALL`
 ];
 
 /** One rebuild at a time per database; everyone else waits for it instead of repeating it. */
@@ -85,11 +84,13 @@ async function storedFingerprint(db: Queryable): Promise<string | null> {
 	return (await db.one<{ fingerprint: string }>('SELECT fingerprint FROM forecast_cache.fingerprint'))?.fingerprint ?? null;
 }
 
-async function rebuild(db: Queryable): Promise<void> {
-	// One transaction: the facts and the fingerprint stored with them come from the same data.
+async function rebuild(db: Queryable, fingerprint: string): Promise<void> {
+	// One transaction. The fingerprint was taken before: should the data change meanwhile, the facts
+	// are newer than it and are merely rebuilt once more, never kept as current when they are not.
 	await db.all('BEGIN TRANSACTION');
 	try {
 		for (const sql of buildSql) await db.all(sql);
+		await db.all('CREATE OR REPLACE TABLE forecast_cache.fingerprint AS SELECT $fingerprint::VARCHAR AS fingerprint', { fingerprint });
 		await db.all('COMMIT');
 	} catch (error) {
 		await db.all('ROLLBACK').catch(() => {});
@@ -121,7 +122,7 @@ async function cacheFacts(db: Queryable): Promise<void> {
 			await running.catch(() => {});
 			continue;
 		}
-		const work = rebuild(db).finally(() => rebuilding.delete(key));
+		const work = rebuild(db, current).finally(() => rebuilding.delete(key));
 		rebuilding.set(key, work);
 		await work;
 		return;

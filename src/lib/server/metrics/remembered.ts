@@ -28,9 +28,11 @@ export const dataFingerprintSql = /* sql */ `
 			(SELECT count(*) FROM activities),
 			(SELECT max(rowid) FROM activities),
 			(SELECT string_agg(id || ':' || outcome || ':' || position || ':' || name, ',' ORDER BY id) FROM stages),
-			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps),
-			(SELECT max(id) FROM imports)
+			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps)
 		) AS fingerprint`;
+
+/** The latest import, asked on its own: the import log may live in PostgreSQL (`APP_DATABASE_URL`). */
+const latestImportSql = 'SELECT max(id) AS id FROM imports';
 
 /**
  * The fingerprint takes about 40 ms at forty times the demo (max(rowid) reads a column), too much to
@@ -45,9 +47,9 @@ export function dataFingerprint(db: Queryable): Promise<{ database: string; fing
 	if (origin && known && known.writes === origin.writes) return known.known;
 	// Read the count before asking: a write committing meanwhile leaves a stale count, never a stale answer.
 	const writes = origin?.writes ?? 0;
-	const asked = db.one<{ database: string; fingerprint: string }>(dataFingerprintSql).then((row) => ({
+	const asked = Promise.all([db.one<{ database: string; fingerprint: string }>(dataFingerprintSql), db.one<{ id: number | null }>(latestImportSql)]).then(([row, latest]) => ({
 		database: origin ? `${row!.database}#${origin.id}` : row!.database,
-		fingerprint: row!.fingerprint
+		fingerprint: `${row!.fingerprint}|${latest?.id ?? ''}`
 	}));
 	if (origin) {
 		fingerprints.set(origin, { writes, known: asked });
@@ -138,7 +140,8 @@ export async function answeredOnce<T>(
 	{ untilAnyWrite = false }: { untilAnyWrite?: boolean } = {}
 ): Promise<T> {
 	const megabytes = db.config.answerMemoryMb ?? defaultAnswerMemoryMb;
-	if (megabytes === 0) return ask();
+	// Other servers write notes too when app state is shared, unseen by this process's write count.
+	if (megabytes === 0 || (untilAnyWrite && db.appStateShared)) return ask();
 	let memory = answerMemories.get(db);
 	if (!memory) answerMemories.set(db, (memory = new Remembered(megabytes * 2 ** 20, jsonBytes)));
 	// Read the count before the fingerprint: a write committing meanwhile leaves a stale version, never a stale answer.
