@@ -7,6 +7,7 @@ import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
 import { appStateTables, dimensionTables } from './app-state-migrations.ts';
 import { AppStateStore, type AppStateQueries, type AppStateTransaction } from './postgres.ts';
+import { loadLakeVersion, publishLake, readManifest } from './lake.ts';
 
 export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -132,6 +133,9 @@ function queryable(connection: DuckDBConnection, database?: Database, appState?:
 	};
 }
 
+/** The advisory lock that makes one server at a time publish to the lake. */
+const lakeLockKey = 22_002;
+
 /**
  * PostgreSQL's copies of the dimension tables, replaced by DuckDB's inside PostgreSQL's transaction.
  * They are small (teams, reps, accounts, deals: no snapshots), and JSON carries each table over in
@@ -174,10 +178,72 @@ export class Database implements DataOrigin {
 		return this.appState !== null;
 	}
 
+	/** The lake's version this file holds a copy of (`LAKE_PATH`); null before the first import. */
+	lakeVersion: string | null = null;
+	private lakeCheckedAt = 0;
+	private lakeLoading: Promise<void> | null = null;
+	private lakeQueue: Promise<unknown> = Promise.resolve();
+	/** True while a write's work runs: a read it makes must not wait for a lake load queued behind it. */
+	private writing = false;
+
 	private constructor(
 		readonly instance: DuckDBInstance,
 		readonly config: DatabaseConfig
 	) {}
+
+	/**
+	 * Makes this file hold the lake's current version, looking at the manifest at most every
+	 * `lakeCheckMs` (always with `force`). A new version is loaded in one write, so readers see the
+	 * old data or the new, and every fingerprint (and so every remembered answer and fact) moves on.
+	 */
+	async lakeUpToDate(force = false): Promise<void> {
+		const lake = this.config.lakePath;
+		if (!lake) return;
+		if (this.lakeLoading) return this.lakeLoading;
+		const now = Date.now();
+		if (!force && now - this.lakeCheckedAt < (this.config.lakeCheckMs ?? 1000)) return;
+		this.lakeCheckedAt = now;
+		const manifest = readManifest(lake);
+		if (!manifest || manifest.version === this.lakeVersion) return;
+		this.lakeLoading = this.write(
+			async (tx) => {
+				await loadLakeVersion(tx.connection, lake, manifest);
+				this.lakeVersion = manifest.version;
+			},
+			{ mirror: false }
+		).finally(() => (this.lakeLoading = null));
+		return this.lakeLoading;
+	}
+
+	/**
+	 * A write that changes the snapshots, published to the lake when there is one: one server at a
+	 * time (an advisory lock in PostgreSQL when app state is there, else within this process), on
+	 * top of the lake's latest version, then written as the next version. Without a lake, a write.
+	 */
+	async writeSnapshots<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+		const lake = this.config.lakePath;
+		if (!lake) return this.write(work);
+		const turn = this.lakeQueue.then(async () => {
+			const started = Date.now();
+			const release = this.appState ? await this.appState.lock(lakeLockKey) : async () => {};
+			try {
+				const waited = Date.now() - started;
+				if (waited > 100) console.log(`Lake: waited ${waited} ms for another server's import to finish.`);
+				await this.lakeUpToDate(true);
+				return await this.write(async (tx) => {
+					const result = await work(tx);
+					const manifest = await publishLake(tx.connection, lake);
+					this.lakeVersion = manifest.version;
+					console.log(`Lake: published version ${manifest.version}.`);
+					return result;
+				});
+			} finally {
+				await release();
+			}
+		});
+		this.lakeQueue = turn.catch(() => {});
+		return turn;
+	}
 
 	/**
 	 * Opens the database and brings its schema up to date. With `lockDown`, DuckDB then reads and
@@ -204,6 +270,10 @@ export class Database implements DataOrigin {
 		const database = new Database(instance, config);
 		// DuckDB's own schema first, before any statement is routed elsewhere.
 		await database.write((tx) => migrate(tx));
+		if (config.lakePath) {
+			fs.mkdirSync(config.lakePath, { recursive: true });
+			await database.lakeUpToDate(true);
+		}
 		if (config.appDatabaseUrl) {
 			database.appState = await AppStateStore.open(config.appDatabaseUrl);
 			// PostgreSQL's copies of the dimension tables follow this database's.
@@ -212,7 +282,8 @@ export class Database implements DataOrigin {
 		if (opening.lockDown) {
 			const connection = await instance.connect();
 			try {
-				await lockDownDuckDB(connection, opening.lockDown);
+				const lake = config.lakePath ? [config.lakePath] : [];
+				await lockDownDuckDB(connection, { ...opening.lockDown, directories: [...opening.lockDown.directories, ...lake] });
 			} finally {
 				connection.closeSync();
 			}
@@ -231,6 +302,7 @@ export class Database implements DataOrigin {
 
 	/** Runs read queries on a pooled connection. */
 	async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+		if (this.config.lakePath && !this.writing) await this.lakeUpToDate();
 		const connection = await this.acquire();
 		try {
 			return await work(queryable(connection, this, this.appState));
@@ -254,7 +326,7 @@ export class Database implements DataOrigin {
 	 * fail, what people wrote is kept and the snapshots are as before. A write that changed the
 	 * snapshots' side refreshes PostgreSQL's copies of the dimension tables in the same transaction.
 	 */
-	write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+	write<T>(work: (tx: Transaction) => Promise<T>, { mirror = true }: { mirror?: boolean } = {}): Promise<T> {
 		const next = this.writeQueue.then(async () => {
 			const connection = await this.instance.connect();
 			const store = this.appState;
@@ -281,7 +353,7 @@ export class Database implements DataOrigin {
 				one: async (sql, params) => (await all(sql, params))[0] as never,
 				get connection() {
 					// Appenders write through the connection itself.
-					snapshotsWritten = true;
+					snapshotsWritten = mirror;
 					return connection;
 				},
 				run: async (sql, params) => {
@@ -292,7 +364,8 @@ export class Database implements DataOrigin {
 			};
 			await connection.run('BEGIN TRANSACTION');
 			try {
-				const result = await work(tx);
+				this.writing = true;
+				const result = await work(tx).finally(() => (this.writing = false));
 				if (store && snapshotsWritten) await onApp();
 				const begun = app.tx;
 				app.tx = null;

@@ -189,6 +189,30 @@ export class AppStateStore {
 		};
 	}
 
+	/**
+	 * Holds a session-level advisory lock on a connection of its own until the returned function
+	 * is called: the same `key` taken on another server waits. Used to publish to the lake one
+	 * server at a time.
+	 */
+	async lock(key: number): Promise<() => Promise<void>> {
+		let client: pg.PoolClient;
+		try {
+			client = await this.pool.connect();
+			await client.query('SELECT pg_advisory_lock($1)', [key]);
+		} catch (error) {
+			throw translateError(error);
+		}
+		return async () => {
+			try {
+				await client.query('SELECT pg_advisory_unlock($1)', [key]);
+				client.release();
+			} catch {
+				// The connection broke, and with it the lock: PostgreSQL released it when the session ended.
+				client.release(true);
+			}
+		};
+	}
+
 	async close(): Promise<void> {
 		await this.pool.end();
 	}

@@ -204,7 +204,7 @@ export async function importFiles(
 		if (!loadFacts) await prepareReferenceData(staging, context.rows);
 		report('loading', 0);
 		try {
-			const outcome = await db.write(async (tx) => {
+			const outcome = await db.writeSnapshots(async (tx) => {
 				const facts = loadFacts ? await loadFacts(tx, staging) : null;
 				const loaded = facts
 					? { rowsLoaded: facts.rowsLoaded, created: { teams: 0, reps: 0, accounts: 0, deals: 0, ...facts.created } }
