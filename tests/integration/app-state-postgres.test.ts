@@ -5,8 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSession, generateSessionToken, invalidateSession, validateSessionToken } from '../../src/lib/server/auth/session.ts';
 import { createUser } from '../../src/lib/server/auth/users.ts';
 import { AppStateUnavailable, Database } from '../../src/lib/server/db/index.ts';
+import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+import { importFiles, importLog } from '../../src/lib/server/import/index.ts';
 import { getPreference, setPreference } from '../../src/lib/server/preferences.ts';
 import { freshPostgresDatabase, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { fixture } from '../fixtures/import/helpers.ts';
 import { appStateOnPostgres } from './helpers.ts';
 
 /**
@@ -17,7 +20,7 @@ import { appStateOnPostgres } from './helpers.ts';
 
 async function serverOver(appDatabaseUrl: string) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-coach-server-'));
-	const db = await Database.open({ path: path.join(dir, 'server.duckdb'), threads: 1, memoryLimit: '256MB', appDatabaseUrl }, { lockDown: { directories: [dir] } });
+	const db = await Database.open({ path: path.join(dir, 'server.duckdb'), threads: 1, memoryLimit: '256MB', appDatabaseUrl }, { lockDown: { directories: [dir, fixture(), ...serverImportDirectories()] } });
 	return {
 		db,
 		close: () => {
@@ -79,6 +82,20 @@ describe('two servers over one PostgreSQL', () => {
 		).rejects.toThrow('changed my mind');
 		expect(await one.db.all('SELECT name FROM teams ORDER BY id')).toEqual([{ name: 'North' }, { name: 'South' }]);
 		expect(await one.db.all('SELECT team_id FROM user_teams')).toEqual([{ team_id: 1 }]);
+	});
+
+	it("an import through one server is in the log the other reads, with its problems in the reader's words", async () => {
+		const summary = await importFiles(one.db, [fixture('import', 'native-two-weeks.csv')], { user: 'admin@example.test' });
+		expect(summary.errors).toEqual([]);
+		await importFiles(one.db, [fixture('import', 'does-not-exist.csv')], { user: 'admin@example.test' });
+		const log = await other.db.read((q) => importLog(q, { email: 'admin@example.test', role: 'admin' }));
+		expect(log.map((entry) => [entry.file_name, entry.status])).toEqual([
+			['does-not-exist.csv', 'error'],
+			['native-two-weeks.csv', 'ok']
+		]);
+		expect(log[0].first_problem?.code).toEqual(expect.any(String));
+		expect(log[1]).toMatchObject({ rows_loaded: 7, snapshots_replaced: [], first_problem: null });
+		expect(log[1].started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 	});
 
 	it('a statement that would join app state with the snapshots is refused with a message saying so', async () => {
