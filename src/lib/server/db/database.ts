@@ -345,7 +345,7 @@ export class Database implements DataOrigin {
 			};
 			const all = async <R>(sql: string, params?: SqlParams): Promise<R[]> => {
 				if (store && storeFor(sql) === 'app') return (await onApp()).all<R>(sql, params);
-				if (!/^\s*(SELECT|WITH)\b/i.test(sql)) snapshotsWritten = true;
+				if (mirror && !/^\s*(SELECT|WITH)\b/i.test(sql)) snapshotsWritten = true;
 				return runOn<R>(connection, sql, params);
 			};
 			const tx: Transaction = {
@@ -358,7 +358,7 @@ export class Database implements DataOrigin {
 				},
 				run: async (sql, params) => {
 					if (store && storeFor(sql) === 'app') return (await onApp()).run(sql, params);
-					snapshotsWritten = true;
+					snapshotsWritten = mirror;
 					await connection.run(sql, params, paramTypes(params));
 				}
 			};
