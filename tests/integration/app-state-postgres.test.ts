@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSession, generateSessionToken, invalidateSession, validateSessionToken } from '../../src/lib/server/auth/session.ts';
+import { reserveSignInAttempt } from '../../src/lib/server/auth/throttle.ts';
 import { createUser } from '../../src/lib/server/auth/users.ts';
 import { AppStateUnavailable, Database } from '../../src/lib/server/db/index.ts';
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
@@ -55,6 +56,13 @@ describe('two servers over one PostgreSQL', () => {
 
 		await invalidateSession(other.db, session.id);
 		expect((await validateSessionToken(one.db, token)).user).toBeNull();
+	});
+
+	it('guesses at one account sent to both servers at once are counted together: five get through, not ten', async () => {
+		const attempt = { email: 'lea@example.test', clientAddress: '203.0.113.7' };
+		const now = new Date();
+		const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => reserveSignInAttempt(i % 2 ? one.db : other.db, attempt, now)));
+		expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
 	});
 
 	it('what is saved on one server is read on the other at once', async () => {

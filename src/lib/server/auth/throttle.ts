@@ -101,6 +101,9 @@ export async function reserveSignInAttempt(
 ): Promise<ThrottleDecision> {
 	const keys = Object.values(throttleKeys(attempt));
 	return db.write(async (tx) => {
+		// This process's writes are one at a time, but other servers count in the same PostgreSQL:
+		// taking the table for the transaction keeps their guesses from slipping in between.
+		if (db.appStateShared) await tx.run('LOCK TABLE sign_in_failures IN EXCLUSIVE MODE');
 		await forgetQuietFailures(tx, now, policy);
 		const states = [];
 		for (const key of keys) states.push({ key, ...(await failuresOf(tx, key, now, policy)) });
