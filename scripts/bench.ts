@@ -2,7 +2,7 @@
  * The performance benchmark: how fast the views answer on a large database, measured the way users
  * meet them. A measurement, never a test: nothing here fails on a slow figure, it reports it.
  *
- *   npm run bench [-- --scale N] [--weeks W] [--requests N] [--seconds S] [--skip import,browser,...]
+ *   npm run bench [-- --scale N] [--weeks W] [--requests N] [--seconds S] [--servers 2] [--skip import,browser,...]
  *
  * Seeds (or reuses) bench/bench-<scale>-<weeks>w.duckdb with the demo company, then
  *   pages        50 signed-in requests per view through the built server (median, p95), against the
@@ -10,7 +10,8 @@
  *   worked_out   the views, pages and concurrent users again, on a server that remembers no answers
  *                (ANSWER_MEMORY_MB=0): what a question costs the first time
  *   page_data    the pages' own __data.json, everything a page load asks of the server
- *   concurrency  20 signed-in users mixing the views for 30 s
+ *   concurrency  20 signed-in users mixing the views for 30 s; with --servers N, again over N servers
+ *                sharing one PostgreSQL and one Parquet lake, round-robin, beside the one-server figure
  *   browser      first render in Chromium and the largest chart's DOM nodes, per page
  *   import       1 million native snapshot rows into a fresh database, with the importer's peak memory
  *   long_range   the 6-18 month view for a team, worked out (scripts/bench/long-range.ts), directly and
@@ -29,6 +30,7 @@ import { browserTimings, type BrowserFigures } from './bench/browser.ts';
 import { importNativeFile, writeNativeCsv, type ImportFigures } from './bench/import.ts';
 import { benchUntil, benchWeeks, round, seededDatabase } from './bench/seed.ts';
 import { signIn, startServer, timedGet } from './bench/server.ts';
+import { startServers } from './bench/servers.ts';
 import { median, ms, percentile } from './bench/stats.ts';
 import { benchCast, benchViews, viewNames, type View, type ViewName } from './bench/views.ts';
 import { longRangeApi, longRangeDirect, type LongRangeFigures } from './bench/long-range.ts';
@@ -47,7 +49,8 @@ const usage = `Usage: npm run bench [-- --scale N] [--weeks W] [--requests N] [-
                  taking seconds cannot hold the run up for an hour (default 60; the count is reported)
   --users U      concurrent users (default 20)
   --seconds S    how long the concurrent users keep asking (default 30)
-  --port P       the bench server's port (default 4176)
+  --port P       the bench server's port (default 4176; with --servers N, N ports from there)
+  --servers N    also measure the concurrent users over N servers (PostgreSQL and a lake, issue 22)
   --skip LIST    sections to leave out, e.g. --skip browser,import
   --out FILE     where to write the figures (default bench/results.json)`;
 
@@ -84,6 +87,7 @@ async function main(): Promise<number> {
 				users: { type: 'string', default: '20' },
 				seconds: { type: 'string', default: '30' },
 				port: { type: 'string', default: '4176' },
+				servers: { type: 'string', default: '1' },
 				skip: { type: 'string', default: '' },
 				out: { type: 'string', default: 'bench/results.json' },
 				help: { type: 'boolean', short: 'h', default: false }
@@ -104,10 +108,11 @@ async function main(): Promise<number> {
 	const users = Number(values.users);
 	const seconds = Number(values.seconds);
 	const port = Number(values.port);
+	const serverCount = Number(values.servers);
 	const skip = new Set(values.skip.split(',').filter(Boolean));
 	for (const name of skip) if (!sections.includes(name as Section)) return fail(`--skip ${name}: not one of ${sections.join(', ')}`);
 	if (!(scale > 0 && scale <= 100)) return fail(`--scale ${values.scale} must be above 0 and at most 100`);
-	for (const [flag, n] of [['--weeks', weeks], ['--requests', requests], ['--budget', budget], ['--users', users], ['--seconds', seconds], ['--port', port]] as const) {
+	for (const [flag, n] of [['--weeks', weeks], ['--requests', requests], ['--budget', budget], ['--users', users], ['--seconds', seconds], ['--port', port], ['--servers', serverCount]] as const) {
 		if (!Number.isInteger(n) || n < 1) return fail(`${flag} must be a whole number above 0`);
 	}
 	const runs = (section: Section) => !skip.has(section);
@@ -261,6 +266,29 @@ async function main(): Promise<number> {
 		});
 	}
 
+	// 2b. The same concurrent users over several servers, each request to the next server in turn.
+	if (serverCount > 1 && runs('concurrency')) {
+		const group = await startServers(seeded.path, serverCount, port, log);
+		try {
+			const cookies = {
+				executive: await signIn(group.origins[0], cast.executive.email, password),
+				leader: await signIn(group.origins[0], cast.leader.email, password)
+			};
+			log('Warming each server up (the facts, the first answers) ...');
+			for (const origin of group.origins) for (const view of views) await timedGet(origin, view.api, cookies[view.user]);
+			log(`${users} concurrent users for ${seconds} s over ${serverCount} servers, round-robin ...`);
+			const spread = await concurrentUsers(group.origins, views, cookies, users, seconds);
+			log(`  ${spread.requests} requests, ${spread.errors} errors, p95 ${spread.p95_ms} ms`);
+			for (const message of spread.error_messages) log(`  error: ${message}`);
+			// Beside the one-server figure, measured above (TypeScript does not see the closure set it).
+			const oneServer = concurrency as Concurrency | null;
+			if (oneServer) oneServer.servers = { count: serverCount, ...spread };
+			serverRss = Math.max(serverRss, group.maxRssMb());
+		} finally {
+			await group.stop();
+		}
+	}
+
 	// 3. The import, with the server stopped: it has the machine to itself, as an operator's would.
 	let imported: ImportFigures | null = null;
 	if (runs('import')) {
@@ -334,10 +362,12 @@ interface Concurrency {
 	error_messages: string[];
 	/** The same with no answer remembered: as if every request were a question nobody asked yet. */
 	worked_out?: Concurrency;
+	/** The same over several servers behind a round-robin (--servers). */
+	servers?: Concurrency & { count: number };
 }
 
 async function concurrentUsers(
-	origin: string,
+	origin: string | string[],
 	views: View[],
 	cookies: Record<View['user'], string>,
 	users: number,
@@ -347,13 +377,16 @@ async function concurrentUsers(
 	let errors = 0;
 	const messages = new Set<string>();
 	const until = performance.now() + seconds * 1000;
+	// A round-robin across the servers, as the simplest load balancer would do.
+	const origins = typeof origin === 'string' ? [origin] : origin;
+	let next = 0;
 	await Promise.all(
 		Array.from({ length: users }, async (_, user) => {
 			for (let i = user; performance.now() < until; i++) {
 				const view = views[i % views.length];
 				const started = performance.now();
 				try {
-					await timedGet(origin, view.api, cookies[view.user]);
+					await timedGet(origins[next++ % origins.length], view.api, cookies[view.user]);
 				} catch (error) {
 					errors++;
 					const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
@@ -440,6 +473,10 @@ function table(r: {
 			other.push(
 				`| the same, nothing remembered | ${n(w.requests)} requests, ${w.errors} errors, p95 ${w.p95_ms} ms${mark(w.p95_ms < targets.concurrentWorkedOutP95)} | under ${targets.concurrentWorkedOutP95} ms |`
 			);
+		}
+		if (c.servers) {
+			const w = c.servers;
+			other.push(`| the same over ${w.count} servers (PostgreSQL, lake, round-robin) | ${n(w.requests)} requests, ${w.errors} errors, p95 ${w.p95_ms} ms | (beside one server) |`);
 		}
 	}
 	other.push(`| server peak memory (RSS) | ${r.server.max_rss_mb} MiB${mark(r.server.max_rss_mb < targets.memoryMb)} | under 1 GB |`);

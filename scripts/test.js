@@ -9,6 +9,7 @@ const run = (command, args, env = {}) =>
 	spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 
 ensureChromium();
+ensurePostgres();
 
 const vitestReport = path.join(output, 'vitest.json');
 const playwrightReport = path.join(output, 'playwright.json');
@@ -55,6 +56,27 @@ function ensureChromium() {
 		run('apt-get', ['install', '-y', '-qq', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' });
 	if (status !== 0 || !fs.existsSync(chromium)) {
 		console.error('Could not install chromium with apt-get; install it by hand and run the tests again.');
+		process.exit(1);
+	}
+}
+
+/**
+ * The app-state tests run a second time against PostgreSQL (the `postgres` Vitest project), which
+ * they start themselves from Debian's `postgresql` package.
+ */
+function ensurePostgres() {
+	const bin = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+	if (fs.existsSync(path.join(bin, 'initdb'))) return;
+	if (process.getuid?.() !== 0) {
+		console.error(`PostgreSQL is missing at ${bin}. Install it with: sudo apt-get install -y postgresql`);
+		process.exit(1);
+	}
+	console.log('Installing Debian postgresql for the app-state tests ...');
+	const status =
+		run('apt-get', ['update', '-qq']) ||
+		run('apt-get', ['install', '-y', '-qq', 'postgresql'], { DEBIAN_FRONTEND: 'noninteractive' });
+	if (status !== 0 || !fs.existsSync(path.join(bin, 'initdb'))) {
+		console.error('Could not install postgresql with apt-get; install it by hand and run the tests again.');
 		process.exit(1);
 	}
 }

@@ -4,7 +4,7 @@ import { m } from '$lib/paraglide/messages.js';
 import { getTextDirection } from '$lib/paraglide/runtime';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { handleSession } from '$lib/server/auth/handle';
-import { database } from '$lib/server/db';
+import { AppStateUnavailable, database } from '$lib/server/db';
 import { warmFactsInBackground } from '$lib/server/metrics/warm';
 import { setReportingCurrency } from '$lib/domain/format';
 import { setFiscalYearStart } from '$lib/domain/periods';
@@ -70,6 +70,11 @@ export const init: ServerInit = () => {
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	// 404 for an unknown path and the like: Kit's own message says it.
 	if (status !== 500) return { message };
+	// Passing, and said as such (handleSession answers signed-in requests with 503 before this).
+	if (error instanceof AppStateUnavailable) {
+		console.error(`${event.request.method} ${event.url.pathname}: ${error.message}`);
+		return { message: m.shell_error_app_state_unavailable({}, event.url.pathname.startsWith('/api/') ? { locale: 'en' } : undefined) };
+	}
 	const reference = crypto.randomUUID().slice(0, 8);
 	console.error(`Unexpected error ${reference} on ${event.request.method} ${event.url.pathname}:`, error);
 	const api = event.url.pathname.startsWith('/api/');

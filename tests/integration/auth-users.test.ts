@@ -270,10 +270,10 @@ describe('demo users', () => {
 	it('running it again changes nothing', async () => {
 		await db.write((tx) => createDemoUsers(tx, defaultDemoPassword));
 		const before = await db.all('SELECT id, email, password_hash FROM users ORDER BY email');
-		const teamsBefore = await db.all('SELECT * FROM user_teams ORDER BY ALL');
+		const teamsBefore = await db.all('SELECT * FROM user_teams ORDER BY user_id, team_id');
 		await db.write((tx) => createDemoUsers(tx, 'another-password'));
 		expect(await db.all('SELECT id, email, password_hash FROM users ORDER BY email')).toEqual(before);
-		expect(await db.all('SELECT * FROM user_teams ORDER BY ALL')).toEqual(teamsBefore);
+		expect(await db.all('SELECT * FROM user_teams ORDER BY user_id, team_id')).toEqual(teamsBefore);
 	});
 
 	it('in demo mode the sign-in page mentions them, with the password only when it is the default (or asked for) and works', async () => {

@@ -5,7 +5,16 @@ import type { DatabaseConfig } from '../../src/lib/server/db/config.ts';
 import { Database } from '../../src/lib/server/db/database.ts';
 import type { LockDown } from '../../src/lib/server/db/lockdown.ts';
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+import { inject } from 'vitest';
 import { fixture } from '../fixtures/import/helpers.ts';
+import { freshPostgresDatabase } from '../support/postgres.ts';
+
+/**
+ * In the `postgres` Vitest project (vitest.config.ts), every database a test opens keeps its app
+ * state (users, sessions, notes, calls, ...) in a fresh PostgreSQL database: the same tests then
+ * specify both stores.
+ */
+export const appStateOnPostgres = (): string | undefined => inject('appStatePostgresUrl');
 
 /**
  * A fresh DuckDB file in a temp folder, migrated; removed by `cleanup`. Locked down as the server's
@@ -15,18 +24,24 @@ import { fixture } from '../fixtures/import/helpers.ts';
 export async function freshDatabase(
 	config: Partial<DatabaseConfig> = {},
 	options: { lockDown?: LockDown | false } = {}
-): Promise<{ db: Database; dir: string; file: string; cleanup: () => void }> {
+): Promise<{ db: Database; dir: string; file: string; cleanup: () => Promise<void> }> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-coach-'));
 	const file = path.join(dir, 'test.duckdb');
 	const lockDown = options.lockDown ?? { directories: [dir, fixture(), ...serverImportDirectories()] };
-	const db = await Database.open({ path: file, threads: 2, memoryLimit: '1GB', ...config }, { lockDown });
+	const server = appStateOnPostgres();
+	const appState = server && !config.appDatabaseUrl ? await freshPostgresDatabase(server) : null;
+	const db = await Database.open(
+		{ path: file, threads: 2, memoryLimit: '1GB', ...(appState && { appDatabaseUrl: appState.url }), ...config },
+		{ lockDown }
+	);
 	return {
 		db,
 		dir,
 		file,
-		cleanup: () => {
+		cleanup: async () => {
 			db.close();
 			fs.rmSync(dir, { recursive: true, force: true });
+			await appState?.drop();
 		}
 	};
 }

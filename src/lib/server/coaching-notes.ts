@@ -378,7 +378,7 @@ export async function lastSessionBefore(q: Queryable, repId: number, week: strin
 			SELECT week FROM coaching_notes WHERE rep_id = $rep AND kind <> 'deal_note' AND week < $week::DATE
 			UNION ALL
 			SELECT week FROM next_steps WHERE rep_id = $rep AND week < $week::DATE
-		)`,
+		) AS earlier`,
 		{ rep: repId, week }
 	);
 	return row?.week ?? null;

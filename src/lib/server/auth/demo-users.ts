@@ -34,7 +34,7 @@ export async function createDemoUsers(tx: Transaction, password: string): Promis
 	await tx.run(
 		`INSERT INTO users (id, email, name, password_hash, role)
 		SELECT gen_random_uuid()::VARCHAR, 'leader' || position || '@demo.test', 'Leader ' || name, $password_hash, 'leader'
-		FROM (SELECT name, row_number() OVER (ORDER BY id) AS position FROM teams)
+		FROM (SELECT name, row_number() OVER (ORDER BY id) AS position FROM teams) t
 		ON CONFLICT (email) DO NOTHING`,
 		params
 	);
@@ -99,10 +99,10 @@ export async function demoAccountsHint(q: Queryable, env: DemoEnv = process.env)
 			FROM users
 			WHERE active AND (
 				email IN ($admin, $executive)
-				OR (role = 'leader' AND regexp_matches(email, '^leader[0-9]+@demo\\.test$'))
+				OR (role = 'leader' AND email ~ '^leader[0-9]+@demo\\.test$')
 				OR (role = 'rep' AND rep_id IS NOT NULL AND email = (SELECT lower(email) FROM reps WHERE id = rep_id))
 			)
-		)
+		) candidates
 		WHERE n = 1
 		ORDER BY CASE role WHEN 'admin' THEN 1 WHEN 'executive' THEN 2 WHEN 'leader' THEN 3 ELSE 4 END`,
 		{ admin: demoAdminEmail, executive: demoExecutiveEmail }

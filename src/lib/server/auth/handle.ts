@@ -1,5 +1,8 @@
 import type { Handle, RequestEvent } from '@sveltejs/kit';
+import { m } from '$lib/paraglide/messages.js';
+import { extractLocaleFromRequest } from '$lib/paraglide/runtime';
 import { database } from '../db/index.ts';
+import { AppStateUnavailable } from '../db/postgres.ts';
 import {
 	deleteSessionTokenCookie,
 	sessionCookieName,
@@ -21,7 +24,14 @@ export const handleSession: Handle = async ({ event, resolve }) => {
 		return resolve(event);
 	}
 
-	const { session, user } = await validateSessionToken(await database(), token);
+	let validation;
+	try {
+		validation = await validateSessionToken(await database(), token);
+	} catch (error) {
+		if (error instanceof AppStateUnavailable) return appStateUnavailable(event, error);
+		throw error;
+	}
+	const { session, user } = validation;
 	// Re-setting the cookie carries a renewed expiry to the browser; a dead token is removed so the
 	// browser stops sending it.
 	if (session) setSessionTokenCookie(event, token, session.expiresAt);
@@ -31,6 +41,20 @@ export const handleSession: Handle = async ({ event, resolve }) => {
 	event.locals.session = session;
 	return resolve(event);
 };
+
+/**
+ * PostgreSQL (the app state shared by several servers) is down: nobody's session can be checked, so
+ * nothing can be answered. 503 says it is passing, with a message in the reader's language (English
+ * for the API); the pool reconnects by itself once PostgreSQL is back, and the next request works.
+ */
+export function appStateUnavailable(event: RequestEvent, error: AppStateUnavailable): Response {
+	console.error(`${event.request.method} ${event.url.pathname}: ${error.message}`, (error.cause as Error | undefined)?.message ?? '');
+	const api = event.url.pathname.startsWith('/api/');
+	const message = m.shell_error_app_state_unavailable({}, { locale: api ? 'en' : extractLocaleFromRequest(event.request) });
+	const headers = { 'retry-after': '5', 'cache-control': 'no-store' };
+	if (api || event.isDataRequest) return Response.json({ message }, { status: 503, headers });
+	return new Response(message, { status: 503, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' } });
+}
 
 /**
  * Scripts and API test clients (curl, Playwright's `request`) post the sign-in form with

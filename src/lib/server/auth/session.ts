@@ -159,8 +159,9 @@ export async function validateSessionToken(
 	// Every request asks this; while the database has committed no write since, the answer stands
 	// (signing out, deactivating a user, a renewal: all are writes), as long as the session is neither
 	// expired nor due for renewal. Counted before reading, so a write landing meanwhile is never missed.
+	// With app state in PostgreSQL other servers sign people out too, so nothing is remembered there.
 	const writes = db.writes;
-	const known = validated(db).get(parts.id);
+	const known = db.appStateShared ? undefined : validated(db).get(parts.id);
 	if (
 		known &&
 		known.writes === writes &&

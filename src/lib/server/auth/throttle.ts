@@ -101,6 +101,9 @@ export async function reserveSignInAttempt(
 ): Promise<ThrottleDecision> {
 	const keys = Object.values(throttleKeys(attempt));
 	return db.write(async (tx) => {
+		// This process's writes are one at a time, but other servers count in the same PostgreSQL:
+		// taking the table for the transaction keeps their guesses from slipping in between.
+		if (db.appStateShared) await tx.run('LOCK TABLE sign_in_failures IN EXCLUSIVE MODE');
 		await forgetQuietFailures(tx, now, policy);
 		const states = [];
 		for (const key of keys) states.push({ key, ...(await failuresOf(tx, key, now, policy)) });
@@ -110,8 +113,9 @@ export async function reserveSignInAttempt(
 		}
 		for (const state of states) {
 			await tx.run(
-				`INSERT OR REPLACE INTO sign_in_failures (throttle_key, failures, last_failure_at)
-				VALUES ($key, $failures, epoch_ms($now::BIGINT))`,
+				`INSERT INTO sign_in_failures (throttle_key, failures, last_failure_at)
+				VALUES ($key, $failures, epoch_ms($now::BIGINT))
+				ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at`,
 				{ key: state.key, failures: state.failures + 1, now: now.getTime() }
 			);
 		}

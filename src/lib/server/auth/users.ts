@@ -118,10 +118,10 @@ const userSummarySql = /* sql */ `
 		u.id, u.email, u.name, u.role, u.active,
 		u.rep_id AS "repId", r.email AS "repEmail", r.name AS "repName",
 		coalesce((
-			SELECT list(t.name ORDER BY t.name)
+			SELECT array_agg(t.name ORDER BY t.name)
 			FROM user_teams ut JOIN teams t ON t.id = ut.team_id
 			WHERE ut.user_id = u.id
-		), []::VARCHAR[]) AS teams,
+		), ARRAY[]::VARCHAR[]) AS teams,
 		u.created_at AS "createdAt"
 	FROM users u
 	LEFT JOIN reps r ON r.id = u.rep_id

@@ -7,6 +7,18 @@ export interface DatabaseConfig {
 	memoryLimit: string;
 	/** How much the views' remembered answers may hold, in MB; 0 remembers none (see `answeredOnce`). */
 	answerMemoryMb?: number;
+	/**
+	 * PostgreSQL for the app state (users, sessions, notes, calls, ...), shared by every app server;
+	 * unset keeps it in the DuckDB file (`APP_DATABASE_URL`).
+	 */
+	appDatabaseUrl?: string;
+	/**
+	 * A directory holding the snapshots as a Parquet lake shared by every app server (`LAKE_PATH`);
+	 * unset keeps them only in the DuckDB file. See `lake.ts`.
+	 */
+	lakePath?: string;
+	/** How often, at most, a server looks at the lake's manifest for a new version (`LAKE_CHECK_MS`). */
+	lakeCheckMs?: number;
 }
 
 export const defaultAnswerMemoryMb = 64;
@@ -18,7 +30,10 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
 		// DuckDB defaults to 80% of RAM. 512 MB for DuckDB leaves room for Node's heap and large answers
 		// within 1 GB for the whole process, at forty times the demo (npm run bench).
 		memoryLimit: env.DUCKDB_MEMORY_LIMIT ?? '512MB',
-		answerMemoryMb: megabytes(env, 'ANSWER_MEMORY_MB', defaultAnswerMemoryMb)
+		answerMemoryMb: megabytes(env, 'ANSWER_MEMORY_MB', defaultAnswerMemoryMb),
+		appDatabaseUrl: env.APP_DATABASE_URL?.trim() || undefined,
+		lakePath: env.LAKE_PATH?.trim() || undefined,
+		lakeCheckMs: env.LAKE_CHECK_MS?.trim() ? Number(env.LAKE_CHECK_MS) : undefined
 	};
 }
 

@@ -6,6 +6,9 @@ import { databaseConfigFromEnv, type DatabaseConfig } from './config.ts';
 import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
 import { Sql } from './sql.ts';
+import { appStateTables, dimensionTables } from './app-state-migrations.ts';
+import { AppStateStore, type AppStateQueries, type AppStateTransaction } from './postgres.ts';
+import { loadLakeVersion, publishLake, readManifest } from './lake.ts';
 
 export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -104,13 +107,64 @@ async function runOn<T>(connection: DuckDBConnection, statement: Statement, valu
 	return rows;
 }
 
-function queryable(connection: DuckDBConnection, database?: Database): Queryable {
+const appStateTableSet = new Set<string>(appStateTables);
+const sharedTableSet = new Set<string>([...appStateTables, ...Object.keys(dimensionTables)]);
+const storeOf = new Map<string, 'app' | 'snapshots'>();
+
+/**
+ * Which store a statement runs on, when app state lives in PostgreSQL: the one holding the tables it
+ * names. A statement naming an app-state table runs on PostgreSQL, which also holds copies of the
+ * dimension tables such statements join; anything else runs on DuckDB. A statement that would need
+ * both (an app-state table and the snapshots) cannot run anywhere and says so.
+ */
+export function storeFor(sql: string): 'app' | 'snapshots' {
+	let known = storeOf.get(sql);
+	if (known) return known;
+	const ctes = new Set([...sql.matchAll(/\b([A-Za-z_]\w*)\s+AS\s*(?:MATERIALIZED\s*)?\(/gi)].map((m) => m[1].toLowerCase()));
+	const tables = [...sql.matchAll(/\b(?:(?<!DISTINCT\s+)FROM|JOIN|INTO|(?<!DO\s+)UPDATE|TABLE)\s+([A-Za-z_][\w.]*)(?![\w.(])/gi)]
+		.map((m) => m[1].toLowerCase())
+		.filter((name) => !ctes.has(name) && name !== 'if');
+	known = tables.some((name) => appStateTableSet.has(name)) ? 'app' : 'snapshots';
+	if (known === 'app') {
+		const elsewhere = tables.filter((name) => !sharedTableSet.has(name));
+		if (elsewhere.length) {
+			throw new Error(`This statement joins app state (PostgreSQL) with ${elsewhere.join(', ')} (DuckDB); ask each store on its own.`);
+		}
+	}
+	if (storeOf.size < 5000) storeOf.set(sql, known);
+	return known;
+}
+
+function queryable(connection: DuckDBConnection, database?: Database, appState?: Pick<AppStateQueries, 'all'> | null): Queryable {
+	const onDuckDB = <T>(sql: Statement, params?: SqlParams) => runOn<T>(connection, sql, params);
+	const all = appState
+		? <T>(statement: Statement, values?: SqlParams) => {
+				const { text, params } = prepared(statement, values);
+				return storeFor(text) === 'app' ? appState.all<T>(text, params) : onDuckDB<T>(text, params);
+			}
+		: onDuckDB;
 	return {
-		all: <T>(sql: Statement, params?: SqlParams) => runOn<T>(connection, sql, params),
-		one: async <T>(sql: Statement, params?: SqlParams) => (await runOn<T>(connection, sql, params))[0],
+		all,
+		one: async <T>(sql: Statement, params?: SqlParams) => (await all<T>(sql, params))[0],
 		origin: database,
 		alongside: database && ((work) => database.read(work))
 	};
+}
+
+/** The advisory lock that makes one server at a time publish to the lake. */
+const lakeLockKey = 22_002;
+
+/**
+ * PostgreSQL's copies of the dimension tables, replaced by DuckDB's inside PostgreSQL's transaction.
+ * They are small (teams, reps, accounts, deals: no snapshots), and JSON carries each table over in
+ * one statement.
+ */
+async function mirrorDimensions(connection: DuckDBConnection, app: AppStateQueries): Promise<void> {
+	for (const [table, columns] of Object.entries(dimensionTables)) {
+		const rows = await runOn<Row>(connection, `SELECT ${columns.join(', ')} FROM ${table}`);
+		await app.run(`DELETE FROM ${table}`);
+		if (rows.length) await app.run(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $rows::json)`, { rows: JSON.stringify(rows) });
+	}
 }
 
 /** Inside a write transaction: queries plus the raw connection for appenders. */
@@ -130,11 +184,84 @@ export class Database implements DataOrigin {
 	readonly id = randomUUID();
 	/** Writes committed (or rolled back: counting those too costs one recomputed fingerprint). */
 	writes = 0;
+	/**
+	 * Where users, sessions, notes and the other app state live when `APP_DATABASE_URL` is set; null
+	 * when they are in this DuckDB file. Other servers write there too, so this process's write count
+	 * does not tell whether app state changed (see `appStateShared`).
+	 */
+	appState: AppStateStore | null = null;
+
+	/** True when other servers may change app state: nothing read from it may be kept between requests. */
+	get appStateShared(): boolean {
+		return this.appState !== null;
+	}
+
+	/** The lake's version this file holds a copy of (`LAKE_PATH`); null before the first import. */
+	lakeVersion: string | null = null;
+	private lakeCheckedAt = 0;
+	private lakeLoading: Promise<void> | null = null;
+	private lakeQueue: Promise<unknown> = Promise.resolve();
+	/** True while a write's work runs: a read it makes must not wait for a lake load queued behind it. */
+	private writing = false;
 
 	private constructor(
 		readonly instance: DuckDBInstance,
 		readonly config: DatabaseConfig
 	) {}
+
+	/**
+	 * Makes this file hold the lake's current version, looking at the manifest at most every
+	 * `lakeCheckMs` (always with `force`). A new version is loaded in one write, so readers see the
+	 * old data or the new, and every fingerprint (and so every remembered answer and fact) moves on.
+	 */
+	async lakeUpToDate(force = false): Promise<void> {
+		const lake = this.config.lakePath;
+		if (!lake) return;
+		if (this.lakeLoading) return this.lakeLoading;
+		const now = Date.now();
+		if (!force && now - this.lakeCheckedAt < (this.config.lakeCheckMs ?? 1000)) return;
+		this.lakeCheckedAt = now;
+		const manifest = readManifest(lake);
+		if (!manifest || manifest.version === this.lakeVersion) return;
+		this.lakeLoading = this.write(
+			async (tx) => {
+				await loadLakeVersion(tx.connection, lake, manifest);
+				this.lakeVersion = manifest.version;
+			},
+			{ mirror: false }
+		).finally(() => (this.lakeLoading = null));
+		return this.lakeLoading;
+	}
+
+	/**
+	 * A write that changes the snapshots, published to the lake when there is one: one server at a
+	 * time (an advisory lock in PostgreSQL when app state is there, else within this process), on
+	 * top of the lake's latest version, then written as the next version. Without a lake, a write.
+	 */
+	async writeSnapshots<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+		const lake = this.config.lakePath;
+		if (!lake) return this.write(work);
+		const turn = this.lakeQueue.then(async () => {
+			const started = Date.now();
+			const release = this.appState ? await this.appState.lock(lakeLockKey) : async () => {};
+			try {
+				const waited = Date.now() - started;
+				if (waited > 100) console.log(`Lake: waited ${waited} ms for another server's import to finish.`);
+				await this.lakeUpToDate(true);
+				return await this.write(async (tx) => {
+					const result = await work(tx);
+					const manifest = await publishLake(tx.connection, lake);
+					this.lakeVersion = manifest.version;
+					console.log(`Lake: published version ${manifest.version}.`);
+					return result;
+				});
+			} finally {
+				await release();
+			}
+		});
+		this.lakeQueue = turn.catch(() => {});
+		return turn;
+	}
 
 	/**
 	 * Opens the database and brings its schema up to date. With `lockDown`, DuckDB then reads and
@@ -159,11 +286,22 @@ export class Database implements DataOrigin {
 			throw error;
 		}
 		const database = new Database(instance, config);
+		// DuckDB's own schema first, before any statement is routed elsewhere.
 		await database.write((tx) => migrate(tx));
+		if (config.lakePath) {
+			fs.mkdirSync(config.lakePath, { recursive: true });
+			await database.lakeUpToDate(true);
+		}
+		if (config.appDatabaseUrl) {
+			database.appState = await AppStateStore.open(config.appDatabaseUrl);
+			// PostgreSQL's copies of the dimension tables follow this database's.
+			await database.write(async (tx) => void tx.connection);
+		}
 		if (opening.lockDown) {
 			const connection = await instance.connect();
 			try {
-				await lockDownDuckDB(connection, opening.lockDown);
+				const lake = config.lakePath ? [config.lakePath] : [];
+				await lockDownDuckDB(connection, { ...opening.lockDown, directories: [...opening.lockDown.directories, ...lake] });
 			} finally {
 				connection.closeSync();
 			}
@@ -182,9 +320,10 @@ export class Database implements DataOrigin {
 
 	/** Runs read queries on a pooled connection. */
 	async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+		if (this.config.lakePath && !this.writing) await this.lakeUpToDate();
 		const connection = await this.acquire();
 		try {
-			return await work(queryable(connection, this));
+			return await work(queryable(connection, this, this.appState));
 		} finally {
 			this.release(connection);
 		}
@@ -198,24 +337,63 @@ export class Database implements DataOrigin {
 		return this.read((db) => db.one<T>(sql, params));
 	}
 
-	/** Runs `work` in one transaction, after every earlier write has finished; rolls back on any error. */
-	write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+	/**
+	 * Runs `work` in one transaction, after every earlier write has finished; rolls back on any error.
+	 * With app state in PostgreSQL, statements go to the store holding their tables (`storeFor`),
+	 * each store in its own transaction, PostgreSQL's committed first: should DuckDB's commit then
+	 * fail, what people wrote is kept and the snapshots are as before. A write that changed the
+	 * snapshots' side refreshes PostgreSQL's copies of the dimension tables in the same transaction.
+	 */
+	write<T>(work: (tx: Transaction) => Promise<T>, { mirror = true }: { mirror?: boolean } = {}): Promise<T> {
 		const next = this.writeQueue.then(async () => {
 			const connection = await this.instance.connect();
+			const store = this.appState;
+			// Begun on the first app-state statement (held in an object: TypeScript does not follow closures).
+			const app: { tx: Promise<AppStateTransaction> | null } = { tx: null };
+			// Whether PostgreSQL's dimension copies lag behind what this transaction wrote to DuckDB:
+			// refreshed before the next app-state statement (it may join them) and before committing.
+			let snapshotsWritten = false;
+			const onApp = async () => {
+				const tx = await (app.tx ??= store!.begin());
+				if (snapshotsWritten) {
+					snapshotsWritten = false;
+					await mirrorDimensions(connection, tx);
+				}
+				return tx;
+			};
+			const all = async <R>(statement: Statement, values?: SqlParams): Promise<R[]> => {
+				const { text: sql, params } = prepared(statement, values);
+				if (store && storeFor(sql) === 'app') return (await onApp()).all<R>(sql, params);
+				if (mirror && !/^\s*(SELECT|WITH)\b/i.test(sql)) snapshotsWritten = true;
+				return runOn<R>(connection, sql, params);
+			};
 			const tx: Transaction = {
-				...queryable(connection),
-				connection,
+				all,
+				one: async (sql, params) => (await all(sql, params))[0] as never,
+				get connection() {
+					// Appenders write through the connection itself.
+					snapshotsWritten = mirror;
+					return connection;
+				},
 				run: async (statement, values) => {
-					const { text, params } = prepared(statement, values);
-					await connection.run(text, params, paramTypes(params));
+					const { text: sql, params } = prepared(statement, values);
+					if (store && storeFor(sql) === 'app') return (await onApp()).run(sql, params);
+					snapshotsWritten = mirror;
+					await connection.run(sql, params, paramTypes(params));
 				}
 			};
 			await connection.run('BEGIN TRANSACTION');
 			try {
-				const result = await work(tx);
+				this.writing = true;
+				const result = await work(tx).finally(() => (this.writing = false));
+				if (store && snapshotsWritten) await onApp();
+				const begun = app.tx;
+				app.tx = null;
+				if (begun) await (await begun).finish(true);
 				await connection.run('COMMIT');
 				return result;
 			} catch (error) {
+				if (app.tx) await (await app.tx.catch(() => null))?.finish(false).catch(() => {});
 				await connection.run('ROLLBACK').catch(() => {});
 				throw error;
 			} finally {
@@ -230,5 +408,6 @@ export class Database implements DataOrigin {
 	close() {
 		for (const connection of this.idle.splice(0)) connection.closeSync();
 		this.instance.closeSync();
+		this.appState?.close().catch(() => {});
 	}
 }

@@ -3,6 +3,7 @@ import { databaseConfigFromEnv } from './config.ts';
 import { Database } from './database.ts';
 
 export { Database, sideBySide } from './database.ts';
+export { AppStateUnavailable } from './postgres.ts';
 export type { LockDown } from './lockdown.ts';
 export type { DataOrigin, Queryable, Transaction, Row, SqlParams, Statement } from './database.ts';
 export { sql, Sql, type SqlValue } from './sql.ts';
@@ -15,6 +16,10 @@ const holder = globalThis as typeof globalThis & { __pipelineCoachDb?: Promise<D
  * files but its own and the importer's directories.
  */
 export function database(): Promise<Database> {
-	holder.__pipelineCoachDb ??= Database.open(databaseConfigFromEnv(), { lockDown: { directories: serverImportDirectories() } });
+	// A failed opening (PostgreSQL not up yet) is tried again on the next request, not remembered.
+	holder.__pipelineCoachDb ??= Database.open(databaseConfigFromEnv(), { lockDown: { directories: serverImportDirectories() } }).catch((error) => {
+		holder.__pipelineCoachDb = undefined;
+		throw error;
+	});
 	return holder.__pipelineCoachDb;
 }

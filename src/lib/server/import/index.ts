@@ -231,7 +231,7 @@ export async function importFiles(
 		if (!loadFacts) await prepareReferenceData(staging, context.rows);
 		report('loading', 0);
 		try {
-			const outcome = await db.write(async (tx) => {
+			const outcome = await db.writeSnapshots(async (tx) => {
 				if (newLadder) await replaceEmptyLadder(tx, newLadder);
 				const facts = loadFacts ? await loadFacts(tx, staging, { reportingCurrency }) : null;
 				const loaded = facts

@@ -115,7 +115,7 @@ export async function importLog(db: Queryable, reader: LogReader, limit = 50): P
 	const rows = await db.all<Omit<ImportLogEntry, 'first_problem'> & { first_problem: string | null }>(
 		`SELECT id, strftime(started_at, '%Y-%m-%dT%H:%M:%SZ') AS started_at, strftime(finished_at, '%Y-%m-%dT%H:%M:%SZ') AS finished_at,
 			user_email, file_name, format, status, rows_read, rows_loaded, rows_rejected,
-			coalesce(snapshots_replaced, []) AS snapshots_replaced,
+			coalesce(snapshots_replaced, ARRAY[]::VARCHAR[]) AS snapshots_replaced,
 			summary->>'$.errors[0].message' AS first_error,
 			json_object('code', summary->>'$.errors[0].code', 'params', summary->'$.errors[0].params')::VARCHAR AS first_problem
 		FROM imports

@@ -83,7 +83,8 @@ export async function answeredOnce<T>(
 	{ untilAnyWrite = false }: { untilAnyWrite?: boolean } = {}
 ): Promise<T> {
 	const megabytes = db.config.answerMemoryMb ?? defaultAnswerMemoryMb;
-	if (megabytes === 0) return ask();
+	// Other servers write notes too when app state is shared, unseen by this process's write count.
+	if (megabytes === 0 || (untilAnyWrite && db.appStateShared)) return ask();
 	let memory = answerMemories.get(db);
 	if (!memory) answerMemories.set(db, (memory = new Remembered(megabytes * 2 ** 20, jsonBytes)));
 	// Read the count before the fingerprint: a write committing meanwhile leaves a stale version, never a stale answer.

@@ -25,9 +25,11 @@ export const dataFingerprintSql = /* sql */ `
 			(SELECT max(rowid) FROM activities),
 			(SELECT string_agg(id || ':' || outcome || ':' || position || ':' || default_probability || ':' || name, ',' ORDER BY id) FROM stages),
 			(SELECT count(*) || ':' || coalesce(max(rowid), 0) FROM rep_team_history),
-			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps),
-			(SELECT max(id) FROM imports)
+			(SELECT string_agg(id || ':' || role || ':' || coalesce(team_id, 0) || ':' || active, ',' ORDER BY id) FROM reps)
 		) AS fingerprint`;
+
+/** The latest import, asked on its own: the import log may live in PostgreSQL (`APP_DATABASE_URL`). */
+const latestImportSql = 'SELECT max(id) AS id FROM imports';
 
 /**
  * Working the fingerprint out reads columns of the largest table, too much to pay for every question
@@ -42,10 +44,12 @@ export function dataFingerprint(db: Queryable): Promise<{ database: string; fing
 	if (origin && known && known.writes === origin.writes) return known.known;
 	// Read the count before asking: a write committing meanwhile leaves a stale count, never a stale answer.
 	const writes = origin?.writes ?? 0;
-	const asked = db.one<{ database: string; fingerprint: string }>(dataFingerprintSql).then((row) => ({
-		database: origin ? `${row!.database}#${origin.id}` : row!.database,
-		fingerprint: row!.fingerprint
-	}));
+	const asked = Promise.all([db.one<{ database: string; fingerprint: string }>(dataFingerprintSql), db.one<{ id: number | null }>(latestImportSql)]).then(
+		([row, latest]) => ({
+			database: origin ? `${row!.database}#${origin.id}` : row!.database,
+			fingerprint: `${row!.fingerprint}|${latest?.id ?? ''}`
+		})
+	);
 	if (origin) {
 		fingerprints.set(origin, { writes, known: asked });
 		asked.catch(() => {

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Database } from '../../src/lib/server/db/database.ts';
+import { readManifest, versionDirectory } from '../../src/lib/server/db/lake.ts';
+import { importFiles } from '../../src/lib/server/import/index.ts';
+import { dataFingerprint } from '../../src/lib/server/metrics/facts/version.ts';
+import { fixture, snapshotTable, writeFile } from '../fixtures/import/helpers.ts';
+import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+
+/**
+ * With LAKE_PATH, imports publish the snapshots as a Parquet lake and every server reads the lake's
+ * current version: two servers here are two DuckDB files over one lake directory.
+ */
+
+let root: string;
+let lake: string;
+const opened: Database[] = [];
+
+async function server(name: string): Promise<Database> {
+	const db = await Database.open(
+		{ path: path.join(root, `${name}.duckdb`), threads: 1, memoryLimit: '256MB', lakePath: lake, lakeCheckMs: 0 },
+		{ lockDown: { directories: [root, fixture(), ...serverImportDirectories()] } }
+	);
+	opened.push(db);
+	return db;
+}
+
+const nextWeek = `snapshot_date,deal_id,deal_name,account_id,account_name,owner,owner_name,owner_role,team,stage,amount,probability,close_date,deal_type,forecast_category,created_date,currency,source
+2026-03-16,OPP-5,Westwind trial,ACC-5,Westwind SE,erik.falk@example.com,Erik Falk,AE,West,Discovery,9000,,2026-08-31,New Business,pipeline,2026-03-10,EUR,
+`;
+
+beforeEach(() => {
+	root = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-coach-lake-'));
+	lake = path.join(root, 'lake');
+});
+afterEach(() => {
+	for (const db of opened.splice(0)) db.close();
+	fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('snapshots in a Parquet lake', () => {
+	it('an import through one server is published as Parquet partitioned by snapshot date, and served by the other without a restart', async () => {
+		const one = await server('one');
+		const other = await server('other');
+		expect(await other.all('SELECT count(*) AS n FROM snapshots')).toEqual([{ n: 0 }]);
+		const before = (await dataFingerprint(other)).fingerprint;
+
+		const summary = await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		expect(summary.status).toBe('ok');
+
+		const manifest = readManifest(lake)!;
+		expect(manifest.tables).toEqual(expect.arrayContaining(['snapshots', 'deals', 'reps', 'teams', 'accounts', 'stages']));
+		const partitions = fs.readdirSync(path.join(versionDirectory(lake, manifest.version), 'snapshots')).sort();
+		expect(partitions).toEqual(['snapshot_date=2026-03-02', 'snapshot_date=2026-03-09']);
+		expect(fs.readdirSync(path.join(versionDirectory(lake, manifest.version), 'snapshots', partitions[0]))[0]).toMatch(/^part-\d+\.parquet$/);
+
+		expect(await snapshotTable(other)).toEqual(await snapshotTable(one));
+		expect((await snapshotTable(other)).length).toBe(7);
+		expect(other.lakeVersion).toBe(manifest.version);
+		expect((await dataFingerprint(other)).fingerprint).not.toBe(before);
+	});
+
+	it("the next import on the other server builds on the first one's data: ids go on, nothing collides", async () => {
+		const one = await server('one');
+		const other = await server('other');
+		await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		const summary = await importFiles(other, [writeFile(root, 'next-week.csv', nextWeek)]);
+		expect(summary).toMatchObject({ status: 'ok', created: { teams: 1, reps: 1, accounts: 1, deals: 1 } });
+
+		const deals = await one.all<{ id: number; crm_id: string }>('SELECT id, crm_id FROM deals ORDER BY id');
+		expect(deals.map((d) => d.crm_id)).toEqual(['OPP-1', 'OPP-2', 'OPP-3', 'OPP-4', 'OPP-5']);
+		expect(new Set(deals.map((d) => d.id)).size).toBe(5);
+		expect((await snapshotTable(one)).length).toBe(8);
+	});
+
+	it('a half-written version (the publisher died before the manifest) is invisible, and swept by the next import', async () => {
+		const one = await server('one');
+		await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		const published = readManifest(lake)!.version;
+		// What a killed publisher leaves: a version under its temporary name, one renamed but never
+		// named by the manifest, and a manifest never renamed into place.
+		fs.mkdirSync(path.join(lake, 'data', '.tmp-99999999-dead'), { recursive: true });
+		fs.cpSync(versionDirectory(lake, published), versionDirectory(lake, '99999998-dead'), { recursive: true });
+		fs.writeFileSync(path.join(lake, '.manifest.json.99999998-dead'), '{}');
+
+		const other = await server('other');
+		expect(other.lakeVersion).toBe(published);
+		expect((await snapshotTable(other)).length).toBe(7);
+
+		await importFiles(other, [writeFile(root, 'next-week.csv', nextWeek)]);
+		const left = fs.readdirSync(path.join(lake, 'data')).sort();
+		expect(left).toEqual([published, readManifest(lake)!.version].sort());
+		expect(fs.readdirSync(lake).filter((name) => name.startsWith('.manifest'))).toEqual([]);
+	});
+});
