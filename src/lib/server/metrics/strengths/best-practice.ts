@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/index.ts';
 import { scopeCondition, type Scope } from '../../auth/scope.ts';
 import type { IsoDate } from '../../../domain/periods.ts';
-import { withDealFacts } from './deal-facts.ts';
+import { withDealFacts } from '../facts/strengths.ts';
 
 export interface BestPracticeDeal {
 	deal_id: string;

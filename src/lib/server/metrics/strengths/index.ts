@@ -13,14 +13,14 @@
  *
  * Everything starts from one pass over the snapshots that reduces each deal to its facts (when it
  * was created and by whom, the stages it reached, when and how it first closed, at what amount),
- * built once per data version (deal-facts.ts), then aggregates those facts per rep and period
+ * built once per data version (facts/strengths.ts), then aggregates those facts per rep and period
  * (period-counts.ts). History (quarter by quarter) is the same query with several periods. From the
  * counts come the measures (measures.ts), shrunk and compared into profiles (profiles.ts), and each
  * role's KPIs (kpis.ts).
  */
-export { funnelPositions, sdrSourcePattern } from './deal-facts.ts';
+export { funnelPositions, sdrSourcePattern } from '../facts/strengths.ts';
 export { repPeriodCounts, type RepPeriodCounts, type StrengthPeriod } from './period-counts.ts';
-export { dimensions, dimensionsByRole, measureKeys, measures, measuresForRole, type Dimension, type MeasureKey } from './measures.ts';
+export { dimensions, measureKeys, measures, measuresForRole, type Dimension, type MeasureKey } from './measures.ts';
 export {
 	accountKpis,
 	activityKpis,
@@ -44,11 +44,8 @@ export { bestPracticeDeals, type BestPracticeDeal } from './best-practice.ts';
 export {
 	latestSnapshot,
 	recentQuarters,
-	scopeReps,
-	scopeTeams,
 	strengthProfiles,
 	teamStrengths,
 	trailingPeriod,
-	type ScopeRep,
 	type TeamStrengths
 } from './questions.ts';

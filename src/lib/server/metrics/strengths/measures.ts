@@ -8,15 +8,6 @@ import type { RepPeriodCounts } from './period-counts.ts';
 export const dimensions = ['opening', 'advancing', 'closing', 'expanding', 'forecasting'] as const;
 export type Dimension = (typeof dimensions)[number];
 
-/** The relay legs each role runs. No rep is placed on a dimension their role does not run. */
-export const dimensionsByRole: Readonly<Record<SalesRole, readonly Dimension[]>> = {
-	SDR: ['opening'],
-	BDR: ['opening'],
-	AE: ['opening', 'advancing', 'closing', 'forecasting'],
-	AM: ['expanding', 'forecasting'],
-	KAM: ['expanding', 'forecasting']
-};
-
 export const measureKeys = [
 	'pipeline_built_per_week',
 	'opened_per_week',

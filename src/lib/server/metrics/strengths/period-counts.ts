@@ -6,10 +6,10 @@ import type { SalesRole } from '../../../domain/roles.ts';
 import type { IsoDate } from '../../../domain/periods.ts';
 import { ladderSql } from '../deal-history.ts';
 import { rememberedWhileDataUnchanged } from '../remembered.ts';
-import { funnelPositions, withDealFacts, type DealFactTables } from './deal-facts.ts';
+import { funnelPositions, withDealFacts, type DealFactTables } from '../facts/strengths.ts';
 
 /**
- * The counts behind every measure and KPI, one row per rep and period: the deal facts (deal-facts.ts)
+ * The counts behind every measure and KPI, one row per rep and period: the deal facts (facts/strengths.ts)
  * aggregated over periods, beside the few things read at single snapshots (the pipeline frozen at
  * each month's start, the pipeline at the period's end), quotas and activities.
  */

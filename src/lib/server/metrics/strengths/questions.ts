@@ -71,34 +71,6 @@ export async function strengthProfiles(db: Queryable, scope: Scope, periods: rea
 	return buildProfiles(rows, scope).sort((a, b) => a.from.localeCompare(b.from) || a.rep.name.localeCompare(b.rep.name));
 }
 
-export interface ScopeRep {
-	email: string;
-	name: string;
-	role: SalesRole;
-	team: string | null;
-	active: boolean;
-}
-
-/** The reps the scope may list (a rep: only themselves), by team and name. */
-export async function scopeReps(db: Queryable, scope: Scope): Promise<ScopeRep[]> {
-	const reps = scopeCondition(scope, 'r.id');
-	return db.all<ScopeRep>(
-		`SELECT r.email, r.name, r.role, t.name AS team, r.active
-		FROM reps r
-		LEFT JOIN teams t ON t.id = r.team_id
-		WHERE ${reps.sql}
-		ORDER BY t.name NULLS LAST, r.name`,
-		reps.params
-	);
-}
-
-/** The teams a scope may pick in the filter. */
-export async function scopeTeams(db: Queryable, scope: Scope): Promise<string[]> {
-	const teams = teamScopeCondition(scope, 't.id');
-	const rows = await db.all<{ name: string }>(`SELECT t.name FROM teams t WHERE ${teams.sql} ORDER BY t.name`, teams.params);
-	return rows.map((r) => r.name);
-}
-
 /** The latest snapshot date, which anchors the default period; null with no data. */
 export async function latestSnapshot(db: Queryable): Promise<IsoDate | null> {
 	const row = await db.one<{ latest: IsoDate | null }>('SELECT max(snapshot_date) AS latest FROM snapshots');

@@ -1,5 +1,5 @@
 import { sql, type Queryable } from '../../db/index.ts';
-import { withFacts, type FactsDefinition } from '../facts/index.ts';
+import { withFacts, type FactsDefinition } from './index.ts';
 import { dealOutcomesSql, ladderSql } from '../deal-history.ts';
 
 /**
@@ -27,7 +27,7 @@ export const sdrSourcePattern = '\\b(sdr|bdr)s?\\b|sales development|business de
 /**
  * Per deal, everything the strengths need, in one pass over the snapshots: when it was created and by
  * whom, who opened it, the stages it reached, when and how it first closed, at what amount. It does
- * not depend on who asks nor on the period, so it is a fact (facts.ts), built once per data version;
+ * not depend on who asks nor on the period, so it is a fact (index.ts), built once per data version;
  * a scope's question over any periods then reads this one row per deal instead of every snapshot.
  *
  * Closed deals stay in every later snapshot, so most rows repeat a decided outcome and only the
