@@ -9,6 +9,7 @@ import { formatMoney, formatMoneyWithOriginal, setReportingCurrency } from '../.
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
 import * as revenueMixApi from '../../src/routes/api/v1/revenue-mix/+server.ts';
+import * as pipelineView from '../../src/lib/server/views/pipeline.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { contentChecksums, writeFile } from '../fixtures/import/helpers.ts';
@@ -71,6 +72,17 @@ async function importPipeline(content = pipeline) {
 }
 
 describe('--format rates and deals in other currencies', () => {
+	it("shows a deal's amounts as exported beside the converted ones in the pipeline page's other lists too", async () => {
+		await importRates(['2026-01-01,USD,0.9', '2026-02-01,USD,0.8']);
+		await importPipeline();
+		const everyone = { role: 'executive' as const, repIds: null, teamIds: null, ownRepId: null };
+		const forward = await pipelineView.movedForward.ask(db, everyone, { from: '2026-01-26', to: '2026-02-02', limit: 10 });
+		// Won from Negotiation: 500 dollars at A (0.9) and at B (0.8), and the dollars as exported.
+		expect(forward.deals.map((d) => [d.deal_id, d.amount_from, d.amount_to, d.original])).toEqual([
+			['D-WIN', 450, 400, { currency: 'USD', amount_from: 500, amount_to: 500 }]
+		]);
+	});
+
 	it('converts every amount at the rate valid on its snapshot date, in the movement, forecast and revenue APIs', async () => {
 		expect(await importRates(['2026-01-01,USD,0.9', '2026-02-01,usd,0.8'])).toMatchObject({ status: 'ok', format: 'rates', rows_loaded: 2 });
 		expect(await db.read((q) => exchangeRates(q))).toEqual([

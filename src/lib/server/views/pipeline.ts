@@ -1,6 +1,6 @@
-import { defaultWindowWeeks, isMovementPart, type MovementPart } from '../../domain/movement.ts';
+import { defaultWindowWeeks, isMovementPart, type DealList, type MovementPart } from '../../domain/movement.ts';
 import type { Scope } from '../auth/scope.ts';
-import type { Database } from '../db/index.ts';
+import type { Database, Queryable } from '../db/index.ts';
 import { NotAnswerable } from '../errors.ts';
 import { openDealGaps } from '../metrics/data-quality.ts';
 import {
@@ -12,10 +12,11 @@ import {
 	slippedDeals,
 	stageTransitions,
 	transitionDeals,
+	type MovementOptions,
 	type StageKey
 } from '../metrics/movement.ts';
 import { parseMovementQuery, type MovementQuery } from '../metrics/movement-query.ts';
-import { withMovementOriginals } from '../metrics/originals.ts';
+import { withMovementOriginals, withOriginals } from '../metrics/originals.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThresholds, stalledWindowWeeks } from '../metrics/stage-velocity.ts';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '../metrics/team-privacy.ts';
@@ -32,14 +33,37 @@ export const partDeals = defineQuestion('movement deals', async (q, scope, optio
 	const list = await movementDeals(q, scope, options);
 	return { ...list, deals: await withMovementOriginals(q, { from: options.from, to: options.to }, list.deals) };
 });
-export const createdAndClosed = defineQuestion('created and closed', dealsCreatedAndClosed);
-export const closedOutsidePeriod = defineQuestion('closed outside the period', dealsClosedOutsidePeriod);
+/*
+ * Deal lists show a deal exported in another currency as it was exported, too, looked up for the
+ * listed deals after the list is built: at snapshot B, or A and B where a list shows both amounts.
+ */
+type ListedDeal = { deal_id: string };
+const atDate = <D extends ListedDeal>(q: Queryable, deals: D[], date: string) => withOriginals(q, deals, (d) => ({ deal: d.deal_id, date }));
+const listAt =
+	<A, D extends ListedDeal>(ask: (q: Queryable, scope: Scope, args: A) => Promise<DealList<D>>, dateOf: (args: A) => string) =>
+	async (q: Queryable, scope: Scope, args: A) => {
+		const list = await ask(q, scope, args);
+		return { ...list, deals: await atDate(q, list.deals, dateOf(args)) };
+	};
+
+export const createdAndClosed = defineQuestion('created and closed', async (q, scope, options: MovementOptions) =>
+	atDate(q, await dealsCreatedAndClosed(q, scope, options), options.to)
+);
+export const closedOutsidePeriod = defineQuestion('closed outside the period', async (q, scope, options: MovementOptions) =>
+	atDate(q, await dealsClosedOutsidePeriod(q, scope, options), options.to)
+);
 export const transitions = defineQuestion('stage transitions', stageTransitions);
-export const movedForward = defineQuestion('moved forward', dealsMovedForward);
-export const cellDeals = defineQuestion('transition deals', transitionDeals);
-export const stalled = defineQuestion('stalled', stalledDeals);
-export const slipped = defineQuestion('slipped', slippedDeals);
-export const aging = defineQuestion('aging', agingDeals);
+export const movedForward = defineQuestion('moved forward', async (q, scope, options: Parameters<typeof dealsMovedForward>[2]) => {
+	const list = await dealsMovedForward(q, scope, options);
+	return { ...list, deals: await withMovementOriginals(q, { from: options.from, to: options.to }, list.deals) };
+});
+export const cellDeals = defineQuestion('transition deals', async (q, scope, options: Parameters<typeof transitionDeals>[2]) => {
+	const list = await transitionDeals(q, scope, options);
+	return { ...list, deals: await withMovementOriginals(q, { from: options.from, to: options.to }, list.deals) };
+});
+export const stalled = defineQuestion('stalled', listAt(stalledDeals, (options) => options.at));
+export const slipped = defineQuestion('slipped', listAt(slippedDeals, (options) => options.to));
+export const aging = defineQuestion('aging', listAt(agingDeals, (options) => options.at));
 export const conversion = defineQuestion('stage conversion', stageConversion);
 export const cohort = defineQuestion('stage cohort', stageCohortDeals);
 export const thresholds = defineQuestion('stalled thresholds', stalledThresholds);
