@@ -72,7 +72,9 @@ export const appStateMigrations: { version: number; name: string; sql: string }[
 	{ version: 5, name: 'coaching', sql: coaching },
 	{ version: 6, name: 'forecast calls', sql: forecastCalls },
 	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios },
-	{ version: 8, name: 'unknown values', sql: '' }
+	{ version: 8, name: 'unknown values', sql: '' },
+	{ version: 9, name: 'currencies', sql: '' },
+	{ version: 10, name: 'team quotas and membership', sql: '' }
 ];
 
 /** Tables that live in PostgreSQL when it is configured; a statement naming one runs there. */
