@@ -10,6 +10,7 @@ import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
 import * as revenueMixApi from '../../src/routes/api/v1/revenue-mix/+server.ts';
 import * as pipelineView from '../../src/lib/server/views/pipeline.ts';
+import { coachingSession } from '../../src/lib/server/metrics/coaching.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { contentChecksums, writeFile } from '../fixtures/import/helpers.ts';
@@ -80,6 +81,13 @@ describe('--format rates and deals in other currencies', () => {
 		// Won from Negotiation: 500 dollars at A (0.9) and at B (0.8), and the dollars as exported.
 		expect(forward.deals.map((d) => [d.deal_id, d.amount_from, d.amount_to, d.original])).toEqual([
 			['D-WIN', 450, 400, { currency: 'USD', amount_from: 500, amount_to: 500 }]
+		]);
+		// The 1:1's open deals, which next steps and deal notes name, likewise.
+		const admin = { id: 'u-admin', role: 'admin' as const, repId: null, teamIds: [] };
+		const session = await db.read((q) => coachingSession(q, admin, { repEmail: 'ann@example.test', week: '2026-02-02' }));
+		expect('openDeals' in session && session.openDeals.map((d) => [d.crm_id, d.amount, d.original])).toEqual([
+			['D-EUR', 1000, undefined],
+			['D-USD', 800, { currency: 'USD', amount: 1000 }]
 		]);
 	});
 

@@ -576,6 +576,8 @@ describe('best-practice deals: what the team could learn from a rep', () => {
 				deal_name: 'Deal 1',
 				deal_type: 'new_business',
 				amount: 1000,
+				// The amount is the one the snapshot that first showed the win carried.
+				amount_on: '2026-02-09',
 				created: '2026-01-05',
 				closed: '2026-02-06',
 				cycle_days: 32,

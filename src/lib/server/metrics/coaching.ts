@@ -27,6 +27,7 @@ import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type C
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
+import { withOriginals, type OriginalAmount } from './originals.ts';
 
 /**
  * The weekly 1:1 agenda, generated from the data: what to celebrate, where energy is needed, the
@@ -114,6 +115,8 @@ export interface OpenDeal extends DealRef {
 	close_date: string;
 	deal_type: string | null;
 	forecast_category: string | null;
+	/** Only for a deal exported in another currency than the reporting one. */
+	original?: OriginalAmount;
 }
 
 /**
@@ -546,7 +549,8 @@ export async function coachingSession(
 		selfReview: notes.selfReview,
 		dealNotes: notes.dealNotes,
 		nextSteps,
-		openDeals,
+		// The deals a step or note can name, each as exported too where it was in another currency.
+		openDeals: await withOriginals(q, openDeals, (d) => ({ deal: d.id, date: weeks.week }), 'id'),
 		suggestedDueDate: weeks.next ?? addDays(weeks.week, 7),
 		forecastCall
 	};

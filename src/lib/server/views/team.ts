@@ -6,6 +6,7 @@ import { MIN_SAMPLE_TO_LABEL } from '../../domain/shrinkage.ts';
 import { narrowScope, type Scope } from '../auth/scope.ts';
 import type { Database } from '../db/index.ts';
 import { NotFound } from '../errors.ts';
+import { withOriginals } from '../metrics/originals.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import {
 	MIN_PEERS_TO_SHARE_MEDIAN,
@@ -28,7 +29,10 @@ import { badInputFromIssues, chosenScope, type ViewRequest } from './request.ts'
  */
 export const team = defineQuestion('team strengths', teamStrengths);
 export const profiles = defineQuestion('strength profiles', strengthProfiles);
-export const bestPractice = defineQuestion('best-practice deals', bestPracticeDeals);
+// A deal won in another currency is listed with its amount as exported, too.
+export const bestPractice = defineQuestion('best-practice deals', async (q, scope, options: Parameters<typeof bestPracticeDeals>[2]) =>
+	withOriginals(q, await bestPracticeDeals(q, scope, options), (d) => ({ deal: d.deal_id, date: d.amount_on }))
+);
 
 /**
  * The period the strengths pages read: the last N months up to the latest snapshot. Strengths are

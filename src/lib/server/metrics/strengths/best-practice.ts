@@ -8,6 +8,8 @@ export interface BestPracticeDeal {
 	deal_name: string | null;
 	deal_type: string | null;
 	amount: number;
+	/** The snapshot that first showed the win, whose amount `amount` is. */
+	amount_on: IsoDate;
 	created: IsoDate;
 	closed: IsoDate;
 	cycle_days: number;
@@ -48,6 +50,7 @@ export async function bestPracticeDeals(
 				d.name AS deal_name,
 				w.deal_type,
 				w.closed_amount::DOUBLE AS amount,
+				w.closed_seen_on AS amount_on,
 				w.created_on AS created,
 				w.closed_on AS closed,
 				w.cycle_days::INTEGER AS cycle_days,
