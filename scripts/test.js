@@ -42,41 +42,32 @@ function readJson(file) {
 	}
 }
 
-/** Browser tests need Debian's Chromium (Playwright cannot download its own browser here). */
-function ensureChromium() {
-	const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-	if (fs.existsSync(chromium)) return;
+/**
+ * A Debian package the tests need, installed with apt-get when `file` is missing (as root; as another
+ * user it stops and says how): Chromium for the browser tests (Playwright cannot download its own
+ * browser here), PostgreSQL for the app-state tests' second run (the `postgres` Vitest project, which
+ * starts its own cluster from the package).
+ */
+function ensureDebianPackage(name, file, purpose) {
+	if (fs.existsSync(file)) return;
 	if (process.getuid?.() !== 0) {
-		console.error(`Chromium is missing at ${chromium}. Install it with: sudo apt-get install -y chromium`);
+		console.error(`${name} is missing at ${file}. Install it with: sudo apt-get install -y ${name}`);
 		process.exit(1);
 	}
-	console.log('Installing Debian chromium for the browser tests ...');
+	console.log(`Installing Debian ${name} for the ${purpose} ...`);
 	const status =
 		run('apt-get', ['update', '-qq']) ||
-		run('apt-get', ['install', '-y', '-qq', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' });
-	if (status !== 0 || !fs.existsSync(chromium)) {
-		console.error('Could not install chromium with apt-get; install it by hand and run the tests again.');
+		run('apt-get', ['install', '-y', '-qq', name], { DEBIAN_FRONTEND: 'noninteractive' });
+	if (status !== 0 || !fs.existsSync(file)) {
+		console.error(`Could not install ${name} with apt-get; install it by hand and run the tests again.`);
 		process.exit(1);
 	}
 }
 
-/**
- * The app-state tests run a second time against PostgreSQL (the `postgres` Vitest project), which
- * they start themselves from Debian's `postgresql` package.
- */
+function ensureChromium() {
+	ensureDebianPackage('chromium', process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', 'browser tests');
+}
+
 function ensurePostgres() {
-	const bin = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
-	if (fs.existsSync(path.join(bin, 'initdb'))) return;
-	if (process.getuid?.() !== 0) {
-		console.error(`PostgreSQL is missing at ${bin}. Install it with: sudo apt-get install -y postgresql`);
-		process.exit(1);
-	}
-	console.log('Installing Debian postgresql for the app-state tests ...');
-	const status =
-		run('apt-get', ['update', '-qq']) ||
-		run('apt-get', ['install', '-y', '-qq', 'postgresql'], { DEBIAN_FRONTEND: 'noninteractive' });
-	if (status !== 0 || !fs.existsSync(path.join(bin, 'initdb'))) {
-		console.error('Could not install postgresql with apt-get; install it by hand and run the tests again.');
-		process.exit(1);
-	}
+	ensureDebianPackage('postgresql', path.join(process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin', 'initdb'), 'app-state tests');
 }
