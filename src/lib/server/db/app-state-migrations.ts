@@ -1,9 +1,4 @@
-import auth from './migrations/002_auth.ts';
-import imports from './migrations/003_imports.ts';
-import preferences from './migrations/004_preferences.ts';
-import coaching from './migrations/005_coaching.ts';
-import forecastCalls from './migrations/006_forecast_calls.ts';
-import forecastScenarios from './migrations/007_forecast_scenarios.ts';
+import { migrations } from './migrations/index.ts';
 
 /**
  * PostgreSQL's first version: what lets the app-state modules' DuckDB SQL run unchanged, and the
@@ -58,24 +53,20 @@ CREATE TABLE deals (
 );
 `;
 
+/** The DuckDB versions whose SQL creates or changes app-state tables; the others touch only the snapshots' side. */
+const appStateVersions = new Set([2, 3, 4, 5, 6, 7]);
+
 /**
- * The app state's schema in PostgreSQL, versioned like DuckDB's (`migrations/index.ts`) and with the
- * same numbers, so one version means one schema in either store. The app-state tables are created by
- * the very same SQL (DuckDB's BLOB is a domain over bytea here); versions that change only the
- * snapshots' tables are empty. A new migration that touches app-state tables needs its entry here too.
+ * The app state's schema in PostgreSQL: DuckDB's own list (`migrations/index.ts`), so one version
+ * means one schema in either store and no version can be forgotten here. Version 1 is the dialect
+ * bridge; the app-state versions run the very same SQL (DuckDB's BLOB is a domain over bytea here);
+ * the others are empty. A new migration that touches app-state tables joins `appStateVersions`.
  */
-export const appStateMigrations: { version: number; name: string; sql: string }[] = [
-	{ version: 1, name: 'dialect bridge and dimension copies', sql: bridge },
-	{ version: 2, name: 'auth', sql: auth },
-	{ version: 3, name: 'imports', sql: imports },
-	{ version: 4, name: 'preferences', sql: preferences },
-	{ version: 5, name: 'coaching', sql: coaching },
-	{ version: 6, name: 'forecast calls', sql: forecastCalls },
-	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios },
-	{ version: 8, name: 'unknown values', sql: '' },
-	{ version: 9, name: 'currencies', sql: '' },
-	{ version: 10, name: 'team quotas and membership', sql: '' }
-];
+export const appStateMigrations: { version: number; name: string; sql: string }[] = migrations.map(({ version, name, sql }) =>
+	version === 1
+		? { version, name: 'dialect bridge and dimension copies', sql: bridge }
+		: { version, name, sql: appStateVersions.has(version) ? sql : '' }
+);
 
 /** Tables that live in PostgreSQL when it is configured; a statement naming one runs there. */
 export const appStateTables = [
