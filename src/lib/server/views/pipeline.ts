@@ -20,6 +20,7 @@ import { withMovementOriginals, withOriginals } from '../metrics/originals.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThresholds, stalledWindowWeeks } from '../metrics/stage-velocity.ts';
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '../metrics/team-privacy.ts';
+import { answeredOnce } from '../metrics/remembered.ts';
 import { defineQuestion } from '../questions.ts';
 import { badInput, chosenScope, type ViewRequest } from './request.ts';
 
@@ -167,17 +168,20 @@ export async function load(db: Database, request: ViewRequest) {
 }
 
 /**
- * The API's JSON: the waterfall, every deal in a part once per part it is in, and with a period the
+ * The API's JSON text: the waterfall, every deal in a part once per part it is in, and with a period the
  * week's wins and losses its waterfall leaves out. Built from the page's own questions.
  */
-export async function json(db: Database, request: ViewRequest) {
+export async function json(db: Database, request: ViewRequest): Promise<string> {
 	const snapshots = await db.read((q) => snapshotDates(q));
 	if (snapshots.length < 2) {
 		throw new NotAnswerable(`Pipeline movement compares two snapshots; ${snapshots.length} ${snapshots.length === 1 ? 'is' : 'are'} loaded.`);
 	}
 	const { from, to, period, dealType } = parse(request.url.searchParams, snapshots);
 	const { scope } = await chosenScope(db, request);
-	return movementJson(db, scope, { from, to, period, dealType });
+	const options = { from, to, period, dealType };
+	// Remembered as its text: a company's movement lists thousands of deals, and writing them out
+	// again on every request would cost more than everything else the endpoint does.
+	return answeredOnce(db, ['movement json', scope, options], async () => JSON.stringify(await movementJson(db, scope, options)));
 }
 
 async function movementJson(db: Database, scope: Scope, options: Pick<MovementQuery, 'from' | 'to' | 'period' | 'dealType'>) {

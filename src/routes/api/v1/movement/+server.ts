@@ -1,4 +1,3 @@
-import { json } from '@sveltejs/kit';
 import { apiAnswer } from '$lib/http';
 import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
@@ -15,4 +14,9 @@ import type { RequestHandler } from './$types';
  * `closed_outside_period` lists the week's wins and losses the period's waterfall leaves out.
  */
 export const GET: RequestHandler = (event) =>
-	apiAnswer(async () => json(await pipeline.json(await database(), { user: requireUser(event), url: event.url })));
+	apiAnswer(
+		async () =>
+			new Response(await pipeline.json(await database(), { user: requireUser(event), url: event.url }), {
+				headers: { 'content-type': 'application/json' }
+			})
+	);
