@@ -155,10 +155,11 @@ export function dealList<T>(rows: (T & { total: number })[]): DealList<T> {
 export async function movementDeals(
 	db: Queryable,
 	scope: Scope,
-	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null }
+	options: MovementOptions & { part?: MovementPart | 'start' | 'end' | null; limit?: number | null; offset?: number }
 ): Promise<DealList<MovementDeal>> {
 	const part = options.part ?? null;
 	const limit = options.limit ?? null;
+	const offset = options.offset ?? 0;
 	const subtracted = movementParts.filter((part) => partSign[part] < 0);
 	const rows = await withComparison(db, scope, options, (ctes) => {
 		return db.all<MovementDeal & { total: number }>(
@@ -192,7 +193,7 @@ export async function movementDeals(
 			LEFT JOIN stages sa ON sa.id = c.stage_a
 			LEFT JOIN stages sb ON sb.id = c.stage_b
 			ORDER BY CASE ${part}::VARCHAR WHEN 'start' THEN c.a WHEN 'end' THEN c.b ELSE abs(c.change) END DESC, deal_id, c.part
-			LIMIT ${limit}`
+			LIMIT ${limit} OFFSET ${offset}`
 		);
 	});
 	return dealList(rows);

@@ -20,12 +20,20 @@ export async function originalAmounts(
 ): Promise<Map<string, OriginalAmount>> {
 	const pairs = wanted.filter((w): w is { deal: string | number; date: string } => w.date !== null);
 	if (pairs.length === 0) return new Map();
+	// A list names a date or two: asking first whether those dates have any original amount at all
+	// spares a company that sells in one currency matching thousands of listed deals against nothing.
+	const dates = [...new Set(pairs.map((p) => p.date.slice(0, 10)))];
+	const any = await db.one<{ found: boolean }>(
+		`SELECT EXISTS (SELECT 1 FROM snapshot_originals WHERE list_contains($dates::VARCHAR[]::DATE[], snapshot_date)) AS found`,
+		{ dates: listValue(dates) }
+	);
+	if (!any?.found) return new Map();
 	const rows = await db.all<{ deal: string; date: string; currency: string; amount: number | null }>(
 		`WITH wanted AS (SELECT unnest($deals::VARCHAR[]) AS deal, unnest($dates::VARCHAR[])::DATE AS snapshot_date)
 		SELECT DISTINCT w.deal, strftime(o.snapshot_date, '%Y-%m-%d') AS date, o.currency, o.original_amount::DOUBLE AS amount
-		FROM wanted w
-		JOIN deals d ON d.${key === 'id' ? 'id::VARCHAR' : 'crm_id'} = w.deal
-		JOIN snapshot_originals o ON o.deal_id = d.id AND o.snapshot_date = w.snapshot_date`,
+		FROM snapshot_originals o
+		JOIN deals d ON d.id = o.deal_id
+		JOIN wanted w ON w.deal = d.${key === 'id' ? 'id::VARCHAR' : 'crm_id'} AND w.snapshot_date = o.snapshot_date`,
 		{ deals: listValue(pairs.map((p) => String(p.deal))), dates: listValue(pairs.map((p) => p.date.slice(0, 10))) }
 	);
 	return new Map(rows.map((r) => [`${r.deal}|${r.date}`, { currency: r.currency, amount: r.amount }]));

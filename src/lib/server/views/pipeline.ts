@@ -22,7 +22,8 @@ import { agingDeals, stageCohortDeals, stageConversion, stalledDeals, stalledThr
 import { MIN_OTHER_REPS_BEHIND_TEAM_FIGURE } from '../metrics/team-privacy.ts';
 import { answeredOnce } from '../metrics/remembered.ts';
 import { defineQuestion } from '../questions.ts';
-import { badInput, chosenScope, type ViewRequest } from './request.ts';
+import * as v from 'valibot';
+import { badInput, badInputFromIssues, chosenScope, type ViewRequest } from './request.ts';
 
 /**
  * The Pipeline movement view (/pipeline and GET /api/v1/movement): snapshot A against B, the
@@ -177,20 +178,64 @@ export async function json(db: Database, request: ViewRequest): Promise<string> 
 		throw new NotAnswerable(`Pipeline movement compares two snapshots; ${snapshots.length} ${snapshots.length === 1 ? 'is' : 'are'} loaded.`);
 	}
 	const { from, to, period, dealType } = parse(request.url.searchParams, snapshots);
+	const page = parseDealPage(request.url.searchParams);
 	const { scope } = await chosenScope(db, request);
 	const options = { from, to, period, dealType };
-	// Remembered as its text: a company's movement lists thousands of deals, and writing them out
-	// again on every request would cost more than everything else the endpoint does.
-	return answeredOnce(db, ['movement json', scope, options], async () => JSON.stringify(await movementJson(db, scope, options)));
+	// Remembered as its text: a page of deals written out again on every request would cost more
+	// than everything else the endpoint does.
+	return answeredOnce(db, ['movement json', scope, options, page], async () =>
+		JSON.stringify(await movementJson(db, scope, options, page, request.url))
+	);
 }
 
-async function movementJson(db: Database, scope: Scope, options: Pick<MovementQuery, 'from' | 'to' | 'period' | 'dealType'>) {
+/**
+ * The API lists the waterfall's deals a page at a time: a company's week moves thousands of deals,
+ * and a first request that writes megabytes nobody reads at once costs every user behind it.
+ */
+export const dealPageSize = { fallback: 1000, max: 5000 } as const;
+
+const dealPageSchema = v.object({
+	limit: v.optional(
+		v.pipe(
+			v.string(),
+			v.transform(Number),
+			v.number(),
+			v.integer(`limit must be a whole number of deals from 1 to ${dealPageSize.max}`),
+			v.minValue(1, `limit must be a whole number of deals from 1 to ${dealPageSize.max}`),
+			v.maxValue(dealPageSize.max, `limit must be a whole number of deals from 1 to ${dealPageSize.max}`)
+		),
+		String(dealPageSize.fallback)
+	),
+	offset: v.optional(
+		v.pipe(v.string(), v.transform(Number), v.number(), v.integer('offset must be a whole number, 0 or more'), v.minValue(0, 'offset must be a whole number, 0 or more')),
+		'0'
+	)
+});
+
+export function parseDealPage(params: URLSearchParams): { limit: number; offset: number } {
+	const parsed = v.safeParse(dealPageSchema, { limit: params.get('limit') ?? undefined, offset: params.get('offset') ?? undefined });
+	if (!parsed.success) throw badInputFromIssues(parsed.issues);
+	return parsed.output;
+}
+
+async function movementJson(
+	db: Database,
+	scope: Scope,
+	options: Pick<MovementQuery, 'from' | 'to' | 'period' | 'dealType'>,
+	page: { limit: number; offset: number },
+	url: URL
+) {
 	const [waterfall, moves, deals, outside] = await Promise.all([
 		movement.ask(db, scope, options),
 		transitions.ask(db, scope, options),
-		partDeals.ask(db, scope, options),
+		partDeals.ask(db, scope, { ...options, ...page }),
 		closedOutsidePeriod.ask(db, scope, options)
 	]);
+	// One row per deal and part it is in: the parts' counts add up to every row there is.
+	const total = Object.values(waterfall.counts).reduce((sum, count) => sum + count, 0);
+	const next = page.offset + page.limit < total ? new URL(url) : null;
+	next?.searchParams.set('offset', String(page.offset + page.limit));
+	next?.searchParams.set('limit', String(page.limit));
 	return {
 		from: options.from,
 		to: options.to,
@@ -202,6 +247,9 @@ async function movementJson(db: Database, scope: Scope, options: Pick<MovementQu
 		counts: waterfall.counts,
 		moved_forward: moves.movedForward,
 		moved_backward: moves.movedBackward,
+		deals_total: total,
+		deals_offset: page.offset,
+		deals_next: next ? `${next.pathname}${next.search}` : null,
 		deals: deals.deals.map((deal) => ({
 			deal_id: deal.deal_id,
 			part: deal.part,
