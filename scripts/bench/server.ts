@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { factsReadyMessage } from '../../src/lib/server/metrics/warm.ts';
+import { round } from './seed.ts';
 import fs from 'node:fs';
 
 /** The built app (adapter-node) on its own port, with its memory watched for the whole run. */
@@ -7,6 +9,12 @@ export interface BenchServer {
 	pid: number;
 	/** Highest resident memory seen so far, in MiB (the kernel's high-water mark). */
 	maxRssMb(): number;
+	/**
+	 * Seconds from start until the server said its facts for the first pages are built (the
+	 * background warm-up after start and after each import); measuring before would time requests
+	 * against that build, not the questions. Null if it did not say so within the time given.
+	 */
+	factsReady(timeoutMs: number): Promise<number | null>;
 	/** Why the server is gone, when it is: its exit code or signal and the end of its stderr. */
 	death(): string | null;
 	stop(): Promise<void>;
@@ -25,10 +33,22 @@ export async function startServer(
 	const origin = `http://localhost:${port}`;
 	const child = spawn(process.execPath, ['build'], {
 		env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), ORIGIN: origin, UV_THREADPOOL_SIZE: '16', ...env },
-		stdio: ['ignore', 'ignore', 'pipe']
+		stdio: ['ignore', 'pipe', 'pipe']
 	});
+	const started = performance.now();
 	let stderr = '';
 	child.stderr!.on('data', (chunk) => (stderr += chunk));
+	let readyAfter: number | null = null;
+	const ready = new Promise<void>((resolve) => {
+		let stdout = '';
+		child.stdout!.on('data', (chunk) => {
+			stdout = (stdout + chunk).slice(-4096);
+			if (readyAfter === null && stdout.includes(factsReadyMessage)) {
+				readyAfter = round((performance.now() - started) / 1000, 1);
+				resolve();
+			}
+		});
+	});
 	let exited = false;
 	let death: string | null = null;
 	child.on('exit', (code, signal) => {
@@ -63,6 +83,10 @@ export async function startServer(
 		origin,
 		pid: child.pid!,
 		maxRssMb: () => (sample(), Math.round(highWater)),
+		async factsReady(timeoutMs) {
+			await Promise.race([ready, sleep(timeoutMs)]);
+			return readyAfter;
+		},
 		death: () => death,
 		async stop() {
 			sample();

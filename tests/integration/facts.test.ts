@@ -166,7 +166,7 @@ describe('facts', () => {
 		await warmFacts(fresh.db);
 		const kinds = await fresh.db.all<{ kind: string }>(`SELECT kind FROM facts.registry ORDER BY kind`);
 		// The forecast's and revenue's whole-history facts are facts like the others, in no database of their own.
-		expect(kinds.map((k) => k.kind)).toEqual(['comparison', 'data_quality', 'deal_histories', 'stage_window']);
+		expect(kinds.map((k) => k.kind)).toEqual(['comparison', 'data_quality', 'deal_histories', 'stage_window', 'strengths']);
 		expect(await fresh.db.all(`SELECT database_name FROM duckdb_databases() WHERE database_name = 'forecast_cache'`)).toEqual([]);
 
 		// The page's question reads the warmed facts: nothing is built, and the waterfall still adds up.
