@@ -20,13 +20,23 @@ export const dataQualityFacts = {
 			(key) => sql`
 			WITH
 			ladder AS (${ladderSql}),
-			-- Each deal's rows up to the snapshot, with the row before it, for the history flags.
+			latest AS (
+				SELECT s.deal_id, max(s.snapshot_date) AS last_seen, arg_max(s.owner_id, s.snapshot_date) AS owner_id,
+					arg_max(s.stage_id, s.snapshot_date) AS stage_id, arg_max(l.outcome, s.snapshot_date) AS outcome,
+					arg_max(s.amount, s.snapshot_date) AS amount, arg_max(s.close_date, s.snapshot_date) AS close_date
+				FROM snapshots s JOIN ladder l ON l.id = s.stage_id
+				WHERE s.snapshot_date <= ${key.as_of}::DATE
+				GROUP BY s.deal_id
+			),
+			-- Only deals whose latest state is open are flagged: their rows alone are read in order, a
+			-- small part of two years of snapshots, most of which repeat deals closed long ago.
 			history AS (
-				SELECT s.deal_id, s.snapshot_date, s.owner_id, s.stage_id, s.amount, s.close_date, l.outcome, l.rank,
+				SELECT s.deal_id, s.snapshot_date, s.close_date, l.outcome, l.rank,
 					lag(l.rank) OVER w AS previous_rank, lag(l.outcome) OVER w AS previous_outcome,
 					lag(s.close_date) OVER w AS previous_close
 				FROM snapshots s JOIN ladder l ON l.id = s.stage_id
 				WHERE s.snapshot_date <= ${key.as_of}::DATE
+					AND s.deal_id IN (SELECT deal_id FROM latest WHERE outcome = 'open')
 				WINDOW w AS (PARTITION BY s.deal_id ORDER BY s.snapshot_date)
 			),
 			moves AS (
@@ -36,13 +46,6 @@ export const dataQualityFacts = {
 					bool_or(previous_outcome = 'open' AND outcome IN ('open', 'won') AND rank - previous_rank > 1) AS skipped,
 					bool_or(previous_outcome = 'open' AND outcome = 'open' AND rank < previous_rank) AS backward,
 					count(*) FILTER (WHERE outcome = 'open' AND close_date > previous_close) AS pushes
-				FROM history
-				GROUP BY deal_id
-			),
-			latest AS (
-				SELECT deal_id, max(snapshot_date) AS last_seen, arg_max(owner_id, snapshot_date) AS owner_id,
-					arg_max(stage_id, snapshot_date) AS stage_id, arg_max(outcome, snapshot_date) AS outcome,
-					arg_max(amount, snapshot_date) AS amount, arg_max(close_date, snapshot_date) AS close_date
 				FROM history
 				GROUP BY deal_id
 			),
