@@ -172,7 +172,11 @@ export async function sessionNotes(
 	user: CoachingUser,
 	{ repId, week }: { repId: number; week: string }
 ): Promise<SessionNotes> {
-	const seat = await coachingSeat(q, user, repId);
+	return notesOfSession(q, await coachingSeat(q, user, repId), { repId, week });
+}
+
+/** `sessionNotes` for a reader whose seat at rep `repId`'s table the caller has already settled. */
+export async function notesOfSession(q: Queryable, seat: CoachingSeat, { repId, week }: { repId: number; week: string }): Promise<SessionNotes> {
 	const notes = await notesWhere(
 		q,
 		`n.rep_id = $rep AND (n.kind = 'deal_note' OR n.week = $week::DATE)`,
@@ -362,6 +366,11 @@ export async function agreedNextSteps(
 	{ repId, week }: { repId: number; week: string }
 ): Promise<NextStep[]> {
 	await coachingSeat(q, user, repId);
+	return stepsAgreedIn(q, { repId, week });
+}
+
+/** `agreedNextSteps` for a caller that has already checked the reader sits at rep `repId`'s table. */
+export function stepsAgreedIn(q: Queryable, { repId, week }: { repId: number; week: string }): Promise<NextStep[]> {
 	return readNextSteps(q, 's.rep_id = $rep AND s.week = $week::DATE', { rep: repId, week });
 }
 
