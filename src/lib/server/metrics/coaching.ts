@@ -438,11 +438,11 @@ function strengthToUse(
  * still open or ticked off since then (so finishing a long-running step is seen and celebrated).
  */
 function followUpSteps(q: Queryable, repId: number, week: string, previous: string | null): Promise<NextStep[]> {
+	const since = sql`${previous}::DATE`;
 	return readNextSteps(
 		q,
-		`s.rep_id = $rep AND s.week < $week::DATE
-		AND (s.done_at IS NULL OR ($previous::DATE IS NOT NULL AND (s.week >= $previous::DATE OR s.done_at >= $previous::DATE::TIMESTAMP)))`,
-		{ rep: repId, week, previous }
+		sql`s.rep_id = ${repId} AND s.week < ${week}::DATE
+		AND (s.done_at IS NULL OR (${since} IS NOT NULL AND (s.week >= ${since} OR s.done_at >= ${since}::TIMESTAMP)))`
 	);
 }
 
