@@ -71,6 +71,17 @@ describe('answers that hold what people write', () => {
 		expect('nextSteps' in stepped && stepped.nextSteps.map((s) => s.text)).toEqual(['Book the demo']);
 	});
 
+	it("a self-review written after the coaching overview was remembered shows in the next overview at once", async () => {
+		const scope = await db.read((q) => scopeForUser(q, { ...lea, teamIds: [...lea.teamIds] }));
+		const overview = () => coaching.overview.ask(db, scope, week(1));
+		const first = await overview();
+		expect(first.find((r) => r.email === 'ann@example.test')?.self_review_written).toBe(false);
+		expect(await overview()).toBe(first);
+
+		await saveNote(db, ann, { repId: rep.ann, week: week(1), kind: 'self_review', body: 'Proud of the D-1 discovery.', basedOn: 0 });
+		expect((await overview()).find((r) => r.email === 'ann@example.test')?.self_review_written).toBe(true);
+	});
+
 	it('signing in keeps them: sessions are written on every visit and no remembered answer reads them', async () => {
 		const calls = await callsAsLea();
 		const session = await sessionAsLea();

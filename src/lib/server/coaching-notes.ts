@@ -18,6 +18,7 @@ import {
 	type StepRevision
 } from '../domain/coaching.ts';
 import { Forbidden, NotFound } from './errors.ts';
+import { repsInScope, type Scope } from './auth/scope.ts';
 
 /**
  * What a rep and their leader write for the weekly 1:1: session notes, the rep's self-review, notes
@@ -535,17 +536,11 @@ export interface CoachingOverviewRow {
 }
 
 /**
- * The reps `user` coaches (a leader: their teams; an admin: everyone), with where each 1:1 of
- * `week` stands. Only whether something was written, never what.
+ * The active reps in `scope` (a leader's: their teams' reps; an admin's: everyone), with where each
+ * 1:1 of `week` stands. Only whether something was written, never what.
  */
-export async function coachingOverview(q: Queryable, user: CoachingUser, { week }: { week: string | null }): Promise<CoachingOverviewRow[]> {
-	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
-	const reach =
-		user.role === 'admin'
-			? sql`true`
-			: user.role === 'leader'
-				? sql`list_contains(${user.teamIds}::INTEGER[], r.team_id)`
-				: sql`r.id = ${user.repId ?? -1}`;
+export async function coachingOverview(q: Queryable, scope: Scope, { week }: { week: string | null }): Promise<CoachingOverviewRow[]> {
+	if (scope.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	return q.all<CoachingOverviewRow>(
 		sql`
 		WITH written AS (
@@ -564,7 +559,7 @@ export async function coachingOverview(q: Queryable, user: CoachingUser, { week 
 		FROM reps r
 		LEFT JOIN teams t ON t.id = r.team_id
 		LEFT JOIN open_steps o ON o.rep_id = r.id
-		WHERE r.active AND ${reach}
+		WHERE r.active AND ${repsInScope(scope, sql`r.id`)}
 		ORDER BY t.name NULLS LAST, r.name`
 	);
 }

@@ -1,8 +1,9 @@
 import { celebrateText, energyText, followUpText, strengthText } from '../../domain/coaching.ts';
 import { scopeForUser } from '../auth/scope.ts';
+import { coachingOverview } from '../coaching-notes.ts';
 import type { Database } from '../db/index.ts';
 import { Forbidden, NotFound } from '../errors.ts';
-import { coachingSession, todayIso, type CoachingViewer } from '../metrics/coaching.ts';
+import { coachingSession, coachingWeek, todayIso, type CoachingViewer } from '../metrics/coaching.ts';
 import { snapshotDates } from '../metrics/snapshots.ts';
 import { defineQuestion } from '../questions.ts';
 import type { ViewRequest } from './request.ts';
@@ -21,12 +22,27 @@ export const session = defineQuestion(
 	'while data and app state unchanged'
 );
 
+/**
+ * The reps a leader or admin coaches and where each 1:1 of `week` stands (/coaching): whether notes
+ * and a self-review were written and how many steps are open, so it too is kept only while app state
+ * is unchanged.
+ */
+export const overview = defineQuestion('coaching overview', (q, scope, week: string | null) => coachingOverview(q, scope, { week }), 'while data and app state unchanged');
+
 /** The session of rep `repEmail` for `?week=` (default this week); executives are `Forbidden`. */
 export async function sessionFor(db: Database, { user, url }: ViewRequest, repEmail: string) {
 	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	const scope = await db.read((q) => scopeForUser(q, user));
 	const viewer: CoachingViewer = { repId: user.repId };
 	return session.ask(db, scope, { viewer, repEmail: repEmail.toLowerCase(), week: url.searchParams.get('week'), today: todayIso() });
+}
+
+/** /coaching for a leader or admin: this week's 1:1s of the reps they coach. */
+export async function overviewFor(db: Database, { user }: ViewRequest) {
+	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
+	const [scope, weeks] = await db.read(async (q) => [await scopeForUser(q, user), await coachingWeek(q, null)] as const);
+	const week = weeks?.week ?? null;
+	return { week, reps: await overview.ask(db, scope, week) };
 }
 
 /** The page's data: the session and the weeks that can be picked. */
