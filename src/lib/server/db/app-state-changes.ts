@@ -10,12 +10,11 @@ import type { Database } from './database.ts';
  * `APP_DATABASE_URL`, other servers write notes and calls to the same PostgreSQL, unseen by this
  * process, so only something read from the store itself can say the app state changed. Notes grow
  * by versions, but next steps, call days and users are updated in place and a user's teams are
- * replaced, so no
- * `max(id)` or `max(updated_at)` of the tables catches every change; and a version per table would
- * have to be kept in step with every query that joins them. One counter, moved on in the same
- * transaction as the change (`Database.write`, for every statement that writes an app-state table),
- * is exact in either store and costs one single-row read per remembered question where other
- * servers may write, none at all where this process is the only writer.
+ * replaced, so no `max(id)` or `max(updated_at)` of the tables catches every change; and a version
+ * per table would have to be kept in step with every query that joins them. One counter, moved on
+ * in the same transaction as the change (`Database.write`, for every statement that writes an
+ * app-state table), is exact in either store and costs one single-row read per remembered question
+ * where other servers may write, none at all where this process is the only writer.
  *
  * Sign-in bookkeeping (sessions, failed sign-ins) is written on nearly every request and read by no
  * remembered answer, so it does not count: it would make every such answer worked out again. Nor

@@ -27,7 +27,11 @@ export const session = defineQuestion(
  * and a self-review were written and how many steps are open, so it too is kept only while app state
  * is unchanged.
  */
-export const overview = defineQuestion('coaching overview', (q, scope, week: string | null) => coachingOverview(q, scope, { week }), 'while data and app state unchanged');
+export const overview = defineQuestion(
+	'coaching overview',
+	(q, scope, week: string | null) => coachingOverview(q, scope, { week }),
+	'while data and app state unchanged'
+);
 
 /** The session of rep `repEmail` for `?week=` (default this week); executives are `Forbidden`. */
 export async function sessionFor(db: Database, { user, url }: ViewRequest, repEmail: string) {
