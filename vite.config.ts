@@ -9,6 +9,7 @@ const appStateTests = [
 	'tests/integration/auth-users.test.ts',
 	'tests/integration/coaching-notes.test.ts',
 	'tests/integration/forecast-calls.test.ts',
+	'tests/integration/app-state-answers.test.ts',
 	'tests/integration/preferences.test.ts',
 	'tests/integration/long-range-api.test.ts',
 	'tests/integration/import-native.test.ts',

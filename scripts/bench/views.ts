@@ -156,7 +156,10 @@ export function benchViews(cast: BenchCast): View[] {
 			user: 'leader',
 			api: `/api/v1/reps/${rep}/coaching`,
 			page: `/coaching/${rep}`,
-			direct: (db) => db.read((q) => coachingSession(q, cast.leader, { repEmail: cast.repEmail, week: null }))
+			async direct(db) {
+				const scope = await scopeOf(db, cast.leader);
+				return db.read((q) => coachingSession(q, scope, { repId: cast.leader.repId }, { repEmail: cast.repEmail, week: null }));
+			}
 		}
 	];
 }

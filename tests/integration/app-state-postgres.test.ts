@@ -9,6 +9,9 @@ import { AppStateUnavailable, Database } from '../../src/lib/server/db/index.ts'
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
 import { importFiles, importLog } from '../../src/lib/server/import/index.ts';
 import { getPreference, setPreference } from '../../src/lib/server/preferences.ts';
+import { dayOf, submitCall } from '../../src/lib/server/forecast-calls.ts';
+import * as forecastCalls from '../../src/lib/server/views/forecast-calls.ts';
+import { quarterOf } from '../../src/lib/domain/periods.ts';
 import { freshPostgresDatabase, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { fixture } from '../fixtures/import/helpers.ts';
 import { appStateOnPostgres } from './helpers.ts';
@@ -70,6 +73,29 @@ describe('two servers over one PostgreSQL', () => {
 		expect(await getPreference(other.db, 'u-lea', 'weight', 1)).toBe(1.5);
 		await setPreference(other.db, 'u-lea', 'weight', 2);
 		expect(await getPreference(one.db, 'u-lea', 'weight', 1)).toBe(2);
+	});
+
+	it("a call saved through the other server is in this server's next answer at once, though this one remembered the calls", async () => {
+		for (const server of [one, other]) {
+			await server.db.write(async (tx) => {
+				await tx.run(`INSERT INTO teams (id, name) VALUES (1, 'North')`);
+				await tx.run(`INSERT INTO reps (id, email, name, role, team_id) VALUES (1, 'ann@example.test', 'Ann', 'AE', 1)`);
+			});
+		}
+		await one.db.write(async (tx) => {
+			await tx.run(`INSERT INTO users (id, email, name, password_hash, role, rep_id) VALUES
+				('u-lea', 'lea@example.test', 'Lea', 'x', 'leader', NULL), ('u-ann', 'ann@example.test', 'Ann', 'x', 'rep', 1)`);
+			await tx.run(`INSERT INTO user_teams VALUES ('u-lea', 1)`);
+		});
+		const lea = { id: 'u-lea', role: 'leader' as const, repId: null, teamIds: [1] };
+		const quarter = quarterOf(dayOf(new Date()));
+		const calls = () => forecastCalls.json(one.db, lea, { quarter, team: null, history: false });
+		const first = await calls();
+		expect(first.calls).toEqual([]);
+		expect(await calls()).toBe(first);
+
+		await submitCall(other.db, { id: 'u-ann', role: 'rep', repId: 1, teamIds: [1] }, { quarter, commit: 5_000, best_case: 6_000, note: '', team: null });
+		expect((await calls()).calls.map((c) => [c.email, c.commit])).toEqual([['ann@example.test', 5_000]]);
 	});
 
 	it("the dimension tables app-state queries join are PostgreSQL copies of the snapshots' store, written in the same write", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/lib/server/db/database.ts';
-import type { Scope } from '../../src/lib/server/auth/scope.ts';
+import { scopeForUser, type Scope } from '../../src/lib/server/auth/scope.ts';
 import { coachingAgenda, coachingSession, coachingWeek } from '../../src/lib/server/metrics/coaching.ts';
 import { addNextStep, saveNote, setNextStepDone, type CoachingUser } from '../../src/lib/server/coaching-notes.ts';
 import { agendaCovers, energyText, type CelebrateItem, type EnergyItem } from '../../src/lib/domain/coaching.ts';
@@ -31,6 +31,9 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
+/** The 1:1 as `user` opens it: their widest scope, and their own rep record as the viewer. */
+const sessionAs = (user: CoachingUser, args: { repEmail: string; week: string | null }) =>
+	db.read(async (q) => coachingSession(q, await scopeForUser(q, { ...user, teamIds: [...user.teamIds] }), { repId: user.repId }, args));
 const agendaFor = (at: number, scope: Scope = northLeader, repId: number = rep.ann) =>
 	db.read((q) => coachingAgenda(q, scope, { repId, week: week(at) }));
 
@@ -373,7 +376,7 @@ describe('follow-up', () => {
 describe('who may see an agenda', () => {
 	it('executives are refused (403): the follow-up carries the private next steps', async () => {
 		await expect(agendaFor(0, everyone)).rejects.toMatchObject({ status: 403 });
-		await expect(db.read((q) => coachingSession(q, executive, { repEmail: 'ann@example.test', week: null }))).rejects.toMatchObject({
+		await expect(sessionAs(executive, { repEmail: 'ann@example.test', week: null })).rejects.toMatchObject({
 			status: 403
 		});
 	});
@@ -381,17 +384,17 @@ describe('who may see an agenda', () => {
 	it("a rep asking for a teammate's agenda gets the same 404 as for a rep that does not exist", async () => {
 		await load(db, history('D', 0, [['Lead', 10, '2026-06-30']]));
 		await expect(agendaFor(0, annOnly, rep.ben)).rejects.toMatchObject({ status: 404 });
-		await expect(db.read((q) => coachingSession(q, ann, { repEmail: 'ben@example.test', week: null }))).rejects.toMatchObject({
+		await expect(sessionAs(ann, { repEmail: 'ben@example.test', week: null })).rejects.toMatchObject({
 			status: 404
 		});
-		await expect(db.read((q) => coachingSession(q, ann, { repEmail: 'nobody@example.test', week: null }))).rejects.toMatchObject({
+		await expect(sessionAs(ann, { repEmail: 'nobody@example.test', week: null })).rejects.toMatchObject({
 			status: 404
 		});
 	});
 
 	it("a leader sees their own team's reps, an admin everyone's", async () => {
 		await load(db, history('D', 0, [['Lead', 10, '2026-06-30', 'cat']]));
-		await expect(db.read((q) => coachingSession(q, leader, { repEmail: 'cat@example.test', week: null }))).rejects.toMatchObject({
+		await expect(sessionAs(leader, { repEmail: 'cat@example.test', week: null })).rejects.toMatchObject({
 			status: 404
 		});
 		expect((await agendaFor(0, adminScope, rep.cat)).rep).toMatchObject({ email: 'cat@example.test', team: 'South' });

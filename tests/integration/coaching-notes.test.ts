@@ -11,6 +11,7 @@ import {
 	setNextStepDone,
 	type CoachingUser
 } from '../../src/lib/server/coaching-notes.ts';
+import { scopeForUser } from '../../src/lib/server/auth/scope.ts';
 import { history, load, pipelineDatabase, rep, week } from './movement-fixtures.ts';
 
 /**
@@ -30,6 +31,9 @@ const admin: CoachingUser = { id: 'u-admin', role: 'admin', repId: null, teamIds
 const executive: CoachingUser = { id: 'u-exec', role: 'executive', repId: null, teamIds: [] };
 
 const thisWeek = week(1);
+/** The /coaching overview as `user` sees it: over their widest scope. */
+const overviewAs = (user: CoachingUser) =>
+	db.read(async (q) => coachingOverview(q, await scopeForUser(q, { ...user, teamIds: [...user.teamIds] }), { week: thisWeek }));
 let annsDeal: number;
 let bensDeal: number;
 
@@ -77,7 +81,7 @@ describe('who sees the 1:1 notes', () => {
 		await leaderNote(lea, 'private');
 		await expect(notesOf(executive)).rejects.toMatchObject({ status: 403 });
 		await expect(db.read((q) => agreedNextSteps(q, executive, { repId: rep.ann, week: thisWeek }))).rejects.toMatchObject({ status: 403 });
-		await expect(db.read((q) => coachingOverview(q, executive, { week: thisWeek }))).rejects.toMatchObject({ status: 403 });
+		await expect(overviewAs(executive)).rejects.toMatchObject({ status: 403 });
 		await expect(leaderNote(executive, 'may an executive write?')).rejects.toMatchObject({ status: 403 });
 	});
 
@@ -261,7 +265,7 @@ describe("the leader's overview", () => {
 	it('lists the reps a leader coaches with where each 1:1 stands, never what was written', async () => {
 		await saveNote(db, ann, { repId: rep.ann, week: thisWeek, kind: 'self_review', body: 'Ready', basedOn: 0 });
 		await addNextStep(db, lea, { repId: rep.ann, week: week(0), text: 'Open', dealId: null, dueDate: week(1), owner: 'rep' });
-		const rows = await db.read((q) => coachingOverview(q, lea, { week: thisWeek }));
+		const rows = await overviewAs(lea);
 		expect(rows).toEqual([
 			{ email: 'ann@example.test', name: 'Ann', role: 'AE', team: 'North', open_steps: 1, self_review_written: true, notes_written: false },
 			{ email: 'ben@example.test', name: 'Ben', role: 'AE', team: 'North', open_steps: 0, self_review_written: false, notes_written: false }

@@ -83,8 +83,8 @@ describe('--format rates and deals in other currencies', () => {
 			['D-WIN', 450, 400, { currency: 'USD', amount_from: 500, amount_to: 500 }]
 		]);
 		// The 1:1's open deals, which next steps and deal notes name, likewise.
-		const admin = { id: 'u-admin', role: 'admin' as const, repId: null, teamIds: [] };
-		const session = await db.read((q) => coachingSession(q, admin, { repEmail: 'ann@example.test', week: '2026-02-02' }));
+		const admin = { role: 'admin' as const, repIds: null, teamIds: null, ownRepId: null };
+		const session = await db.read((q) => coachingSession(q, admin, { repId: null }, { repEmail: 'ann@example.test', week: '2026-02-02' }));
 		expect('openDeals' in session && session.openDeals.map((d) => [d.crm_id, d.amount, d.original])).toEqual([
 			['D-EUR', 1000, undefined],
 			['D-USD', 800, { currency: 'USD', amount: 1000 }]

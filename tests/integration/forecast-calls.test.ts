@@ -14,6 +14,7 @@ import {
 } from '../../src/lib/server/forecast-calls.ts';
 import { callWeekStart, lastCallDay } from '../../src/lib/domain/forecast-calls.ts';
 import { coachingSession } from '../../src/lib/server/metrics/coaching.ts';
+import { scopeForUser } from '../../src/lib/server/auth/scope.ts';
 import { history, load, pipelineDatabase, rep } from './movement-fixtures.ts';
 
 /**
@@ -300,7 +301,7 @@ describe('how good the calls were, on a closed quarter', () => {
 	});
 
 	it("the 1:1 agenda carries the rep's latest call and how it moved", async () => {
-		const session = await db.read((q) => coachingSession(q, { ...lea, teamIds: [1] }, { repEmail: 'ann@example.test', week: null, today: '2026-02-25' }));
+		const session = await db.read(async (q) => coachingSession(q, await scopeForUser(q, { ...lea, teamIds: [1] }), { repId: lea.repId }, { repEmail: 'ann@example.test', week: null, today: '2026-02-25' }));
 		expect('forecastCall' in session && session.forecastCall).toMatchObject({
 			quarter: '2026-Q1',
 			latest: { commit: 100000, best_case: 110000 },

@@ -37,9 +37,9 @@ describe('defineQuestion', () => {
 		expect(asked).toBe(4);
 	});
 
-	it("'until any write' asks again after a write to what people write in the app, which the data fingerprint does not see", async () => {
+	it("'while data and app state unchanged' asks again after a write to what people write in the app, which the data fingerprint does not see", async () => {
 		let asked = 0;
-		const notes = defineQuestion('test: notes', async () => ++asked, 'until any write');
+		const notes = defineQuestion('test: notes', async () => ++asked, 'while data and app state unchanged');
 		expect(await notes.ask(db, everyone, {})).toBe(1);
 		expect(await notes.ask(db, everyone, {})).toBe(1);
 		await db.write((tx) => tx.run(`INSERT INTO users (id, email, name, role, password_hash) VALUES ('u1', 'u@x.test', 'U', 'leader', 'x')`));

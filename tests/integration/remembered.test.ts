@@ -94,10 +94,10 @@ describe("the views' answers, remembered per database within its memory", () => 
 		expect(await answeredOnce(db, ['/pipeline', scope, { from: 'a' }], ask)).toBe(4);
 	});
 
-	it('asks an answer that reads notes again after any write at all', async () => {
+	it('asks an answer that reads notes again after any change to app state', async () => {
 		const db = await databaseWithOneSnapshot();
 		const { ask } = counter();
-		const coaching = () => answeredOnce(db, ['/coaching/[rep]', 'u1', 'a@x.test'], ask, { untilAnyWrite: true });
+		const coaching = () => answeredOnce(db, ['/coaching/[rep]', 'u1', 'a@x.test'], ask, { appState: true });
 		expect(await coaching()).toBe(1);
 		expect(await coaching()).toBe(1);
 		await writeSomethingElse(db);

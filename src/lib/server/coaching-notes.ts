@@ -1,5 +1,5 @@
 import { listValue } from '@duckdb/node-api';
-import type { Database, Queryable, SqlParams, Transaction } from './db/index.ts';
+import { sql, type Database, type Queryable, type Sql, type Transaction } from './db/index.ts';
 import type { UserRole } from '../domain/roles.ts';
 import { isIsoDate } from '../domain/periods.ts';
 import {
@@ -18,6 +18,7 @@ import {
 	type StepRevision
 } from '../domain/coaching.ts';
 import { Forbidden, NotFound } from './errors.ts';
+import { repsInScope, type Scope } from './auth/scope.ts';
 
 /**
  * What a rep and their leader write for the weekly 1:1: session notes, the rep's self-review, notes
@@ -101,7 +102,7 @@ interface NoteRow {
 	key_account: boolean | null;
 }
 
-const noteRowSql = /* sql */ `
+const noteRowSql = sql`
 	SELECT n.id, n.kind, n.rep_id, n.week, n.deal_id,
 		d.crm_id, d.name AS deal_name, a.name AS account, a.key_account
 	FROM coaching_notes n
@@ -150,8 +151,8 @@ function noteView(row: NoteRow, history: NoteVersion[]): CoachingNote {
 	};
 }
 
-async function notesWhere(q: Queryable, where: string, params: SqlParams): Promise<CoachingNote[]> {
-	const rows = await q.all<NoteRow>(`${noteRowSql} WHERE ${where} ORDER BY n.id`, params);
+async function notesWhere(q: Queryable, where: Sql): Promise<CoachingNote[]> {
+	const rows = await q.all<NoteRow>(sql`${noteRowSql} WHERE ${where} ORDER BY n.id`);
 	const versions = await versionsOf(q, rows.map((r) => r.id));
 	return rows
 		.map((row) => noteView(row, versions.get(row.id) ?? []))
@@ -172,12 +173,12 @@ export async function sessionNotes(
 	user: CoachingUser,
 	{ repId, week }: { repId: number; week: string }
 ): Promise<SessionNotes> {
-	const seat = await coachingSeat(q, user, repId);
-	const notes = await notesWhere(
-		q,
-		`n.rep_id = $rep AND (n.kind = 'deal_note' OR n.week = $week::DATE)`,
-		{ rep: repId, week }
-	);
+	return notesOfSession(q, await coachingSeat(q, user, repId), { repId, week });
+}
+
+/** `sessionNotes` for a reader whose seat at rep `repId`'s table the caller has already settled. */
+export async function notesOfSession(q: Queryable, seat: CoachingSeat, { repId, week }: { repId: number; week: string }): Promise<SessionNotes> {
+	const notes = await notesWhere(q, sql`n.rep_id = ${repId} AND (n.kind = 'deal_note' OR n.week = ${week}::DATE)`);
 	return {
 		seat,
 		leaderNote: notes.find((n) => n.kind === 'leader_note') ?? null,
@@ -280,7 +281,7 @@ async function headVersion(q: Queryable, noteId: number) {
 }
 
 async function readNote(q: Queryable, noteId: number): Promise<CoachingNote | null> {
-	return (await notesWhere(q, 'n.id = $id', { id: noteId }))[0] ?? null;
+	return (await notesWhere(q, sql`n.id = ${noteId}`))[0] ?? null;
 }
 
 /** A deal belongs to a rep's 1:1 if the rep ever owned it in a snapshot. */
@@ -303,9 +304,9 @@ interface StepRow extends Omit<NextStep, 'deal' | 'history'> {
  * Next steps matching `where` (over `s`, next_steps), oldest first, with their deals and history.
  * Callers check access first: this is shared by the session page and the agenda's follow-up.
  */
-export async function readNextSteps(q: Queryable, where: string, params: SqlParams): Promise<NextStep[]> {
+export async function readNextSteps(q: Queryable, where: Sql): Promise<NextStep[]> {
 	const rows = await q.all<StepRow>(
-		/* sql */ `
+		sql`
 		SELECT s.id, s.rep_id, s.week, s.text, s.due_date, s.owner, s.revision,
 			coalesce(cu.name, '?') AS created_by, s.created_at,
 			s.done_at IS NOT NULL AS done, s.done_at, du.name AS done_by, s.deal_id
@@ -313,8 +314,7 @@ export async function readNextSteps(q: Queryable, where: string, params: SqlPara
 		LEFT JOIN users cu ON cu.id = s.created_by
 		LEFT JOIN users du ON du.id = s.done_by
 		WHERE ${where}
-		ORDER BY s.week, s.due_date, s.id`,
-		params
+		ORDER BY s.week, s.due_date, s.id`
 	);
 	// The steps' deals are looked up on their own: joined in the query above, DuckDB hashed every
 	// account (70,000 at forty times the demo) to name a handful of deals, 10 ms on every 1:1.
@@ -362,7 +362,12 @@ export async function agreedNextSteps(
 	{ repId, week }: { repId: number; week: string }
 ): Promise<NextStep[]> {
 	await coachingSeat(q, user, repId);
-	return readNextSteps(q, 's.rep_id = $rep AND s.week = $week::DATE', { rep: repId, week });
+	return stepsAgreedIn(q, { repId, week });
+}
+
+/** `agreedNextSteps` for a caller that has already checked the reader sits at rep `repId`'s table. */
+export function stepsAgreedIn(q: Queryable, { repId, week }: { repId: number; week: string }): Promise<NextStep[]> {
+	return readNextSteps(q, sql`s.rep_id = ${repId} AND s.week = ${week}::DATE`);
 }
 
 /**
@@ -417,7 +422,7 @@ async function recordRevision(tx: Transaction, stepId: number, change: StepRevis
 }
 
 async function readStep(q: Queryable, stepId: number): Promise<NextStep> {
-	const [step] = await readNextSteps(q, 's.id = $id', { id: stepId });
+	const [step] = await readNextSteps(q, sql`s.id = ${stepId}`);
 	return step;
 }
 
@@ -531,23 +536,17 @@ export interface CoachingOverviewRow {
 }
 
 /**
- * The reps `user` coaches (a leader: their teams; an admin: everyone), with where each 1:1 of
- * `week` stands. Only whether something was written, never what.
+ * The active reps in `scope` (a leader's: their teams' reps; an admin's: everyone), with where each
+ * 1:1 of `week` stands. Only whether something was written, never what.
  */
-export async function coachingOverview(q: Queryable, user: CoachingUser, { week }: { week: string | null }): Promise<CoachingOverviewRow[]> {
-	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
-	const reach: { sql: string; params: SqlParams } =
-		user.role === 'admin'
-			? { sql: 'true', params: {} }
-			: user.role === 'leader'
-				? { sql: 'list_contains($teams::INTEGER[], r.team_id)', params: { teams: idList(user.teamIds) } }
-				: { sql: 'r.id = $own', params: { own: user.repId ?? -1 } };
+export async function coachingOverview(q: Queryable, scope: Scope, { week }: { week: string | null }): Promise<CoachingOverviewRow[]> {
+	if (scope.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
 	return q.all<CoachingOverviewRow>(
-		/* sql */ `
+		sql`
 		WITH written AS (
 			SELECT n.rep_id, n.kind
 			FROM coaching_notes n
-			WHERE n.week = $week::DATE AND n.kind IN ('leader_note', 'self_review')
+			WHERE n.week = ${week}::DATE AND n.kind IN ('leader_note', 'self_review')
 				AND EXISTS (SELECT 1 FROM coaching_note_versions v WHERE v.note_id = n.id AND v.body <> '')
 		),
 		open_steps AS (
@@ -560,9 +559,8 @@ export async function coachingOverview(q: Queryable, user: CoachingUser, { week 
 		FROM reps r
 		LEFT JOIN teams t ON t.id = r.team_id
 		LEFT JOIN open_steps o ON o.rep_id = r.id
-		WHERE r.active AND ${reach.sql}
-		ORDER BY t.name NULLS LAST, r.name`,
-		{ ...reach.params, week }
+		WHERE r.active AND ${repsInScope(scope, sql`r.id`)}
+		ORDER BY t.name NULLS LAST, r.name`
 	);
 }
 

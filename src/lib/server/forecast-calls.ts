@@ -1,6 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import * as v from 'valibot';
-import type { Database, Queryable, SqlParams } from './db/index.ts';
+import { sql, type Database, type Queryable, type Sql } from './db/index.ts';
 import type { UserRole } from '../domain/roles.ts';
 import { addDays, isQuarter, quarterEnd, quarterMonths, quarterStart, type IsoDate, type Quarter } from '../domain/periods.ts';
 import {
@@ -20,7 +20,7 @@ import {
 	type ForecastCall,
 	type RollupSource
 } from '../domain/forecast-calls.ts';
-import { narrowScope, scopeCondition, scopeForUser, type Scope } from './auth/scope.ts';
+import { narrowScope, repsInScope, scopeForUser, type Scope } from './auth/scope.ts';
 import { dealHistories, dealHistoryTables } from './metrics/facts/history.ts';
 import { forecastByPeriod } from './metrics/forecast.ts';
 import { calibratedForecastByMonth } from './metrics/calibration.ts';
@@ -230,11 +230,7 @@ export async function submitCall(db: Database, user: CallUser, input: CallInput 
 		let reps: { commit: number; best_case: number } | null = null;
 		if (user.role === 'leader') {
 			const repCalls = latestCalls(
-				await submissions(tx, 'c.quarter = $quarter AND c.team_id = $team AND c.caller_role = $rep_role', {
-					quarter: input.quarter,
-					team: team.id,
-					rep_role: 'rep'
-				})
+				await submissions(tx, sql`c.quarter = ${input.quarter} AND c.team_id = ${team.id} AND c.caller_role = 'rep'`)
 			);
 			if (repCalls.length > 0) {
 				reps = {
@@ -271,7 +267,7 @@ export async function submitCall(db: Database, user: CallUser, input: CallInput 
 				now: now.getTime()
 			}
 		);
-		const [call] = await submissions(tx, 'c.id = $id', { id: created!.id });
+		const [call] = await submissions(tx, sql`c.id = ${created!.id}`);
 		return call;
 	});
 }
@@ -285,9 +281,9 @@ interface StoredCall extends ForecastCall {
 }
 
 /** Every submission matching `where` (over `c`, forecast_calls), oldest first, notes included. */
-async function submissions(q: Queryable, where: string, params: SqlParams): Promise<StoredCall[]> {
+async function submissions(q: Queryable, where: Sql): Promise<StoredCall[]> {
 	return q.all<StoredCall>(
-		/* sql */ `
+		sql`
 		SELECT c.id, c.quarter, coalesce(u.name, '?') AS by, coalesce(u.email, '?') AS email, c.caller_role AS role,
 			t.name AS team, c.team_id, c.rep_id,
 			c.commit_amount::DOUBLE AS commit, c.best_case::DOUBLE AS best_case, c.note,
@@ -296,18 +292,15 @@ async function submissions(q: Queryable, where: string, params: SqlParams): Prom
 		LEFT JOIN users u ON u.id = c.user_id
 		LEFT JOIN teams t ON t.id = c.team_id
 		WHERE ${where}
-		ORDER BY c.submitted_at, c.id`,
-		params
+		ORDER BY c.submitted_at, c.id`
 	);
 }
 
 /** Which calls `user` may read, as SQL over `c`. */
-function visibleCalls(user: CallUser): { sql: string; params: SqlParams } {
-	if (user.role === 'executive' || user.role === 'admin') return { sql: 'true', params: {} };
-	if (user.role === 'leader') {
-		return { sql: '(list_contains($my_teams::INTEGER[], c.team_id) OR c.user_id = $me)', params: { my_teams: idList(user.teamIds), me: user.id } };
-	}
-	return { sql: 'c.user_id = $me', params: { me: user.id } };
+function visibleCalls(user: CallUser): Sql {
+	if (user.role === 'executive' || user.role === 'admin') return sql`true`;
+	if (user.role === 'leader') return sql`(list_contains(${user.teamIds}::INTEGER[], c.team_id) OR c.user_id = ${user.id})`;
+	return sql`c.user_id = ${user.id}`;
 }
 
 /** A call as `user` reads it: executives and admins do not read the notes on reps' calls. */
@@ -358,15 +351,8 @@ export interface CallsAnswer {
 
 /** Every submission for `quarter` that `user` may read, in `teams` (and their own), oldest first. */
 async function visibleSubmissions(q: Queryable, user: CallUser, quarter: Quarter, teams: CallTeam[], narrowed: boolean): Promise<StoredCall[]> {
-	const visible = visibleCalls(user);
-	const teamFilter: { sql: string; params: SqlParams } = narrowed
-		? { sql: 'list_contains($teams::INTEGER[], c.team_id)', params: { teams: idList(teams.map((t) => t.id)) } }
-		: { sql: 'true', params: {} };
-	return submissions(q, `c.quarter = $quarter AND ${visible.sql} AND ${teamFilter.sql}`, {
-		quarter,
-		...visible.params,
-		...teamFilter.params
-	});
+	const inTeams = narrowed ? sql`list_contains(${teams.map((t) => t.id)}::INTEGER[], c.team_id)` : sql`true`;
+	return submissions(q, sql`c.quarter = ${quarter} AND ${visibleCalls(user)} AND ${inTeams}`);
 }
 
 /** The roll-up as `user` may read it: a rep's is their own call. */
@@ -411,14 +397,12 @@ interface WonRow {
 /** Deals won in `quarter` (by the first snapshot showing them won) owned by reps in `scope`. */
 async function wonInQuarter(q: Queryable, scope: Scope, quarter: Quarter): Promise<WonRow[]> {
 	await dealHistories(q);
-	const owners = scopeCondition(scope, 'w.owner_id');
 	return q.all<WonRow>(
-		/* sql */ `
+		sql`
 		SELECT w.owner_id, r.team_id, w.won_on, w.amount::DOUBLE AS amount
 		FROM ${dealHistoryTables.won_deals} w
 		LEFT JOIN reps r ON r.id = w.owner_id
-		WHERE w.close_date BETWEEN $quarter_start::DATE AND $quarter_end::DATE AND ${owners.sql}`,
-		{ quarter_start: quarterStart(quarter), quarter_end: quarterEnd(quarter), ...owners.params }
+		WHERE w.close_date BETWEEN ${quarterStart(quarter)}::DATE AND ${quarterEnd(quarter)}::DATE AND ${repsInScope(scope, sql`w.owner_id`)}`
 	);
 }
 
@@ -635,7 +619,7 @@ export async function callAccuracy(q: Queryable, user: CallUser, { team = null }
 	const teams = await callTeams(q, user, team);
 	if (snapshot === null || teams.length === 0) return { quarters: [], people: [], side_by_side: user.role === 'rep' ? null : [] };
 	// Every call of the teams, whoever reads: the team median needs all reps; rows are filtered below.
-	const all = await submissions(q, 'list_contains($teams::INTEGER[], c.team_id)', { teams: idList(teams.map((t) => t.id)) });
+	const all = await submissions(q, sql`list_contains(${teams.map((t) => t.id)}::INTEGER[], c.team_id)`);
 	const quarters = [...new Set(all.map((c) => c.quarter))].filter((quarter) => quarterEnd(quarter) <= snapshot).sort();
 	const wholeTeams = { role: 'admin', repIds: null, teamIds: null, ownRepId: null } as const satisfies Scope;
 	const scope = await callScope(q, user, team);

@@ -5,10 +5,10 @@ import { answeredOnce } from './metrics/remembered.ts';
 /**
  * How long an answer is kept (metrics/remembered.ts `answeredOnce`):
  * - 'while data unchanged': until the next import (or any change to what the answer reads);
- * - 'until any write': also until anyone writes anything in the app, for answers holding what
- *   people write (coaching notes, next steps, forecast calls).
+ * - 'while data and app state unchanged': also until anyone, on any server, changes what people
+ *   write in the app, for answers holding it (coaching notes, next steps, forecast calls).
  */
-export type RememberPolicy = 'while data unchanged' | 'until any write';
+export type RememberPolicy = 'while data unchanged' | 'while data and app state unchanged';
 
 /**
  * A question a view asks: its name, the function that answers it and how long the answer is kept,
@@ -45,7 +45,7 @@ export function defineQuestion<A, T>(
 		remembered,
 		ask: (db, scope, args) =>
 			answeredOnce(db, [name, scope, args], () => db.read((q) => answer(q, scope, args)), {
-				untilAnyWrite: remembered === 'until any write'
+				appState: remembered === 'while data and app state unchanged'
 			})
 	};
 }

@@ -54,7 +54,7 @@ CREATE TABLE deals (
 `;
 
 /** The DuckDB versions whose SQL creates or changes app-state tables; the others touch only the snapshots' side. */
-const appStateVersions = new Set([2, 3, 4, 5, 6, 7]);
+const appStateVersions = new Set([2, 3, 4, 5, 6, 7, 13]);
 
 /**
  * The app state's schema in PostgreSQL: DuckDB's own list (`migrations/index.ts`), so one version
@@ -82,7 +82,8 @@ export const appStateTables = [
 	'next_step_revisions',
 	'forecast_calls',
 	'forecast_call_days',
-	'forecast_scenarios'
+	'forecast_scenarios',
+	'app_state_changes'
 ] as const;
 
 /** The snapshots' dimension tables, copied into PostgreSQL for the app-state queries that join them. */

@@ -7,6 +7,7 @@ import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
 import { Sql } from './sql.ts';
 import { appStateTables, dimensionTables } from './app-state-migrations.ts';
+import { changesAppState, countAppStateChangeSql } from './app-state-changes.ts';
 import { AppStateStore, type AppStateQueries, type AppStateTransaction } from './postgres.ts';
 import { loadLakeVersion, publishLake, readManifest } from './lake.ts';
 
@@ -191,7 +192,7 @@ export class Database implements DataOrigin {
 	 */
 	appState: AppStateStore | null = null;
 
-	/** True when other servers may change app state: nothing read from it may be kept between requests. */
+	/** True when other servers may change app state: what is kept from it must be checked against the store. */
 	get appStateShared(): boolean {
 		return this.appState !== null;
 	}
@@ -353,6 +354,9 @@ export class Database implements DataOrigin {
 			// Whether PostgreSQL's dimension copies lag behind what this transaction wrote to DuckDB:
 			// refreshed before the next app-state statement (it may join them) and before committing.
 			let snapshotsWritten = false;
+			// Whether this transaction changed app state: if so it moves the app state's version on as it
+			// commits (see app-state-changes.ts).
+			let appStateChanged = false;
 			const onApp = async () => {
 				const tx = await (app.tx ??= store!.begin());
 				if (snapshotsWritten) {
@@ -363,6 +367,7 @@ export class Database implements DataOrigin {
 			};
 			const all = async <R>(statement: Statement, values?: SqlParams): Promise<R[]> => {
 				const { text: sql, params } = prepared(statement, values);
+				if (changesAppState(sql)) appStateChanged = true;
 				if (store && storeFor(sql) === 'app') return (await onApp()).all<R>(sql, params);
 				if (mirror && !/^\s*(SELECT|WITH)\b/i.test(sql)) snapshotsWritten = true;
 				return runOn<R>(connection, sql, params);
@@ -377,6 +382,7 @@ export class Database implements DataOrigin {
 				},
 				run: async (statement, values) => {
 					const { text: sql, params } = prepared(statement, values);
+					if (changesAppState(sql)) appStateChanged = true;
 					if (store && storeFor(sql) === 'app') return (await onApp()).run(sql, params);
 					snapshotsWritten = mirror;
 					await connection.run(sql, params, paramTypes(params));
@@ -386,6 +392,7 @@ export class Database implements DataOrigin {
 			try {
 				this.writing = true;
 				const result = await work(tx).finally(() => (this.writing = false));
+				if (appStateChanged) await tx.run(countAppStateChangeSql);
 				if (store && snapshotsWritten) await onApp();
 				const begun = app.tx;
 				app.tx = null;

@@ -1,5 +1,5 @@
 import { sideBySide, sql, type Queryable, type Sql } from '../db/index.ts';
-import { narrowScope, scopeForUser, type Scope } from '../auth/scope.ts';
+import { narrowScope, type Scope } from '../auth/scope.ts';
 import { daysBefore, defaultWindowWeeks } from '../../domain/movement.ts';
 import { addDays, isIsoDate, quarterOf } from '../../domain/periods.ts';
 import { betaPrior, DEFAULT_PRIOR_STRENGTH, shrinkProportion } from '../../domain/shrinkage.ts';
@@ -23,7 +23,7 @@ import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, wi
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths/index.ts';
-import { agreedNextSteps, lastSessionBefore, readNextSteps, sessionNotes, type CoachingUser } from '../coaching-notes.ts';
+import { lastSessionBefore, notesOfSession, readNextSteps, stepsAgreedIn } from '../coaching-notes.ts';
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
 import { ladderSql } from './deal-history.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
@@ -438,11 +438,11 @@ function strengthToUse(
  * still open or ticked off since then (so finishing a long-running step is seen and celebrated).
  */
 function followUpSteps(q: Queryable, repId: number, week: string, previous: string | null): Promise<NextStep[]> {
+	const since = sql`${previous}::DATE`;
 	return readNextSteps(
 		q,
-		`s.rep_id = $rep AND s.week < $week::DATE
-		AND (s.done_at IS NULL OR ($previous::DATE IS NOT NULL AND (s.week >= $previous::DATE OR s.done_at >= $previous::DATE::TIMESTAMP)))`,
-		{ rep: repId, week, previous }
+		sql`s.rep_id = ${repId} AND s.week < ${week}::DATE
+		AND (s.done_at IS NULL OR (${since} IS NOT NULL AND (s.week >= ${since} OR s.done_at >= ${since}::TIMESTAMP)))`
 	);
 }
 
@@ -512,20 +512,39 @@ export interface CoachingSession {
 }
 
 /**
- * Everything on rep `repEmail`'s 1:1 page for `week`, as `user` may see it: executives 403, anyone
- * outside the user's scope 404 (before anything is read). Null `weeks` when no data is loaded.
+ * Who looks at a 1:1, beyond whose data they may read (their `Scope`): their own rep record, if they
+ * have one. It decides the side of the table they sit on (`seatAt`), which decides what they may
+ * write (the leader's note or the self-review). A leader or admin has none, or one of their own.
+ */
+export interface CoachingViewer {
+	readonly repId: number | null;
+}
+
+/**
+ * The seat of `viewer` in rep `repId`'s 1:1, once their scope has let them in: the rep's own seat
+ * when it is their 1:1, else the leader's (admins sit with the leaders). The same seats as
+ * `coachingSeat` gives, which checks the user's teams itself.
+ */
+export function seatAt(viewer: CoachingViewer, repId: number): CoachingSeat {
+	return viewer.repId === repId ? 'rep' : 'leader';
+}
+
+/**
+ * Everything on rep `repEmail`'s 1:1 page for `week`, as `viewer` with `scope` may see it:
+ * executives 403, a rep outside the scope 404 (before anything is read). Null `weeks` when no data
+ * is loaded.
  */
 export async function coachingSession(
 	q: Queryable,
-	user: CoachingUser,
+	scope: Scope,
+	viewer: CoachingViewer,
 	{ repEmail, week, today }: { repEmail: string; week: string | null; today?: string }
 ): Promise<CoachingSession | { rep: CoachingRep; weeks: null }> {
-	if (user.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
-	const scope = await narrowScope(q, await scopeForUser(q, { role: user.role, repId: user.repId, teamIds: [...user.teamIds] }), {
-		rep: repEmail
-	});
-	const repId = scope.repIds?.[0];
+	if (scope.role === 'executive') throw new Forbidden('Coaching notes are private between a rep and their leader.');
+	const repScope = await narrowScope(q, scope, { rep: repEmail });
+	const repId = repScope.repIds?.[0];
 	if (repId === undefined) throw new NotFound('No such rep');
+	const seat = seatAt(viewer, repId);
 	const weeks = await coachingWeek(q, week, today);
 	if (!weeks) {
 		const rep = await q.one<CoachingRep>(
@@ -535,9 +554,9 @@ export async function coachingSession(
 		return { rep: rep!, weeks: null };
 	}
 	const [notes, nextSteps, { agenda, openDeals }, forecastCall] = await sideBySide(q, [
-		(c) => sessionNotes(c, user, { repId, week: weeks.week }),
-		(c) => agreedNextSteps(c, user, { repId, week: weeks.week }),
-		(c) => agendaAndOpenDeals(c, scope, { repId, week: weeks.week }),
+		(c) => notesOfSession(c, seat, { repId, week: weeks.week }),
+		(c) => stepsAgreedIn(c, { repId, week: weeks.week }),
+		(c) => agendaAndOpenDeals(c, repScope, { repId, week: weeks.week }),
 		(c) => repCallSummary(c, repId, quarterOf(today ?? todayIso()))
 	]);
 	return {

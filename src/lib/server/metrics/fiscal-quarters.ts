@@ -1,4 +1,5 @@
 import { fiscalYearStart } from '../../domain/periods.ts';
+import { sql, type Sql } from '../db/index.ts';
 
 /**
  * Fiscal quarters in SQL, as periods.ts has them in TypeScript (FISCAL_YEAR_START): DuckDB's
@@ -13,6 +14,13 @@ const shift = () => fiscalYearStart() - 1;
 export function fiscalQuarterStartSql(date: string): string {
 	if (shift() === 0) return `date_trunc('quarter', ${date})::DATE`;
 	return `(date_trunc('quarter', ${date} - INTERVAL ${shift()} MONTH) + INTERVAL ${shift()} MONTH)::DATE`;
+}
+
+/** `fiscalQuarterStartSql` as a fragment, for queries composed of fragments; the shift is a parameter there. */
+export function fiscalQuarterStart(date: Sql): Sql {
+	if (shift() === 0) return sql`date_trunc('quarter', ${date})::DATE`;
+	const months = sql`to_months(${shift()}::INTEGER)`;
+	return sql`(date_trunc('quarter', ${date} - ${months}) + ${months})::DATE`;
 }
 
 /** The fiscal quarter `date` falls in, as 'YYYY-Qn' (YYYY: the calendar year its fiscal year ends in). */

@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { sql, type Queryable, type Sql } from '../db/index.ts';
 import { withFacts } from './facts/index.ts';
 import { comparisonFacts, type ComparisonKey, type ComparisonTables } from './facts/comparison.ts';
-import { repsInScope, repsInScopeAt, scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { repsInScope, repsInScopeAt, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { movementParts, partSign, type MovementPart, type Period } from '../../domain/movement.ts';
 import { ladderSql } from './deal-history.ts';

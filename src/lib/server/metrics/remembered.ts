@@ -1,6 +1,7 @@
 import { defaultAnswerMemoryMb } from '../db/config.ts';
 import type { Scope } from '../auth/scope.ts';
 import type { Database, Queryable } from '../db/index.ts';
+import { appStateVersion } from '../db/app-state-changes.ts';
 import { dataFingerprint } from './facts/version.ts';
 
 /**
@@ -70,8 +71,10 @@ export async function rememberedWhileDataUnchanged<T>(db: Queryable, question: s
  * does (npm run bench, README "Performance"). The question must name everything the answer depends
  * on: the view, the scope (which decides whose data is in it) and every filter or preference.
  *
- * An answer that also reads what people write in the app (coaching notes, next steps) is asked with
- * `untilAnyWrite`, so that it is worked out again after any write at all.
+ * An answer that also reads what people write in the app (coaching notes, next steps, forecast
+ * calls) is asked with `appState`, so that it is also kept only while the app state's version holds
+ * (db/app-state-changes.ts): a note saved on this server or another moves it on, and the next ask
+ * works the answer out afresh.
  *
  * Each database keeps its own, within its config's `answerMemoryMb` (measured as the answer's JSON,
  * a fair proxy for what it holds); 0 turns remembering off, which the bench uses to time the work.
@@ -80,17 +83,16 @@ export async function answeredOnce<T>(
 	db: Database,
 	question: readonly unknown[],
 	ask: () => Promise<T>,
-	{ untilAnyWrite = false }: { untilAnyWrite?: boolean } = {}
+	{ appState = false }: { appState?: boolean } = {}
 ): Promise<T> {
 	const megabytes = db.config.answerMemoryMb ?? defaultAnswerMemoryMb;
-	// Other servers write notes too when app state is shared, unseen by this process's write count.
-	if (megabytes === 0 || (untilAnyWrite && db.appStateShared)) return ask();
+	if (megabytes === 0) return ask();
 	let memory = answerMemories.get(db);
 	if (!memory) answerMemories.set(db, (memory = new Remembered(megabytes * 2 ** 20, jsonBytes)));
-	// Read the count before the fingerprint: a write committing meanwhile leaves a stale version, never a stale answer.
-	const writes = db.writes;
-	const { fingerprint } = await db.read((q) => dataFingerprint(q));
-	return memory.answer(JSON.stringify(question), untilAnyWrite ? `${fingerprint}#${writes}` : fingerprint, ask);
+	// Both versions are read before the answer is worked out: a write committing meanwhile leaves a
+	// stale version, which the next ask moves past, never a stale answer under a current one.
+	const [{ fingerprint }, changes] = await Promise.all([db.read((q) => dataFingerprint(q)), appState ? appStateVersion(db) : null]);
+	return memory.answer(JSON.stringify(question), changes === null ? fingerprint : `${fingerprint}#${changes}`, ask);
 }
 
 const answerMemories = new WeakMap<Database, Remembered>();

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import { repsInScope, type Scope } from '../auth/scope.ts';
 import { withRevenueFacts, type RevenueMixPeriod } from './revenue-mix.ts';
 
 /**
@@ -54,12 +54,12 @@ export interface NetRevenueRetention {
  * moves to renewed or churned.
  */
 export async function netRevenueRetention(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<NetRevenueRetention> {
-	const decider = scopeCondition(scope, 'rh.owner_id');
-	const currentOwner = scopeCondition(scope, 'rh.current_owner');
-	const expander = scopeCondition(scope, 'fw.owner_id');
+	const decider = repsInScope(scope, sql`rh.owner_id`);
+	const currentOwner = repsInScope(scope, sql`rh.current_owner`);
+	const expander = repsInScope(scope, sql`fw.owner_id`);
 	const rows = await withRevenueFacts(db, (facts) =>
 		db.all<RetentionRow & { renewal_deals_known: number }>(
-			/* sql */ `
+			sql`
 			WITH first_won AS (SELECT * FROM ${facts.first_won}),
 			renewal_history AS (SELECT * FROM ${facts.renewal_history}),
 			latest AS (SELECT max(snapshot_date) AS as_of FROM snapshots),
@@ -67,7 +67,7 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 				SELECT rh.*, d.account_id
 				FROM renewal_history rh
 				JOIN deals d ON d.id = rh.deal_id
-				WHERE rh.decided_date BETWEEN $from::DATE AND $to::DATE AND d.account_id IS NOT NULL AND ${decider.sql}
+				WHERE rh.decided_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE AND d.account_id IS NOT NULL AND ${decider}
 				UNION ALL
 				-- Still open in the latest snapshot, close date in the period and already passed: at risk.
 				SELECT rh.* REPLACE ('at_risk' AS outcome), d.account_id
@@ -75,9 +75,9 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 				JOIN deals d ON d.id = rh.deal_id
 				WHERE rh.outcome IS NULL
 					AND rh.last_seen = (SELECT as_of FROM latest)
-					AND rh.last_close_date BETWEEN $from::DATE AND $to::DATE
+					AND rh.last_close_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE
 					AND rh.last_close_date < (SELECT as_of FROM latest)
-					AND d.account_id IS NOT NULL AND ${currentOwner.sql}
+					AND d.account_id IS NOT NULL AND ${currentOwner}
 			),
 			renewal_by_account AS (
 				SELECT
@@ -97,9 +97,9 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 				FROM first_won fw
 				JOIN deals d ON d.id = fw.deal_id
 				WHERE d.deal_type IN ('upsell', 'cross_sell')
-					AND fw.won_date BETWEEN $from::DATE AND $to::DATE
+					AND fw.won_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE
 					AND d.account_id IN (SELECT account_id FROM renewal_by_account)
-					AND ${expander.sql}
+					AND ${expander}
 				GROUP BY d.account_id
 			),
 			account_first_win AS (
@@ -119,7 +119,7 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 				LEFT JOIN account_first_win afw USING (account_id)
 			)
 			SELECT
-				(SELECT count(*) FROM renewal_history rh WHERE ${currentOwner.sql})::INTEGER AS renewal_deals_known,
+				(SELECT count(*) FROM renewal_history rh WHERE ${currentOwner})::INTEGER AS renewal_deals_known,
 				c.*
 			FROM (SELECT true) one
 			LEFT JOIN (
@@ -138,8 +138,7 @@ export async function netRevenueRetention(db: Queryable, scope: Scope, query: Re
 				FROM account_cohorts
 				GROUP BY ROLLUP (cohort)
 			) c ON true
-			ORDER BY c.is_total, c.cohort NULLS LAST`,
-			{ from: query.from, to: query.to, ...decider.params, ...currentOwner.params, ...expander.params }
+			ORDER BY c.is_total, c.cohort NULLS LAST`
 		)
 	);
 	const known = rows[0]?.renewal_deals_known ?? 0;
@@ -184,16 +183,16 @@ export const concentrationTopN = 10;
  * total here equals the page's won total.
  */
 export async function keyAccountConcentration(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<KeyAccountConcentration> {
-	const reps = scopeCondition(scope, 'fw.owner_id');
+	const reps = repsInScope(scope, sql`fw.owner_id`);
 	const rows = await withRevenueFacts(db, (facts) =>
 		db.all<Omit<KeyAccountConcentration, 'top_accounts' | 'top_share' | 'key_account_share'> & Partial<ConcentrationAccount>>(
-			/* sql */ `
+			sql`
 			WITH first_won AS (SELECT * FROM ${facts.first_won}),
 			won_in_period AS (
 				SELECT fw.amount, d.account_id
 				FROM first_won fw
 				LEFT JOIN deals d ON d.id = fw.deal_id
-				WHERE fw.won_date BETWEEN $from::DATE AND $to::DATE AND ${reps.sql}
+				WHERE fw.won_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE AND ${reps}
 			),
 			by_account AS (
 				SELECT account_id, sum(amount) AS won
@@ -209,7 +208,7 @@ export async function keyAccountConcentration(db: Queryable, scope: Scope, query
 				SELECT
 					(SELECT coalesce(sum(amount), 0) FROM won_in_period)::DOUBLE AS total_won,
 					(SELECT count(*) FROM by_account)::INTEGER AS accounts,
-					(SELECT coalesce(sum(won), 0) FROM ranked WHERE rank <= $top)::DOUBLE AS top_won,
+					(SELECT coalesce(sum(won), 0) FROM ranked WHERE rank <= ${concentrationTopN})::DOUBLE AS top_won,
 					(SELECT coalesce(sum(b.won), 0) FROM by_account b JOIN accounts a ON a.id = b.account_id WHERE a.key_account)::DOUBLE AS key_account_won
 			)
 			SELECT
@@ -220,10 +219,9 @@ export async function keyAccountConcentration(db: Queryable, scope: Scope, query
 				coalesce(a.key_account, false) AS key_account,
 				r.won::DOUBLE AS won
 			FROM totals t
-			LEFT JOIN ranked r ON r.rank <= $top
+			LEFT JOIN ranked r ON r.rank <= ${concentrationTopN}
 			LEFT JOIN accounts a ON a.id = r.account_id
-			ORDER BY r.rank`,
-			{ from: query.from, to: query.to, top: concentrationTopN, ...reps.params }
+			ORDER BY r.rank`
 		)
 	);
 	const totals = rows[0];

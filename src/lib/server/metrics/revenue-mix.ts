@@ -1,8 +1,8 @@
-import type { Queryable, SqlParams } from '../db/index.ts';
-import { scopeCondition, scopeConditionAt, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable, type Sql } from '../db/index.ts';
+import { repsInScope, repsInScopeAt, teamsInScope, type Scope } from '../auth/scope.ts';
 import { withFacts } from './facts/index.ts';
 import { dealHistoryFacts, type DealHistoryTables } from './facts/history.ts';
-import { fiscalQuarterStartSql } from './fiscal-quarters.ts';
+import { fiscalQuarterStart } from './fiscal-quarters.ts';
 import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
 /**
@@ -66,8 +66,8 @@ export interface PipelineSplit {
  * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
  * with no account there is no earlier win, so it is new business, derived.
  */
-const segmentOf = (alias: string) => `coalesce(${alias}.segment, 'new_business')`;
-const derivedOf = (alias: string) => `coalesce(${alias}.segment_derived, true)`;
+const segmentOf = (alias: Sql) => sql`coalesce(${alias}.segment, 'new_business')`;
+const derivedOf = (alias: Sql) => sql`coalesce(${alias}.segment_derived, true)`;
 
 /**
  * Asks `question` of the facts every revenue question starts from, the same for every scope and
@@ -78,32 +78,32 @@ export function withRevenueFacts<R>(db: Queryable, question: (tables: DealHistor
 	return withFacts(db, dealHistoryFacts, {}, question);
 }
 
-const dealFactsCtes = (tables: DealHistoryTables) => /* sql */ `
+const dealFactsCtes = (tables: DealHistoryTables) => sql`
 	first_won AS (SELECT * FROM ${tables.first_won}),
 	typed_deals AS (SELECT * FROM ${tables.typed_deals})`;
 
-/** Deals won in [$from, $to] whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
-const wonInPeriodCte = (condition: string) => /* sql */ `
+/** Deals won in the period whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
+const wonInPeriodCte = (query: RevenueMixPeriod, condition: Sql) => sql`
 	won_in_period AS (
 		SELECT
 			fw.deal_id,
 			fw.owner_id,
 			fw.won_date,
 			fw.amount,
-			${segmentOf('td')} AS segment,
-			${derivedOf('td')} AS segment_derived,
+			${segmentOf(sql`td`)} AS segment,
+			${derivedOf(sql`td`)} AS segment_derived,
 			td.account_id,
 			td.source,
 			td.sourced_by
 		FROM first_won fw
 		LEFT JOIN typed_deals td ON td.deal_id = fw.deal_id
-		WHERE fw.won_date BETWEEN $from::DATE AND $to::DATE AND ${condition}
+		WHERE fw.won_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE AND ${condition}
 	)`;
 
-/** Open deals at the latest snapshot on or before $to whose owner satisfies `condition` (`s`, `td`). */
-const openAtEndCtes = (condition: string) => /* sql */ `
+/** Open deals at the latest snapshot on or before the period's end whose owner satisfies `condition` (`s`, `td`). */
+const openAtEndCtes = (query: RevenueMixPeriod, condition: Sql) => sql`
 	pipeline_snapshot AS (
-		SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= $to::DATE
+		SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= ${query.to}::DATE
 	),
 	open_at_end AS (
 		SELECT
@@ -111,8 +111,8 @@ const openAtEndCtes = (condition: string) => /* sql */ `
 			s.owner_id,
 			s.amount,
 			s.amount * s.probability AS weighted,
-			${segmentOf('td')} AS segment,
-			${derivedOf('td')} AS segment_derived,
+			${segmentOf(sql`td`)} AS segment,
+			${derivedOf(sql`td`)} AS segment_derived,
 			td.source,
 			td.sourced_by
 		FROM snapshots s
@@ -122,12 +122,12 @@ const openAtEndCtes = (condition: string) => /* sql */ `
 	)`;
 
 /** Sums per segment, as DOUBLE columns named `<prefix>_new_business` / `<prefix>_existing`. */
-const bySegment = (expression: string, prefix: string) =>
-	segments
-		.map((segment) => `coalesce(sum(${expression}) FILTER (WHERE segment = '${segment}'), 0)::DOUBLE AS ${prefix}_${segment}`)
-		.join(',\n\t\t\t');
-
-const period = (query: RevenueMixPeriod): SqlParams => ({ from: query.from, to: query.to });
+const bySegment = (expression: Sql, prefix: string) =>
+	sql.join(
+		segments.map((segment) => sql`coalesce(sum(${expression}) FILTER (WHERE segment = ${segment}), 0)::DOUBLE AS ${sql.id(`${prefix}_${segment}`)}`),
+		sql`,\n\t\t\t`
+	);
+const [amount, weighted, one] = [sql`amount`, sql`weighted`, sql`1`];
 
 interface SplitColumns {
 	won_new_business: number;
@@ -148,14 +148,14 @@ function pipelineSplit(row: SplitColumns): PipelineSplit {
 /**
  * Asks `question` with what most splits start from: the revenue facts, the scope's deals won in the
  * period (`won_in_period`) and its deals open at the latest snapshot up to `to` (`open_at_end`), as
- * CTEs to put after `WITH`, and the scope's parameters.
+ * CTEs to put after `WITH`, carrying the scope's and the period's parameters.
  */
-function withScopedSplit<R>(db: Queryable, scope: Scope, question: (split: string, scoped: SqlParams) => Promise<R>): Promise<R> {
+function withScopedSplit<R>(db: Queryable, scope: Scope, query: RevenueMixPeriod, question: (split: Sql) => Promise<R>): Promise<R> {
 	// A deal counts for the team its owner was in when it was won (or at the pipeline's snapshot).
-	const won = scopeConditionAt(scope, 'fw.owner_id', 'fw.won_date');
-	const open = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date', 'open_reps');
+	const won = repsInScopeAt(scope, sql`fw.owner_id`, sql`fw.won_date`);
+	const open = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
 	return withRevenueFacts(db, (facts) =>
-		question(`${dealFactsCtes(facts)},\n${wonInPeriodCte(won.sql)},\n${openAtEndCtes(open.sql)}`, { ...won.params, ...open.params })
+		question(sql`${dealFactsCtes(facts)},\n${wonInPeriodCte(query, won)},\n${openAtEndCtes(query, open)}`)
 	);
 }
 
@@ -176,7 +176,7 @@ export interface RevenueMix {
 
 /** Won revenue and open pipeline, split into new business and existing customers, for a scope. */
 export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RevenueMix> {
-	const row = await withScopedSplit(db, scope, (split, scoped) =>
+	const row = await withScopedSplit(db, scope, query, (split) =>
 		db.one<
 			SplitColumns & {
 				pipeline_as_of: string | null;
@@ -187,29 +187,28 @@ export async function revenueMix(db: Queryable, scope: Scope, query: WeightedPer
 				derived_open: number;
 			}
 		>(
-			/* sql */ `
+			sql`
 			WITH ${split},
 			won AS (
 				SELECT
-					${bySegment('amount', 'won')},
-					${bySegment('1', 'won_deals')},
+					${bySegment(amount, 'won')},
+					${bySegment(one, 'won_deals')},
 					count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_won
 				FROM won_in_period
 			),
 			open AS (
 				SELECT
-					${bySegment('amount', 'pipeline_total')},
-					${bySegment('weighted', 'pipeline_weighted')},
+					${bySegment(amount, 'pipeline_total')},
+					${bySegment(weighted, 'pipeline_weighted')},
 					count(*) FILTER (WHERE segment_derived)::INTEGER AS derived_open
 				FROM open_at_end
 			)
 			SELECT
 				(SELECT snapshot_date FROM pipeline_snapshot) AS pipeline_as_of,
 				won.*,
-				won.won_new_business * $weight + won.won_existing AS weighted_score,
+				won.won_new_business * ${query.newBusinessWeight} + won.won_existing AS weighted_score,
 				open.*
-			FROM won, open`,
-			{ ...period(query), weight: query.newBusinessWeight, ...scoped }
+			FROM won, open`
 		)
 	);
 	if (!row) throw new Error('The revenue-mix aggregate returned no row.');
@@ -247,27 +246,26 @@ export async function revenueMixOverTime(
 	scope: Scope,
 	query: RevenueMixPeriod & { bucket: PeriodBucket }
 ): Promise<RevenueMixBucketRow[]> {
-	const wonReps = scopeCondition(scope, 'fw.owner_id');
-	const openReps = scopeCondition(scope, 'o.owner_id');
+	const months = query.bucket === 'quarter' ? 3 : 1;
 	// Quarters are the company's fiscal quarters (FISCAL_YEAR_START).
-	const bucketStart = (date: string) => (query.bucket === 'quarter' ? fiscalQuarterStartSql(date) : `date_trunc('month', ${date})::DATE`);
+	const bucketStart = (date: Sql) => (query.bucket === 'quarter' ? fiscalQuarterStart(date) : sql`date_trunc('month', ${date})::DATE`);
 	return withRevenueFacts(db, (facts) =>
 		db.all<RevenueMixBucketRow>(
-			/* sql */ `
+			sql`
 			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(wonReps.sql)},
+			${wonInPeriodCte(query, repsInScope(scope, sql`fw.owner_id`))},
 			buckets AS (
 				SELECT
 					b::DATE AS period_start,
-					least((b + to_months($months::INTEGER))::DATE - 1, $to::DATE) AS period_end
-				FROM generate_series(${bucketStart('$from::DATE')}, $to::DATE, to_months($months::INTEGER)) g(b)
+					least((b + to_months(${months}::INTEGER))::DATE - 1, ${query.to}::DATE) AS period_end
+				FROM generate_series(${bucketStart(sql`${query.from}::DATE`)}, ${query.to}::DATE, to_months(${months}::INTEGER)) g(b)
 			),
 			-- A bucket after the latest snapshot has no pipeline: repeating the last one would invent it.
 			bucket_snapshots AS (
 				SELECT b.period_start, max(d.snapshot_date) AS snapshot_date
 				FROM buckets b
 				JOIN ${facts.snapshot_dates} d
-					ON d.snapshot_date BETWEEN b.period_start AND b.period_end AND d.snapshot_date <= $to::DATE
+					ON d.snapshot_date BETWEEN b.period_start AND b.period_end AND d.snapshot_date <= ${query.to}::DATE
 				GROUP BY b.period_start
 			),
 			open_by_bucket AS (
@@ -278,12 +276,12 @@ export async function revenueMixOverTime(
 					sum(o.pipeline_weighted)::DOUBLE AS pipeline_weighted
 				FROM bucket_snapshots bs
 				JOIN ${facts.open_by_snapshot} o ON o.snapshot_date = bs.snapshot_date
-				WHERE ${openReps.sql}
+				WHERE ${repsInScope(scope, sql`o.owner_id`)}
 				GROUP BY ALL
 			),
 			won_by_bucket AS (
 				SELECT
-					${bucketStart('won_date')} AS period_start,
+					${bucketStart(sql`won_date`)} AS period_start,
 					segment,
 					sum(amount)::DOUBLE AS won,
 					count(*)::INTEGER AS won_deals
@@ -303,8 +301,7 @@ export async function revenueMixOverTime(
 			LEFT JOIN bucket_snapshots bs ON bs.period_start = b.period_start
 			LEFT JOIN won_by_bucket w ON w.period_start = b.period_start AND w.segment = seg.segment
 			LEFT JOIN open_by_bucket o ON o.period_start = b.period_start AND o.segment = seg.segment
-			ORDER BY b.period_start, seg.position`,
-			{ ...period(query), months: query.bucket === 'quarter' ? 3 : 1, ...wonReps.params, ...openReps.params }
+			ORDER BY b.period_start, seg.position`
 		)
 	);
 }
@@ -356,23 +353,22 @@ export interface RepRevenueMixRow extends SplitColumns {
  * with zeros if need be: the weight changes the figures, it never hides anyone nor puts anyone first.
  */
 export async function revenueMixByRep(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<RepRevenueMixRow[]> {
-	const people = scopeCondition(scope, 'r.id');
-	return withScopedSplit(db, scope, (split, scoped) =>
+	return withScopedSplit(db, scope, query, (split) =>
 		db.all<RepRevenueMixRow>(
-			/* sql */ `
+			sql`
 			WITH ${split},
 			people AS (
-				SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${people.sql}
+				SELECT r.id AS rep_id FROM reps r WHERE r.active AND ${repsInScope(scope, sql`r.id`)}
 				UNION SELECT owner_id FROM won_in_period
 				UNION SELECT owner_id FROM open_at_end
 			),
 			won_by_rep AS (
-				SELECT owner_id AS rep_id, ${bySegment('amount', 'won')}
+				SELECT owner_id AS rep_id, ${bySegment(amount, 'won')}
 				FROM won_in_period
 				GROUP BY owner_id
 			),
 			open_by_rep AS (
-				SELECT owner_id AS rep_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+				SELECT owner_id AS rep_id, ${bySegment(amount, 'pipeline_total')}, ${bySegment(weighted, 'pipeline_weighted')}
 				FROM open_at_end
 				GROUP BY owner_id
 			)
@@ -384,7 +380,7 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 				t.name AS team,
 				coalesce(w.won_new_business, 0) AS won_new_business,
 				coalesce(w.won_existing, 0) AS won_existing,
-				coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+				coalesce(w.won_new_business, 0) * ${query.newBusinessWeight} + coalesce(w.won_existing, 0) AS weighted_score,
 				coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
 				coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
 				coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
@@ -395,8 +391,7 @@ export async function revenueMixByRep(db: Queryable, scope: Scope, query: Weight
 			LEFT JOIN won_by_rep w ON w.rep_id = p.rep_id
 			LEFT JOIN open_by_rep o ON o.rep_id = p.rep_id
 			-- By team and name, never by figure: the product promises no leaderboard (sorting is the reader's choice).
-			ORDER BY t.name NULLS LAST, name, p.rep_id`,
-			{ ...period(query), weight: query.newBusinessWeight, ...scoped, ...people.params }
+			ORDER BY t.name NULLS LAST, name, p.rep_id`
 		)
 	);
 }
@@ -420,35 +415,33 @@ export interface TeamRevenueMix {
  * over whole months.
  */
 export async function revenueMixByTeam(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<TeamRevenueMix> {
-	const teams = teamScopeCondition(scope, 'r.team_id');
 	// Unrestricted, deals of owners with no rep record still count (under no team).
-	const inTeams = (column: string) => (scope.teamIds === null ? 'true' : `${column} IN (SELECT r.id FROM reps r WHERE ${teams.sql})`);
-	const listed = teamScopeCondition(scope, 't.id');
+	const inTeams = (column: Sql) => (scope.teamIds === null ? sql`true` : sql`${column} IN (SELECT r.id FROM reps r WHERE ${teamsInScope(scope, sql`r.team_id`)})`);
 	const rows = await withRevenueFacts(db, (facts) =>
 		db.all<TeamRevenueMixRow & { other_reps: number; latest_snapshot: string | null }>(
-			/* sql */ `
+			sql`
 			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(inTeams('fw.owner_id'))},
-			${openAtEndCtes(inTeams('s.owner_id'))},
+			${wonInPeriodCte(query, inTeams(sql`fw.owner_id`))},
+			${openAtEndCtes(query, inTeams(sql`s.owner_id`))},
 			won_by_team AS (
-				SELECT r.team_id, ${bySegment('amount', 'won')}
+				SELECT r.team_id, ${bySegment(amount, 'won')}
 				FROM won_in_period w LEFT JOIN reps r ON r.id = w.owner_id
 				GROUP BY r.team_id
 			),
 			open_by_team AS (
-				SELECT r.team_id, ${bySegment('amount', 'pipeline_total')}, ${bySegment('weighted', 'pipeline_weighted')}
+				SELECT r.team_id, ${bySegment(amount, 'pipeline_total')}, ${bySegment(weighted, 'pipeline_weighted')}
 				FROM open_at_end o LEFT JOIN reps r ON r.id = o.owner_id
 				GROUP BY r.team_id
 			),
 			-- The colleagues behind each team's totals: owners of a counted deal other than the viewer.
 			behind_team AS (
-				SELECT r.team_id, count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM $viewer::INTEGER)::INTEGER AS other_reps
+				SELECT r.team_id, count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM ${scope.ownRepId}::INTEGER)::INTEGER AS other_reps
 				FROM (SELECT owner_id FROM won_in_period UNION ALL SELECT owner_id FROM open_at_end) c
 				LEFT JOIN reps r ON r.id = c.owner_id
 				GROUP BY r.team_id
 			),
 			team_ids AS (
-				SELECT t.id AS team_id FROM teams t WHERE ${listed.sql}
+				SELECT t.id AS team_id FROM teams t WHERE ${teamsInScope(scope, sql`t.id`)}
 				UNION SELECT team_id FROM won_by_team
 				UNION SELECT team_id FROM open_by_team
 			)
@@ -457,7 +450,7 @@ export async function revenueMixByTeam(db: Queryable, scope: Scope, query: Weigh
 				t.name AS team,
 				coalesce(w.won_new_business, 0) AS won_new_business,
 				coalesce(w.won_existing, 0) AS won_existing,
-				coalesce(w.won_new_business, 0) * $weight + coalesce(w.won_existing, 0) AS weighted_score,
+				coalesce(w.won_new_business, 0) * ${query.newBusinessWeight} + coalesce(w.won_existing, 0) AS weighted_score,
 				coalesce(o.pipeline_total_new_business, 0) AS pipeline_total_new_business,
 				coalesce(o.pipeline_total_existing, 0) AS pipeline_total_existing,
 				coalesce(o.pipeline_weighted_new_business, 0) AS pipeline_weighted_new_business,
@@ -469,8 +462,7 @@ export async function revenueMixByTeam(db: Queryable, scope: Scope, query: Weigh
 			LEFT JOIN won_by_team w ON w.team_id IS NOT DISTINCT FROM ti.team_id
 			LEFT JOIN open_by_team o ON o.team_id IS NOT DISTINCT FROM ti.team_id
 			LEFT JOIN behind_team b ON b.team_id IS NOT DISTINCT FROM ti.team_id
-			ORDER BY t.name NULLS LAST`,
-			{ ...period(query), weight: query.newBusinessWeight, viewer: scope.ownRepId, ...teams.params, ...listed.params }
+			ORDER BY t.name NULLS LAST`
 		)
 	);
 	let withheld: TeamFigureWithheld | null = null;
@@ -497,9 +489,9 @@ export interface SourceRow {
  * The relay's early legs (SDR, BDR, partner) show here even though an AE owns and closes the deal.
  */
 export async function newBusinessBySource(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<SourceRow[]> {
-	return withScopedSplit(db, scope, (split, scoped) =>
+	return withScopedSplit(db, scope, query, (split) =>
 		db.all<SourceRow>(
-			/* sql */ `
+			sql`
 			WITH ${split},
 			won_by_source AS (
 				SELECT coalesce(source, 'unknown') AS source, sum(amount)::DOUBLE AS won, count(*)::INTEGER AS won_deals
@@ -519,8 +511,7 @@ export async function newBusinessBySource(db: Queryable, scope: Scope, query: Re
 				coalesce(o.pipeline_weighted, 0) AS pipeline_weighted
 			FROM won_by_source w
 			FULL JOIN open_by_source o USING (source)
-			ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`,
-			{ ...period(query), ...scoped }
+			ORDER BY coalesce(list_position(['inbound', 'sdr', 'bdr', 'partner'], source), 99), source`
 		)
 	);
 }
@@ -550,20 +541,19 @@ export interface OpenerRow {
  */
 export async function newBusinessByOpener(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<OpenerRow[]> {
 	const [wonOwner, openOwner, opener] = [
-		scopeCondition(scope, 'fw.owner_id'),
-		scopeCondition(scope, 's.owner_id'),
-		scopeCondition(scope, 'td.sourced_by')
+		repsInScope(scope, sql`fw.owner_id`),
+		repsInScope(scope, sql`s.owner_id`),
+		repsInScope(scope, sql`td.sourced_by`)
 	];
-	const ownTeams = teamScopeCondition(scope, 'r.team_id', 'own_teams');
 	const amountShown = keepsTeammatesApart(scope)
-		? `(owner_id IS NOT DISTINCT FROM $viewer::INTEGER OR owner_id IN (SELECT r.id FROM reps r WHERE ${ownTeams.sql}))`
-		: 'true';
+		? sql`(owner_id IS NOT DISTINCT FROM ${scope.ownRepId}::INTEGER OR owner_id IN (SELECT r.id FROM reps r WHERE ${teamsInScope(scope, sql`r.team_id`)}))`
+		: sql`true`;
 	return withRevenueFacts(db, (facts) =>
 		db.all<OpenerRow>(
-			/* sql */ `
+			sql`
 			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(`(${wonOwner.sql} OR ${opener.sql})`)},
-			${openAtEndCtes(`(${openOwner.sql} OR ${opener.sql})`)},
+			${wonInPeriodCte(query, sql`(${wonOwner} OR ${opener})`)},
+			${openAtEndCtes(query, sql`(${openOwner} OR ${opener})`)},
 			won_by_opener AS (
 				SELECT sourced_by AS rep_id,
 					coalesce(sum(amount) FILTER (WHERE ${amountShown}), 0)::DOUBLE AS won,
@@ -595,8 +585,7 @@ export async function newBusinessByOpener(db: Queryable, scope: Scope, query: Re
 			FULL JOIN open_by_opener o USING (rep_id)
 			LEFT JOIN reps r ON r.id = rep_id
 			-- By name, never by figure: no leaderboard of openers.
-			ORDER BY name, rep_id`,
-			{ ...period(query), ...wonOwner.params, ...openOwner.params, ...opener.params, ...(keepsTeammatesApart(scope) ? { viewer: scope.ownRepId, ...ownTeams.params } : {}) }
+			ORDER BY name, rep_id`
 		)
 	);
 }
@@ -613,9 +602,9 @@ export interface DealSegmentRow {
 
 /** Which segment each deal on the page is counted in, and whether that was derived. */
 export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<DealSegmentRow[]> {
-	return withScopedSplit(db, scope, (split, scoped) =>
+	return withScopedSplit(db, scope, query, (split) =>
 		db.all<DealSegmentRow>(
-			/* sql */ `
+			sql`
 			WITH ${split},
 			counted AS (
 				SELECT deal_id, 'won' AS counted_as, segment, segment_derived FROM won_in_period
@@ -625,8 +614,7 @@ export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMi
 			SELECT c.deal_id, td.crm_id, c.counted_as, td.deal_type, c.segment, c.segment_derived AS derived
 			FROM counted c
 			LEFT JOIN typed_deals td USING (deal_id)
-			ORDER BY c.deal_id, c.counted_as`,
-			{ ...period(query), ...scoped }
+			ORDER BY c.deal_id, c.counted_as`
 		)
 	);
 }

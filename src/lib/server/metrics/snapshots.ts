@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import { repsInScope, type Scope } from '../auth/scope.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 
 export interface SnapshotSummary {
@@ -26,9 +26,8 @@ export async function snapshotDates(db: Queryable): Promise<string[]> {
 
 /** Per snapshot: how many deals, and the total and weighted open pipeline the scope may see. */
 export async function snapshotSummaries(db: Queryable, scope: Scope): Promise<SnapshotSummary[]> {
-	const reps = scopeCondition(scope, 's.owner_id');
 	return db.all<SnapshotSummary>(
-		`SELECT
+		sql`SELECT
 			s.snapshot_date,
 			count(*)::INTEGER AS deals,
 			count(*) FILTER (WHERE st.outcome = 'open')::INTEGER AS open_deals,
@@ -37,19 +36,17 @@ export async function snapshotSummaries(db: Queryable, scope: Scope): Promise<Sn
 			coalesce(sum(s.amount) FILTER (WHERE st.outcome = 'won'), 0)::DOUBLE AS won_to_date
 		FROM snapshots s
 		JOIN stages st ON st.id = s.stage_id
-		WHERE ${reps.sql}
+		WHERE ${repsInScope(scope, sql`s.owner_id`)}
 		GROUP BY s.snapshot_date
-		ORDER BY s.snapshot_date DESC`,
-		reps.params
+		ORDER BY s.snapshot_date DESC`
 	);
 }
 
 /** The headline at one snapshot (default: the latest). */
 export async function pipelineAt(db: Queryable, scope: Scope, snapshotDate?: string) {
-	const reps = scopeCondition(scope, 's.owner_id');
 	return db.one<{ snapshot_date: string | null; open_deals: number; total_pipeline: number; weighted_pipeline: number }>(
-		`WITH chosen AS (
-			SELECT coalesce($date::DATE, (SELECT max(snapshot_date) FROM snapshots)) AS snapshot_date
+		sql`WITH chosen AS (
+			SELECT coalesce(${snapshotDate ?? null}::DATE, (SELECT max(snapshot_date) FROM snapshots)) AS snapshot_date
 		)
 		SELECT
 			(SELECT snapshot_date FROM chosen) AS snapshot_date,
@@ -58,7 +55,6 @@ export async function pipelineAt(db: Queryable, scope: Scope, snapshotDate?: str
 			coalesce(sum(s.amount * s.probability), 0)::DOUBLE AS weighted_pipeline
 		FROM snapshots s
 		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-		WHERE s.snapshot_date = (SELECT snapshot_date FROM chosen) AND ${reps.sql}`,
-		{ date: snapshotDate ?? null, ...reps.params }
+		WHERE s.snapshot_date = (SELECT snapshot_date FROM chosen) AND ${repsInScope(scope, sql`s.owner_id`)}`
 	);
 }

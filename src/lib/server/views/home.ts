@@ -1,7 +1,8 @@
 import type { Database } from '../db/index.ts';
-import { dayOf, missingCalls, type CallUser } from '../forecast-calls.ts';
+import { dayOf } from '../forecast-calls.ts';
 import { pipelineAt, snapshotDates } from '../metrics/snapshots.ts';
 import { defineQuestion } from '../questions.ts';
+import { callerOf, missing } from './forecast-calls.ts';
 import { movement, slipped, stalled } from './pipeline.ts';
 import { chosenScope, type ViewRequest } from './request.ts';
 
@@ -11,19 +12,11 @@ import { chosenScope, type ViewRequest } from './request.ts';
  * still missing.
  */
 export const headline = defineQuestion('pipeline at', (q, scope, at: string | null) => pipelineAt(q, scope, at ?? undefined));
-/** Calls are written in the app, so which are missing is asked again after any write. */
-export const callsMissing = defineQuestion(
-	'missing forecast calls',
-	(q, _scope, { user, today }: { user: CallUser; today: string }) => missingCalls(q, user, { today }),
-	'until any write'
-);
-
 export async function load(db: Database, request: ViewRequest) {
 	const [{ scope }, dates] = await Promise.all([chosenScope(db, request), db.read((q) => snapshotDates(q))]);
-	const { id, role, repId, teamIds } = request.user;
 	const [pipeline, calls] = await Promise.all([
 		headline.ask(db, scope, dates[0] ?? null),
-		callsMissing.ask(db, scope, { user: { id, role, repId, teamIds }, today: dayOf(new Date()) })
+		missing.ask(db, scope, { caller: callerOf(request.user), today: dayOf(new Date()) })
 	]);
 	if (dates.length < 2) return { headline: pipeline, week: null, calls };
 

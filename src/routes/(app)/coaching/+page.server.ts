@@ -1,9 +1,8 @@
 import { redirect } from '@sveltejs/kit';
 import { pageAnswer } from '$lib/http';
 import { requireUser } from '$lib/server/auth/guards';
-import { coachingOverview } from '$lib/server/coaching-notes';
 import { database } from '$lib/server/db';
-import { coachingWeek } from '$lib/server/metrics/coaching';
+import * as coaching from '$lib/server/views/coaching';
 import type { PageServerLoad } from './$types';
 
 /**
@@ -22,12 +21,5 @@ export const load: PageServerLoad = (event) =>
 			if (own) redirect(303, `/coaching/${encodeURIComponent(own.email)}`);
 			return { view: 'no_rep' as const };
 		}
-		return db.read(async (q) => {
-			const weeks = await coachingWeek(q, null);
-			return {
-				view: 'overview' as const,
-				week: weeks?.week ?? null,
-				reps: await coachingOverview(q, user, { week: weeks?.week ?? null })
-			};
-		});
+		return { view: 'overview' as const, ...(await coaching.overviewFor(db, { user, url: event.url })) };
 	});

@@ -1,23 +1,11 @@
 import { error, fail } from '@sveltejs/kit';
 import { answering, pageAnswer } from '$lib/http';
 import { addQuarters, isQuarter, quarterOf } from '$lib/domain/periods';
-import { callableQuarters, defaultCallDay } from '$lib/domain/forecast-calls';
+import { callableQuarters } from '$lib/domain/forecast-calls';
 import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
-import {
-	callAccuracy,
-	callDays,
-	CallInputError,
-	callMovement,
-	callTeams,
-	crmFiguresByTeam,
-	dayOf,
-	forecastCalls,
-	missingCalls,
-	parseCall,
-	setCallDay,
-	submitCall
-} from '$lib/server/forecast-calls';
+import { CallInputError, dayOf, parseCall, setCallDay, submitCall } from '$lib/server/forecast-calls';
+import * as forecastCalls from '$lib/server/views/forecast-calls';
 import type { Actions, PageServerLoad } from './$types';
 
 /** How many closed quarters back the quarter picker reaches. */
@@ -40,21 +28,7 @@ export const load: PageServerLoad = (event) =>
 		const team = event.url.searchParams.get('team') || null;
 		const db = await database();
 		const mayCall = user.role === 'rep' || user.role === 'leader';
-		const { answer, teams, allTeams, crm, movement, accuracy, days, missing } = await db.read(async (q) => {
-			const allTeams = await callTeams(q, user);
-			const teams = await callTeams(q, user, team);
-			const days = user.role === 'leader' || user.role === 'admin' ? await callDays(q, allTeams.map((t) => t.id)) : new Map<number, number>();
-			return {
-				answer: await forecastCalls(q, user, { quarter, team, history: true }),
-				teams,
-				allTeams,
-				crm: await crmFiguresByTeam(q, user, { quarter, team }),
-				movement: await callMovement(q, user, { quarter, team, today }),
-				accuracy: await callAccuracy(q, user, { team }),
-				days: allTeams.map((t) => ({ team: t.name, weekday: days.get(t.id) ?? defaultCallDay })),
-				missing: await missingCalls(q, user, { today })
-			};
-		});
+		const { answer, teams, allTeams, crm, movement, accuracy, days, missing } = await forecastCalls.load(db, user, { quarter, team, today });
 		const quarters = [next, current, ...Array.from({ length: pastQuarters }, (_, i) => addQuarters(current, -(i + 1)))];
 		if (!quarters.includes(quarter)) quarters.push(quarter);
 		return {

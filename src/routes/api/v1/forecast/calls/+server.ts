@@ -3,7 +3,8 @@ import { apiAnswer } from '$lib/http';
 import { isQuarter, quarterOf } from '$lib/domain/periods';
 import { requireUser } from '$lib/server/auth/guards';
 import { database } from '$lib/server/db';
-import { callMovement, CallInputError, dayOf, forecastCalls, movementCsv, parseCall, refuseNonCallers, submitCall } from '$lib/server/forecast-calls';
+import { CallInputError, dayOf, movementCsv, parseCall, refuseNonCallers, submitCall } from '$lib/server/forecast-calls';
+import * as forecastCalls from '$lib/server/views/forecast-calls';
 import type { RequestHandler } from './$types';
 
 /**
@@ -45,7 +46,7 @@ export const GET: RequestHandler = (event) =>
 		const team = params.get('team') || null;
 		const db = await database();
 		if (format === 'csv') {
-			const movement = await db.read((q) => callMovement(q, user, { quarter, team, today }));
+			const movement = await forecastCalls.weeks(db, user, { quarter, team, today });
 			return new Response(movementCsv(movement), {
 				headers: {
 					'content-type': 'text/csv; charset=utf-8',
@@ -53,7 +54,7 @@ export const GET: RequestHandler = (event) =>
 				}
 			});
 		}
-		return json(await db.read((q) => forecastCalls(q, user, { quarter, team, history: history === '1' })));
+		return json(await forecastCalls.json(db, user, { quarter, team, history: history === '1' }));
 	});
 
 export const POST: RequestHandler = (event) =>
