@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeConditionAt, type Scope } from '../auth/scope.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { quotaByMonthSql } from './quotas.ts';
 import {
@@ -99,8 +99,9 @@ export function coverage(openPipeline: number, quota: number | null, closed: num
  */
 async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, count: number) {
 	await dealHistories(db);
-	const openReps = scopeCondition(scope, 's.owner_id');
-	const wonReps = scopeCondition(scope, 'w.owner_id');
+	// Each deal counts for the team its owner was in at the time: open ones at the snapshot, won ones when won.
+	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
 	const quotas = quotaByMonthSql(scope);
 	return db.all<MonthSums>(
 		`WITH
@@ -217,7 +218,7 @@ export interface OpenPipelineBuckets {
 }
 
 async function openPipelineBuckets(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, lastMonth: Month): Promise<OpenPipelineBuckets> {
-	const reps = scopeCondition(scope, 's.owner_id');
+	const reps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
 	const rows = await db.all<PipelineBucket & { bucket: string | null }>(
 		`WITH open_at_as_of AS (
 			SELECT s.amount, s.probability,
@@ -311,8 +312,8 @@ export async function forecastRisks(
 	scope: Scope,
 	{ asOf, quarter, top = 5 }: { asOf: IsoDate; quarter: Quarter; top?: number }
 ): Promise<ForecastRisk[]> {
-	const reps = scopeCondition(scope, 's.owner_id');
-	const earlierReps = scopeCondition(scope, 'e.owner_id');
+	const reps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const earlierReps = scopeConditionAt(scope, 'e.owner_id', 'e.snapshot_date');
 	const rows = await db.all<ForecastRiskDeal & { deals: number; total_amount: number; total_weighted: number; rank: number }>(
 		`WITH
 		open_now AS (
