@@ -8,6 +8,7 @@ import { dataQuality, openDealGaps } from '../../src/lib/server/metrics/data-qua
 import { forecastBacktest, forecastMovement } from '../../src/lib/server/metrics/forecast-accuracy.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
+import { strengthProfiles, teamStrengths } from '../../src/lib/server/metrics/strengths/index.ts';
 import { writeFile } from '../fixtures/import/helpers.ts';
 import { freshDatabase } from './helpers.ts';
 
@@ -183,5 +184,33 @@ describe.each(Object.entries(moves))('a rep who moved team, told by %s', (_, mov
 		// Ann's own view follows her deals wherever she was.
 		expect(await flagged(await rep('ann@example.test'), '2026-02-09')).toEqual([1, 1, ['A3']]);
 		expect((await db.read((q) => openDealGaps(q, north, '2026-02-09')))).toEqual({ without_amount: 0, without_close_date: 0 });
+	});
+
+	it('strengths and the team page: a rep who moved shows in each team with what she did there, compared with its reps', async () => {
+		const period = { from: '2026-01-01', to: asOf };
+		const shown = async (scope: Scope) =>
+			(await db.read((q) => teamStrengths(q, scope, period))).profiles
+				.map((p) => [p.rep.name, p.rep.team, p.kpis.won_count, p.kpis.won_value, p.kpis.opened])
+				.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+		expect(await shown(north)).toEqual([
+			['Ann', 'North', 1, 1000, 2],
+			['Ben', 'North', 0, 0, 1]
+		]);
+		expect(await shown(south)).toEqual([
+			['Ann', 'South', 1, 400, 1],
+			['Cat', 'South', 0, 0, 1]
+		]);
+		expect((await shown(everyone)).map((row) => row.slice(0, 2))).toEqual([
+			['Ann', 'North'],
+			['Ann', 'South'],
+			['Ben', 'North'],
+			['Cat', 'South']
+		]);
+		// Her own page: a profile per team, the one in her team of today first.
+		const own = await db.read(async (q) => strengthProfiles(q, await narrowScope(q, everyone, { rep: 'ann@example.test' }), [{ key: 'current', ...period }]));
+		expect(own.map((p) => [p.rep.team, p.kpis.won_value])).toEqual([
+			['South', 400],
+			['North', 1000]
+		]);
 	});
 });
