@@ -7,6 +7,7 @@ import { stageWinRates } from '../../src/lib/server/metrics/calibration.ts';
 import { dataQuality, openDealGaps } from '../../src/lib/server/metrics/data-quality.ts';
 import { forecastBacktest, forecastMovement } from '../../src/lib/server/metrics/forecast-accuracy.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
+import { longRangeForecast } from '../../src/lib/server/metrics/long-range.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
 import { strengthProfiles, teamStrengths } from '../../src/lib/server/metrics/strengths/index.ts';
 import { writeFile } from '../fixtures/import/helpers.ts';
@@ -212,5 +213,11 @@ describe.each(Object.entries(moves))('a rep who moved team, told by %s', (_, mov
 			['South', 400],
 			['North', 1000]
 		]);
+	});
+
+	it("long range: a past day's open deals and selling reps are the team's of that day", async () => {
+		const existing = async (scope: Scope, date: string) => (await db.read((q) => longRangeForecast(q, scope, { asOf: date, months: 6 }))).inputs.existing_deals;
+		expect([await existing(north, '2026-02-09'), await existing(south, '2026-02-09')]).toEqual([2, 1]);
+		expect([await existing(north, asOf), await existing(south, asOf)]).toEqual([1, 2]);
 	});
 });
