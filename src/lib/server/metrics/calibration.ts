@@ -38,13 +38,17 @@ export const shrinkageDeals = 20;
  * `$shrinkage`.
  */
 export const calibratedRatesSql = /* sql */ `
-	team_stage_counts AS (
+	stage_outcome_teams AS (
 		-- A team learns from the deals its reps held when they were decided (dated membership): a rep
-		-- who moved leaves their record with the team they sold them in.
-		SELECT d.rate_date, o.owner_id, m.team_id, o.stage_id, sum(o.deals) AS deals, sum(o.won) AS won
-		FROM rate_dates d
-		JOIN ${dealHistoryTables.stage_outcomes} o ON o.decided_on <= d.rate_date
+		-- who moved leaves their record with the team they sold them in. Joined once, before the dates.
+		SELECT o.*, m.team_id
+		FROM ${dealHistoryTables.stage_outcomes} o
 		LEFT JOIN rep_team_spans m ON m.rep_id = o.owner_id AND o.decided_on >= m.valid_from AND o.decided_on < m.valid_to
+	),
+	team_stage_counts AS (
+		SELECT d.rate_date, o.owner_id, o.team_id, o.stage_id, sum(o.deals) AS deals, sum(o.won) AS won
+		FROM rate_dates d
+		JOIN stage_outcome_teams o ON o.decided_on <= d.rate_date
 		GROUP BY ALL
 	),
 	rep_stage_counts AS (
