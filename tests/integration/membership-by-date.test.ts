@@ -6,7 +6,7 @@ import { importFiles } from '../../src/lib/server/import/index.ts';
 import { stageWinRates } from '../../src/lib/server/metrics/calibration.ts';
 import { dataQuality, openDealGaps } from '../../src/lib/server/metrics/data-quality.ts';
 import { forecastBacktest, forecastMovement } from '../../src/lib/server/metrics/forecast-accuracy.ts';
-import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
+import { forecastByPeriod, forecastRisks } from '../../src/lib/server/metrics/forecast.ts';
 import { longRangeForecast } from '../../src/lib/server/metrics/long-range.ts';
 import { stageConversion } from '../../src/lib/server/metrics/stage-velocity.ts';
 import { strengthProfiles, teamStrengths } from '../../src/lib/server/metrics/strengths/index.ts';
@@ -173,6 +173,10 @@ describe.each(Object.entries(moves))('a rep who moved team, told by %s', (_, mov
 		expect(await overdue(south, '2026-02-09')).toEqual([0, 0, 1]);
 		expect(await overdue(north, asOf)).toEqual([0, 0, 1]);
 		expect(await overdue(south, asOf)).toEqual([1, 300, 2]);
+		const risks = async (scope: Scope, date: string) =>
+			(await db.read((q) => forecastRisks(q, scope, { asOf: date, quarter: quarterOf(date) }))).find((r) => r.risk === 'overdue')!.top.map((d) => [d.deal, d.amount]);
+		expect([await risks(north, '2026-02-09'), await risks(south, '2026-02-09')]).toEqual([[['A3', 300]], []]);
+		expect([await risks(north, asOf), await risks(south, asOf)]).toEqual([[], [['A3', 300]]]);
 
 		const flagged = async (scope: Scope, date: string) => {
 			const quality = await db.read((q) => dataQuality(q, scope, date));

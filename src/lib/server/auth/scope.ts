@@ -18,8 +18,9 @@ export interface Scope {
 	readonly ownRepId: number | null;
 	/**
 	 * Set where the scope's reps are its teams' members (a leader's teams, a ?team= filter) and team
-	 * membership has dates (a roster with valid_from): views that read history ask who was in these
-	 * teams on each date (`scopeConditionAt`), so a rep who moved keeps their past in the old team.
+	 * membership has dates (a roster with valid_from, a deal import that moved a rep): views that read
+	 * history ask who was in these teams on each date (`scopeConditionAt`, over `rep_team_spans`), so
+	 * a rep who moved keeps their past in the old team.
 	 */
 	readonly memberTeamIds?: readonly number[];
 }
@@ -203,20 +204,6 @@ export function repsInScopeAt(scope: Scope, column: Sql, date: Sql): Sql {
 	return sql`EXISTS (SELECT 1 FROM rep_team_spans m
 		WHERE m.rep_id = ${column} AND ${date} >= m.valid_from AND ${date} < m.valid_to
 			AND list_contains(${scope.memberTeamIds}::INTEGER[], m.team_id))`;
-}
-
-/**
- * The team rep `rep` was in on `date`, as a join: `LEFT JOIN ${teamSpanAt(sql`m`, ...)}` then
- * `m.team_id`. Without dated membership this is every rep's team of today.
- */
-export function teamSpanAt(alias: Sql, rep: Sql, date: Sql): Sql {
-	return sql`rep_team_spans ${alias} ON ${alias}.rep_id = ${rep} AND ${date} >= ${alias}.valid_from AND ${date} < ${alias}.valid_to`;
-}
-
-/** `scopeConditionWithTeam` as a fragment: rows carrying their rep's team of the time in `team`. */
-export function repsInScopeWithTeam(scope: Scope, column: Sql, team: Sql): Sql {
-	if (!scope.memberTeamIds) return repsInScope(scope, column);
-	return sql`coalesce(list_contains(${scope.memberTeamIds}::INTEGER[], ${team}), false)`;
 }
 
 /** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */
