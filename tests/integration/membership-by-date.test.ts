@@ -225,3 +225,21 @@ describe.each(Object.entries(moves))('a rep who moved team, told by %s', (_, mov
 		expect([await existing(north, asOf), await existing(south, asOf)]).toEqual([1, 2]);
 	});
 });
+
+describe('a deal import after a dated move', () => {
+	it('re-importing a week from before the move keeps her in South today and her past in North', async () => {
+		await moves['a deal import whose team column moves her']();
+		await imported('before-again.csv', [header, ...rows(['2026-01-12'], () => 'North')]);
+		expect(await db.one(`SELECT t.name AS team FROM reps r JOIN teams t ON t.id = r.team_id WHERE r.email = 'ann@example.test'`)).toEqual({ team: 'South' });
+		const north = await leaderOf('North');
+		expect((await db.read((q) => forecastMovement(q, north, { quarter: quarterOf('2026-02-01'), asOf }))).won).toBe(1000);
+	});
+
+	it('a rep in no team who is given one takes their history along, with no dates', async () => {
+		await imported('teamless.csv', [header.replace(',team', ''), ...weeks.slice(0, 2).map((w) => `${w},D1,dan@example.test,Dan,Lead,10,2026-06-30,0.1`)]);
+		await imported('placed.csv', [header, `${weeks[2]},D1,dan@example.test,Dan,North,Lead,10,2026-06-30,0.1`]);
+		expect(await db.one('SELECT count(*)::INTEGER AS n FROM rep_team_history')).toEqual({ n: 0 });
+		const north = await leaderOf('North');
+		expect((await db.read((q) => forecastByPeriod(q, north, { asOf: weeks[0], months: 6 }))).buckets.open.count).toBe(1);
+	});
+});

@@ -201,6 +201,10 @@ async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: str
 			AND (reps.name IS DISTINCT FROM ${renamed}
 				OR reps.role IS DISTINCT FROM coalesce(o.role, reps.role)
 				OR reps.team_id IS DISTINCT FROM coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id))`);
+	// With dated membership, today's team is the latest: re-importing an old week must not undo a later move.
+	await tx.run(`UPDATE reps SET team_id = h.team_id
+		FROM (SELECT rep_id, arg_max(team_id, valid_from) AS team_id FROM rep_team_history WHERE valid_from <= current_date GROUP BY rep_id) h
+		WHERE reps.id = h.rep_id AND reps.team_id IS DISTINCT FROM h.team_id AND reps.id IN (SELECT ${matchRep} FROM ${ownersIn} o)`);
 
 	return { teams, reps };
 }
