@@ -18,8 +18,9 @@ export interface Scope {
 	readonly ownRepId: number | null;
 	/**
 	 * Set where the scope's reps are its teams' members (a leader's teams, a ?team= filter) and team
-	 * membership has dates (a roster with valid_from): views that read history ask who was in these
-	 * teams on each date (`scopeConditionAt`), so a rep who moved keeps their past in the old team.
+	 * membership has dates (a roster with valid_from, a deal import that moved a rep): views that read
+	 * history ask who was in these teams on each date (`scopeConditionAt`, over `rep_team_spans`), so
+	 * a rep who moved keeps their past in the old team.
 	 */
 	readonly memberTeamIds?: readonly number[];
 }
@@ -156,15 +157,30 @@ export function scopeCondition(scope: Scope, column: string, name = 'scope_reps'
  */
 export function scopeConditionAt(scope: Scope, column: string, date: string, name = 'scope_reps') {
 	if (!scope.memberTeamIds) return scopeCondition(scope, column, name);
-	const teamOn = /* sql */ `CASE
-		WHEN EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = ${column})
-		THEN (SELECT arg_max(h.team_id, h.valid_from) FROM rep_team_history h WHERE h.rep_id = ${column} AND h.valid_from <= ${date})
-		ELSE (SELECT r.team_id FROM reps r WHERE r.id = ${column})
-	END`;
 	return {
-		sql: `coalesce(list_contains($${name}_teams::INTEGER[], ${teamOn}), false)`,
+		sql: memberOnSql(column, date, `list_contains($${name}_teams::INTEGER[], m.team_id)`),
 		params: { [`${name}_teams`]: listParam(scope.memberTeamIds) }
 	};
+}
+
+/**
+ * Whether rep `column` was in one of the teams on `date`, read from the membership spans
+ * (`rep_team_spans`, migration 011): a semi-join on the rep and the date's span, which DuckDB runs
+ * as one join over all rows instead of a lookup per row.
+ */
+function memberOnSql(column: string, date: string, teams: string): string {
+	return /* sql */ `EXISTS (SELECT 1 FROM rep_team_spans m
+		WHERE m.rep_id = ${column} AND ${date} >= m.valid_from AND ${date} < m.valid_to AND ${teams})`;
+}
+
+/**
+ * Like `scopeConditionAt`, where the rows already carry the rep's team of the time (`teamColumn`,
+ * joined from `rep_team_spans` when the facts were built): for a scope of whole teams with dated
+ * membership, whether that team is one of them; any other scope, `scopeCondition` on `column`.
+ */
+export function scopeConditionWithTeam(scope: Scope, column: string, teamColumn: string, name = 'scope_reps') {
+	if (!scope.memberTeamIds) return scopeCondition(scope, column, name);
+	return { sql: `coalesce(list_contains($${name}_teams::INTEGER[], ${teamColumn}), false)`, params: { [`${name}_teams`]: listParam(scope.memberTeamIds) } };
 }
 
 /** Same for team-level aggregates (a rep sees their team's totals). */
@@ -185,12 +201,9 @@ export function repsInScope(scope: Scope, column: Sql): Sql {
 /** `repsInScope` as of a date (an SQL fragment such as a snapshot date), as `scopeConditionAt` says. */
 export function repsInScopeAt(scope: Scope, column: Sql, date: Sql): Sql {
 	if (!scope.memberTeamIds) return repsInScope(scope, column);
-	const teamOn = sql`CASE
-		WHEN EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = ${column})
-		THEN (SELECT arg_max(h.team_id, h.valid_from) FROM rep_team_history h WHERE h.rep_id = ${column} AND h.valid_from <= ${date})
-		ELSE (SELECT r.team_id FROM reps r WHERE r.id = ${column})
-	END`;
-	return sql`coalesce(list_contains(${scope.memberTeamIds}::INTEGER[], ${teamOn}), false)`;
+	return sql`EXISTS (SELECT 1 FROM rep_team_spans m
+		WHERE m.rep_id = ${column} AND ${date} >= m.valid_from AND ${date} < m.valid_to
+			AND list_contains(${scope.memberTeamIds}::INTEGER[], m.team_id))`;
 }
 
 /** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */

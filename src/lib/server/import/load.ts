@@ -82,7 +82,7 @@ export async function loadRows(
 	onStep('teams and reps', 0);
 	// Which rep each owner is: by e-mail, or by name for owners without one.
 	const matchRep = `(SELECT min(r.id) FROM reps r WHERE ${ownerIsRep('o', 'r')})`;
-	const { teams, reps } = importer.role === 'admin' ? await writeTeamsAndReps(tx, teamsIn, ownersIn, matchRep) : { teams: 0, reps: 0 };
+	const { teams, reps } = importer.role === 'admin' ? await writeTeamsAndReps(tx, teamsIn, ownersIn, matchRep, rows) : { teams: 0, reps: 0 };
 
 	onStep('accounts', 0.1);
 	const newAccounts = `SELECT a.* FROM ${accountsIn} a WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.crm_id = a.crm_id)`;
@@ -169,7 +169,7 @@ export async function loadRows(
 }
 
 /** New teams and reps, and reps' names, roles and teams as the file gives them: an admin's import only. */
-async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: string, matchRep: string) {
+async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: string, matchRep: string, rows: string) {
 	const newTeams = `SELECT name FROM ${teamsIn} t WHERE NOT EXISTS (SELECT 1 FROM teams WHERE lower(teams.name) = t.key)`;
 	const teams = await count(tx, newTeams);
 	await tx.run(`INSERT INTO teams (name) ${newTeams} ORDER BY name`);
@@ -188,6 +188,7 @@ async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: str
 			FROM (${newReps}) o
 		)
 		ORDER BY email`);
+	await keepMovedRepsPast(tx, ownersIn, matchRep, rows);
 	// A file that names an owner by e-mail alone says nothing of their name: the one a roster or an
 	// earlier file gave stays.
 	const renamed = `CASE WHEN o.is_email AND o.name <> o.owner THEN o.name ELSE reps.name END`;
@@ -200,8 +201,33 @@ async function writeTeamsAndReps(tx: Transaction, teamsIn: string, ownersIn: str
 			AND (reps.name IS DISTINCT FROM ${renamed}
 				OR reps.role IS DISTINCT FROM coalesce(o.role, reps.role)
 				OR reps.team_id IS DISTINCT FROM coalesce((SELECT id FROM teams WHERE lower(teams.name) = lower(o.team)), reps.team_id))`);
+	// With dated membership, today's team is the latest: re-importing an old week must not undo a later move.
+	await tx.run(`UPDATE reps SET team_id = h.team_id
+		FROM (SELECT rep_id, arg_max(team_id, valid_from) AS team_id FROM rep_team_history WHERE valid_from <= current_date GROUP BY rep_id) h
+		WHERE reps.id = h.rep_id AND reps.team_id IS DISTINCT FROM h.team_id AND reps.id IN (SELECT ${matchRep} FROM ${ownersIn} o)`);
 
 	return { teams, reps };
+}
+
+/**
+ * A file whose team column moves a known rep to another team dates the move, as a roster with
+ * `valid_from` does (rep_team_history): the team they were in stays theirs from the beginning (unless
+ * their membership already has dates), the file's team is theirs from the first snapshot date the
+ * file shows them in it. So their past stays in the old team's history instead of moving with them.
+ * A rep in no team who is given one takes their history along, as before.
+ */
+async function keepMovedRepsPast(tx: Transaction, ownersIn: string, matchRep: string, rows: string) {
+	const moves = `SELECT rep.id AS rep_id, rep.team_id AS old_team_id, team.id AS team_id,
+			(SELECT min(r.snapshot_date) FROM ${rows} r WHERE lower(r.owner) = o.key AND lower(r.team) = lower(o.team)) AS moved_on
+		FROM ${ownersIn} o
+		JOIN reps rep ON rep.id = ${matchRep}
+		JOIN teams team ON lower(team.name) = lower(o.team)
+		WHERE rep.team_id IS NOT NULL AND rep.team_id <> team.id`;
+	await tx.run(`INSERT INTO rep_team_history (rep_id, team_id, valid_from)
+		SELECT m.rep_id, m.old_team_id, DATE '1900-01-01' FROM (${moves}) m
+		WHERE NOT EXISTS (SELECT 1 FROM rep_team_history h WHERE h.rep_id = m.rep_id)`);
+	await tx.run(`INSERT OR REPLACE INTO rep_team_history (rep_id, team_id, valid_from)
+		SELECT rep_id, team_id, moved_on FROM (${moves}) WHERE moved_on IS NOT NULL`);
 }
 
 function debugTimed(tx: Transaction): Transaction {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeConditionAt, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import { addMonths, monthOf, monthStart, type IsoDate, type Month } from '../../domain/periods.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { withheldTeamFigure } from './team-privacy.ts';
@@ -30,18 +30,29 @@ import { withheldTeamFigure } from './team-privacy.ts';
 export const shrinkageDeals = 20;
 
 /**
- * CTEs ending in `rep_rates(rate_date, owner_id, stage_id, rate)`, `team_rates(rate_date, team_id,
+ * CTEs ending in `team_stage_counts(rate_date, owner_id, team_id, stage_id, deals, won)` (the team
+ * being the rep's when the deal was decided), `rep_rates(rate_date, owner_id, stage_id, rate)`, `team_rates(rate_date, team_id,
  * stage_id, deals, won, rate)` and `company_rates(rate_date, stage_id, deals, won, rate)`, for every
  * date in a CTE `rate_dates(rate_date)` the caller defines first, from the deals decided by then
  * (`stage_outcomes` in facts/history.ts; run `dealHistories` first). Parameter:
  * `$shrinkage`.
  */
 export const calibratedRatesSql = /* sql */ `
-	rep_stage_counts AS (
-		SELECT d.rate_date, o.owner_id, o.stage_id, sum(o.deals) AS deals, sum(o.won) AS won
+	stage_outcome_teams AS (
+		-- A team learns from the deals its reps held when they were decided (dated membership): a rep
+		-- who moved leaves their record with the team they sold them in. Joined once, before the dates.
+		SELECT o.*, m.team_id
+		FROM ${dealHistoryTables.stage_outcomes} o
+		LEFT JOIN rep_team_spans m ON m.rep_id = o.owner_id AND o.decided_on >= m.valid_from AND o.decided_on < m.valid_to
+	),
+	team_stage_counts AS (
+		SELECT d.rate_date, o.owner_id, o.team_id, o.stage_id, sum(o.deals) AS deals, sum(o.won) AS won
 		FROM rate_dates d
-		JOIN ${dealHistoryTables.stage_outcomes} o ON o.decided_on <= d.rate_date
+		JOIN stage_outcome_teams o ON o.decided_on <= d.rate_date
 		GROUP BY ALL
+	),
+	rep_stage_counts AS (
+		SELECT rate_date, owner_id, stage_id, sum(deals) AS deals, sum(won) AS won FROM team_stage_counts GROUP BY ALL
 	),
 	company_rates AS (
 		SELECT
@@ -68,9 +79,8 @@ export const calibratedRatesSql = /* sql */ `
 		FROM company_rates cr
 		CROSS JOIN teams t
 		LEFT JOIN (
-			SELECT c.rate_date, r.team_id, c.stage_id, sum(c.deals) AS deals, sum(c.won) AS won
-			FROM rep_stage_counts c
-			JOIN reps r ON r.id = c.owner_id
+			SELECT rate_date, team_id, stage_id, sum(deals) AS deals, sum(won) AS won
+			FROM team_stage_counts
 			GROUP BY ALL
 		) c ON c.rate_date = cr.rate_date AND c.team_id = t.id AND c.stage_id = cr.stage_id
 	),
@@ -83,7 +93,9 @@ export const calibratedRatesSql = /* sql */ `
 			(coalesce(c.won, 0) + $shrinkage * coalesce(tr.rate, cr.rate)) / (coalesce(c.deals, 0) + $shrinkage) AS rate
 		FROM company_rates cr
 		CROSS JOIN reps r
-		LEFT JOIN team_rates tr ON tr.rate_date = cr.rate_date AND tr.team_id = r.team_id AND tr.stage_id = cr.stage_id
+		-- Shrunk toward the team the rep was in at the rate's date.
+		LEFT JOIN rep_team_spans m ON m.rep_id = r.id AND cr.rate_date >= m.valid_from AND cr.rate_date < m.valid_to
+		LEFT JOIN team_rates tr ON tr.rate_date = cr.rate_date AND tr.team_id = m.team_id AND tr.stage_id = cr.stage_id
 		LEFT JOIN rep_stage_counts c ON c.rate_date = cr.rate_date AND c.owner_id = r.id AND c.stage_id = cr.stage_id
 	)`;
 
@@ -115,9 +127,9 @@ export async function stageWinRates(db: Queryable, scope: Scope, { asOf }: { asO
 		rate_dates AS (SELECT $as_of::DATE AS rate_date),
 		${calibratedRatesSql},
 		behind_team AS (
-			SELECT r.team_id, c.stage_id,
+			SELECT c.team_id, c.stage_id,
 				count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM $viewer::INTEGER AND c.deals > 0) AS other_reps
-			FROM rep_stage_counts c JOIN reps r ON r.id = c.owner_id
+			FROM team_stage_counts c
 			GROUP BY ALL
 		)
 		SELECT st.name AS stage, st.position::INTEGER AS position, st.default_probability,
@@ -159,7 +171,7 @@ export async function calibratedForecastByMonth(
 	{ asOf, months, firstMonth = monthOf(asOf) }: { asOf: IsoDate; months: number; firstMonth?: Month }
 ): Promise<CalibratedMonth[]> {
 	await dealHistories(db);
-	const reps = scopeCondition(scope, 's.owner_id');
+	const reps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
 	return db.all<CalibratedMonth>(
 		`WITH
 		months AS (

@@ -1,6 +1,6 @@
 import type { OriginalAmount } from './originals.ts';
 import { sql, type Queryable } from '../db/index.ts';
-import { repsInScope, scopeCondition, type Scope } from '../auth/scope.ts';
+import { repsInScopeAt, type Scope } from '../auth/scope.ts';
 import { withFacts } from './facts/index.ts';
 import { dataQualityFacts } from './facts/data-quality.ts';
 import type { IsoDate } from '../../domain/periods.ts';
@@ -62,10 +62,11 @@ export function emptyFlagCounts(): Record<DataQualityFlag, number> {
 /**
  * The flags of the open pipeline at snapshot `asOf` (a loaded snapshot date) in the scope: each
  * deal's owner at its latest snapshot decides whether the scope sees it, so a rep sees only their
- * own deals' flags. Deals are listed only when they carry a flag, most flags first.
+ * own deals' flags; a team scope with dated membership sees the deals its reps held then (on their
+ * last snapshot). Deals are listed only when they carry a flag, most flags first.
  */
 export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): Promise<DataQuality> {
-	const reps = repsInScope(scope, sql`f.owner_id`);
+	const reps = repsInScopeAt(scope, sql`f.owner_id`, sql`f.last_seen`);
 	const rows = await withFacts(db, dataQualityFacts, { as_of: asOf }, (tables) =>
 		db.all<Omit<DataQualityDeal, 'flags'> & { flags: string[]; open_at_as_of: boolean }>(
 			sql`
@@ -98,14 +99,13 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
  * amounts or place deals in months: they count these deals but must say that their sums leave them out.
  */
 export async function openDealGaps(db: Queryable, scope: Scope, asOf: IsoDate): Promise<{ without_amount: number; without_close_date: number }> {
-	const reps = scopeCondition(scope, 's.owner_id');
+	const reps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
 	const row = await db.one<{ without_amount: number; without_close_date: number }>(
-		`SELECT count(*) FILTER (WHERE s.amount IS NULL)::INTEGER AS without_amount,
+		sql`SELECT count(*) FILTER (WHERE s.amount IS NULL)::INTEGER AS without_amount,
 			count(*) FILTER (WHERE s.close_date IS NULL)::INTEGER AS without_close_date
 		FROM snapshots s
 		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-		WHERE s.snapshot_date = $as_of::DATE AND ${reps.sql}`,
-		{ as_of: asOf, ...reps.params }
+		WHERE s.snapshot_date = ${asOf}::DATE AND ${reps}`
 	);
 	return row ?? { without_amount: 0, without_close_date: 0 };
 }

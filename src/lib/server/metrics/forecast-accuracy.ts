@@ -1,6 +1,6 @@
 import { listValue } from '@duckdb/node-api';
 import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeConditionAt, type Scope } from '../auth/scope.ts';
 import {
 	addDays,
 	addQuarters,
@@ -98,8 +98,9 @@ export async function forecastMovement(
 	{ quarter, asOf }: { quarter: Quarter; asOf: IsoDate }
 ): Promise<ForecastMovement> {
 	await dealHistories(db);
-	const openReps = scopeCondition(scope, 's.owner_id');
-	const wonReps = scopeCondition(scope, 'w.owner_id');
+	// A forecast is the team's that held the deal at the snapshot; a win, the team's of its owner when won.
+	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
 	const end = quarterEnd(quarter);
 	const rows = await db.all<Omit<ForecastPoint, 'accuracy' | 'bias'> & { won: number }>(
 		`WITH
@@ -289,14 +290,14 @@ interface GridRow {
  * Only the snapshots that matter are read (one per quarter and horizon, see `backtestFreezes`), in one
  * query. Each forecast
  * is credited to the deal's owner at the frozen snapshot, each win to its owner when first shown won.
- * Teams are the reps' current teams, and count only the reps in scope.
+ * Teams are the reps' teams at the frozen snapshot (dated membership), and count only the reps in scope.
  */
 export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<ForecastBacktest> {
 	const freezes = backtestFreezes((await snapshotDates(db)) as IsoDate[], asOf);
 	if (freezes.length === 0) return { quarters: [], horizons: [], teams: [], reps: [] };
 	await dealHistories(db);
-	const openReps = scopeCondition(scope, 's.owner_id');
-	const wonReps = scopeCondition(scope, 'w.owner_id');
+	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
 	const grid = await db.all<GridRow>(
 		`WITH
 		frozen AS (
@@ -378,7 +379,8 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 				sum(g.calibrated_forecast) AS calibrated_forecast,
 				sum(g.won) AS won
 			FROM grid g
-			LEFT JOIN reps r ON r.id = g.owner_id
+			-- The rep's team at the frozen snapshot, so a rep who moved later stays in the team they forecast for.
+			LEFT JOIN rep_team_spans r ON r.rep_id = g.owner_id AND g.snapshot_date >= r.valid_from AND g.snapshot_date < r.valid_to
 			GROUP BY GROUPING SETS (
 				(g.quarter_start, g.weeks_before, g.snapshot_date),
 				(g.quarter_start, g.weeks_before, g.snapshot_date, r.team_id),

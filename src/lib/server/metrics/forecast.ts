@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import { repsInScopeAt, scopeConditionAt, type Scope } from '../auth/scope.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { quotaByMonthSql } from './quotas.ts';
 import {
@@ -99,8 +99,9 @@ export function coverage(openPipeline: number, quota: number | null, closed: num
  */
 async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, count: number) {
 	await dealHistories(db);
-	const openReps = scopeCondition(scope, 's.owner_id');
-	const wonReps = scopeCondition(scope, 'w.owner_id');
+	// Each deal counts for the team its owner was in at the time: open ones at the snapshot, won ones when won.
+	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
 	const quotas = quotaByMonthSql(scope);
 	return db.all<MonthSums>(
 		`WITH
@@ -217,19 +218,19 @@ export interface OpenPipelineBuckets {
 }
 
 async function openPipelineBuckets(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, lastMonth: Month): Promise<OpenPipelineBuckets> {
-	const reps = scopeCondition(scope, 's.owner_id');
+	const reps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
 	const rows = await db.all<PipelineBucket & { bucket: string | null }>(
-		`WITH open_at_as_of AS (
+		sql`WITH open_at_as_of AS (
 			SELECT s.amount, s.probability,
 				CASE
 					WHEN s.close_date IS NULL THEN 'no_close_date'
-					WHEN s.close_date < $horizon_start::DATE THEN 'overdue'
-					WHEN s.close_date >= $after_horizon::DATE THEN 'later'
+					WHEN s.close_date < ${monthStart(firstMonth)}::DATE THEN 'overdue'
+					WHEN s.close_date >= ${monthStart(addMonths(lastMonth, 1))}::DATE THEN 'later'
 					ELSE 'horizon'
 				END AS bucket
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			WHERE s.snapshot_date = $as_of::DATE AND ${reps.sql}
+			WHERE s.snapshot_date = ${asOf}::DATE AND ${reps}
 		)
 		SELECT bucket,
 			coalesce(sum(amount), 0)::DOUBLE AS total,
@@ -237,8 +238,7 @@ async function openPipelineBuckets(db: Queryable, scope: Scope, asOf: IsoDate, f
 			count(*)::INTEGER AS count,
 			count(*) FILTER (WHERE amount IS NULL)::INTEGER AS without_amount
 		FROM open_at_as_of
-		GROUP BY GROUPING SETS ((bucket), ())`,
-		{ as_of: asOf, horizon_start: monthStart(firstMonth), after_horizon: monthStart(addMonths(lastMonth, 1)), ...reps.params }
+		GROUP BY GROUPING SETS ((bucket), ())`
 	);
 	const bucket = (name: string | null): PipelineBucket => {
 		const row = rows.find((r) => r.bucket === name);
@@ -311,38 +311,39 @@ export async function forecastRisks(
 	scope: Scope,
 	{ asOf, quarter, top = 5 }: { asOf: IsoDate; quarter: Quarter; top?: number }
 ): Promise<ForecastRisk[]> {
-	const reps = scopeCondition(scope, 's.owner_id');
-	const earlierReps = scopeCondition(scope, 'e.owner_id');
+	const reps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
+	const earlierReps = repsInScopeAt(scope, sql`e.owner_id`, sql`e.snapshot_date`);
+	const [firstDay, lastDay] = [quarterStart(quarter), quarterEnd(quarter)];
 	const rows = await db.all<ForecastRiskDeal & { deals: number; total_amount: number; total_weighted: number; rank: number }>(
-		`WITH
+		sql`WITH
 		open_now AS (
 			SELECT s.deal_id, s.owner_id, s.stage_id, s.amount, s.probability, s.close_date, s.forecast_category
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			WHERE s.snapshot_date = $as_of::DATE AND ${reps.sql}
+			WHERE s.snapshot_date = ${asOf}::DATE AND ${reps}
 		),
 		four_weeks_earlier AS (
-			SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= $as_of::DATE - 28
+			SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= ${asOf}::DATE - 28
 		),
 		due_earlier AS (
 			SELECT e.deal_id, e.close_date
 			FROM snapshots e
 			JOIN stages st ON st.id = e.stage_id AND st.outcome = 'open'
 			WHERE e.snapshot_date = (SELECT snapshot_date FROM four_weeks_earlier)
-				AND e.close_date BETWEEN $quarter_start::DATE AND $quarter_end::DATE
-				AND ${earlierReps.sql}
+				AND e.close_date BETWEEN ${firstDay}::DATE AND ${lastDay}::DATE
+				AND ${earlierReps}
 		),
 		at_risk AS (
 			SELECT 'overdue' AS risk, o.*, NULL::DATE AS previous_close_date
-			FROM open_now o WHERE o.close_date < $as_of::DATE
+			FROM open_now o WHERE o.close_date < ${asOf}::DATE
 			UNION ALL
 			SELECT 'pushed_out', o.*, d.close_date
 			FROM open_now o JOIN due_earlier d USING (deal_id)
-			WHERE o.close_date > $quarter_end::DATE
+			WHERE o.close_date > ${lastDay}::DATE
 			UNION ALL
 			SELECT 'largest', o.*, NULL
 			FROM open_now o
-			WHERE o.close_date BETWEEN greatest($quarter_start::DATE, $as_of::DATE) AND $quarter_end::DATE
+			WHERE o.close_date BETWEEN greatest(${firstDay}::DATE, ${asOf}::DATE) AND ${lastDay}::DATE
 		),
 		ranked AS (
 			SELECT
@@ -363,16 +364,8 @@ export async function forecastRisks(
 		JOIN deals d ON d.id = r.deal_id
 		JOIN stages st ON st.id = r.stage_id
 		LEFT JOIN reps rep ON rep.id = r.owner_id
-		WHERE r.rank <= $top
-		ORDER BY r.risk, r.rank`,
-		{
-			as_of: asOf,
-			quarter_start: quarterStart(quarter),
-			quarter_end: quarterEnd(quarter),
-			top,
-			...reps.params,
-			...earlierReps.params
-		}
+		WHERE r.rank <= ${top}
+		ORDER BY r.risk, r.rank`
 	);
 	return (['overdue', 'pushed_out', 'largest'] as const).map((risk) => {
 		const deals = rows.filter((r) => r.risk === risk);

@@ -1,7 +1,7 @@
 import type { Scope } from '../auth/scope.ts';
 import type { Queryable } from '../db/index.ts';
 import { isoOfDay, longRangeFacts, monthIndexOfDay, type LongRangeFacts } from './long-range-facts.ts';
-import { inScope, learnedAt, sellingReps } from './long-range-scope.ts';
+import { inScope, learnedAt, repsInScopeOnDay, sellingReps } from './long-range-scope.ts';
 import { baseline, project } from './long-range-projection.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { dataFingerprint } from './facts/version.ts';
@@ -47,10 +47,15 @@ export async function backtestPoints(db: Queryable, facts: LongRangeFacts, scope
 	if (latestDay === undefined) return [];
 	// Months whose every day has been seen: the latest snapshot's month is still running.
 	const lastWhole = monthIndexOfDay(latestDay) - 1;
-	const reps = scope.repIds === null ? null : new Set(scope.repIds);
+	// A win is the scope's when its owner was in scope when it was won (dated membership).
+	// Wins are first shown at a snapshot, so there are few such days: each day's reps are found once.
+	const repsOn = new Map<number, Set<number> | null>();
+	const reps = (day: number) => repsOn.get(day) ?? repsOn.set(day, repsInScopeOnDay(facts, scope, day)).get(day)!;
 	const won = new Map<number, number>();
 	for (const deal of facts.deals) {
-		if (deal.wonMonth === null || deal.wonOwnerId === null || (reps && !reps.has(deal.wonOwnerId))) continue;
+		if (deal.wonMonth === null || deal.wonOwnerId === null) continue;
+		const held = reps(deal.wonDay ?? latestDay);
+		if (held && !held.has(deal.wonOwnerId)) continue;
 		won.set(deal.wonMonth, (won.get(deal.wonMonth) ?? 0) + deal.wonAmount);
 	}
 	const points: BacktestPoint[] = [];
@@ -63,7 +68,7 @@ export async function backtestPoints(db: Queryable, facts: LongRangeFacts, scope
 		const projection = project({
 			model,
 			isNewBusiness: (id) => facts.dealById.get(id)?.newBusiness ?? true,
-			openDeals: inScope(scope, allOpen),
+			openDeals: inScope(facts, scope, day, allOpen),
 			reps: sellingReps(facts, scope, day, allOpen),
 			months: horizon,
 			assumptions: baseline,
@@ -114,7 +119,8 @@ export function summariseBacktest(points: BacktestPoint[]): BacktestHorizon[] {
 
 /** The backtest for `scope`, once per data version. */
 export function longRangeBacktest(db: Queryable, facts: LongRangeFacts, scope: Scope, fingerprint: string): Promise<BacktestHorizon[]> {
-	return rememberedWhileDataUnchanged(db, `long-range backtest ${JSON.stringify([scope.repIds, keepsTeammatesApart(scope) ? scope.ownRepId : null])}`, async () =>
+	const key = JSON.stringify([scope.repIds, scope.memberTeamIds ?? null, keepsTeammatesApart(scope) ? scope.ownRepId : null]);
+	return rememberedWhileDataUnchanged(db, `long-range backtest ${key}`, async () =>
 		summariseBacktest(await backtestPoints(db, facts, scope, fingerprint))
 	);
 }
@@ -131,7 +137,8 @@ export async function warmLongRangeBacktests(db: Queryable): Promise<void> {
 	const scopes: Scope[] = [{ role: 'executive', repIds: null, teamIds: null, ownRepId: null }];
 	for (const team of facts.teams) {
 		const reps = [...facts.reps.values()].filter((r) => r.teamId === team.id).map((r) => r.id).sort((a, b) => a - b);
-		scopes.push({ role: 'leader', repIds: reps, teamIds: [team.id], ownRepId: null });
+		const leader: Scope = { role: 'leader', repIds: reps, teamIds: [team.id], ownRepId: null };
+		scopes.push(facts.membershipDated ? { ...leader, memberTeamIds: [team.id] } : leader);
 	}
 	for (const scope of scopes) await longRangeBacktest(db, facts, scope, fingerprint);
 }

@@ -34,7 +34,10 @@ export interface DealFact {
 
 export interface RepFact {
 	id: number;
+	/** Their team of today. */
 	teamId: number | null;
+	/** The teams they were in, from which day up to which (rep_team_spans): see `teamOnDay`. */
+	spans: readonly { fromDay: number; toDay: number; teamId: number | null }[];
 	/** The first snapshot holding one of their deals; a rep seen from the first snapshot on is not new. */
 	firstSeenDay: number;
 	active: boolean;
@@ -58,6 +61,16 @@ export interface LongRangeFacts {
 	snapshotDays: number[];
 	/** The first snapshot of each month (as days), with the deals open then: the backtest's and slip history's points. */
 	points: Map<number, OpenDealFact[]>;
+	/** Whether team membership has dates (a roster with valid_from, a rep moved by a deal import). */
+	membershipDated: boolean;
+}
+
+/**
+ * The team `rep` was in on `day` (dated membership; without dates, their team of today), null if
+ * none: a rep's creation and a team's history are learned in the team of the time.
+ */
+export function teamOnDay(rep: RepFact | undefined, day: number): number | null {
+	return rep?.spans.find((span) => span.fromDay <= day && day < span.toDay)?.teamId ?? null;
 }
 
 const epoch = Date.UTC(1970, 0, 1);
@@ -149,6 +162,14 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 			datediff('day', DATE '1970-01-01', (SELECT min(snapshot_date) FROM snapshots s WHERE s.owner_id = r.id))::INTEGER AS first_seen_day
 		FROM reps r`
 	);
+	const spans = await db.all<{ rep_id: number; team_id: number | null; from_day: number; to_day: number }>(
+		`SELECT rep_id::INTEGER AS rep_id, team_id::INTEGER AS team_id,
+			datediff('day', DATE '1970-01-01', valid_from)::INTEGER AS from_day, datediff('day', DATE '1970-01-01', valid_to)::INTEGER AS to_day
+		FROM rep_team_spans ORDER BY rep_id, valid_from`
+	);
+	const dated = await db.one<{ dated: boolean }>('SELECT EXISTS (SELECT 1 FROM rep_team_history) AS dated');
+	const spansOf = new Map<number, RepFact['spans'][number][]>();
+	for (const s of spans) spansOf.set(s.rep_id, [...(spansOf.get(s.rep_id) ?? []), { fromDay: s.from_day, toDay: s.to_day, teamId: s.team_id }]);
 	const teams = await db.all<{ id: number; name: string }>('SELECT id::INTEGER AS id, name FROM teams ORDER BY name');
 	const days = await db.all<{ day: number }>(
 		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM ${dealHistoryTables.snapshot_dates} ORDER BY 1`
@@ -174,11 +195,15 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 		deals: dealFacts,
 		dealById: new Map(dealFacts.map((d) => [d.dealId, d])),
 		reps: new Map(
-			reps.map((r) => [r.id, { id: r.id, teamId: r.team_id, active: r.active, firstSeenDay: r.first_seen_day ?? Number.MAX_SAFE_INTEGER }])
+			reps.map((r) => [
+				r.id,
+				{ id: r.id, teamId: r.team_id, spans: spansOf.get(r.id) ?? [], active: r.active, firstSeenDay: r.first_seen_day ?? Number.MAX_SAFE_INTEGER }
+			])
 		),
 		teams,
 		snapshotDays: days.map((d) => d.day),
-		points: groupByDay(open)
+		points: groupByDay(open),
+		membershipDated: dated?.dated ?? false
 	};
 }
 

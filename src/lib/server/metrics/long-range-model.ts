@@ -1,4 +1,4 @@
-import { daysInMonth, dayOfMonthStart, monthIndexOfDay, type DealFact, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
+import { daysInMonth, dayOfMonthStart, monthIndexOfDay, teamOnDay, type DealFact, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
 
 /**
  * What the 6-18 month view learns from the company's own history at one as-of day, the same for
@@ -164,7 +164,8 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 	for (const deal of known) if (deal.wonDay !== null && deal.wonDay <= asOfDay) wins.set(deal.dealId, deal);
 	const { slip, learned: slipLearned } = learnSlip(facts, asOfDay, wins);
 
-	const teamOf = (repId: number) => facts.reps.get(repId)?.teamId ?? null;
+	// A deal's history is its creator's team's of the time (dated membership): where it was created.
+	const teamOf = (deal: DealFact) => teamOnDay(facts.reps.get(deal.creatorId), deal.seenDay);
 	const segmentOf = (deal: DealFact) => (deal.newBusiness ? 0 : 1);
 
 	// Yield table: created per cohort month, wins per cohort and lag, per segment and per team.
@@ -202,7 +203,7 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		const cohort = deal.createdMonth - cohortFirst;
 		if (cohort < 0 || cohort >= cohorts) continue;
 		const segment = segmentOf(deal);
-		const key = teamKey(teamOf(deal.creatorId), segment);
+		const key = teamKey(teamOf(deal), segment);
 		created[segment][cohort] += 1;
 		let perTeam = teamCreated.get(key);
 		if (!perTeam) teamCreated.set(key, (perTeam = new Float64Array(cohorts)));
@@ -257,10 +258,10 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 			const lag = Math.max(asOfMonth, anchor + s + minSlip) - deal.createdMonth;
 			if (lag <= maxLag) {
 				pendingAt[segment][cohort][lag] += p * share;
-				addTeamLag(teamKey(teamOf(deal.creatorId), segment), lag, p * share);
+				addTeamLag(teamKey(teamOf(deal), segment), lag, p * share);
 			}
 		});
-		addPending(segment, teamKey(teamOf(deal.creatorId), segment), p, p * open.amount);
+		addPending(segment, teamKey(teamOf(deal), segment), p, p * open.amount);
 	}
 	const observedMeanSize = [0, 1].map((segment) => (sizes[segment].length > 0 ? sizes[segment].reduce((a, b) => a + b, 0) / sizes[segment].length : 0));
 	const yields = ([0, 1] as const).map((segment): SegmentYield => {
@@ -348,7 +349,7 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		const months = effectiveMonths(startOf(rep.firstSeenDay));
 		const counts = repCounts.get(rep.id) ?? [0, 0];
 		for (const segment of [0, 1]) {
-			const key = teamKey(rep.teamId, segment);
+			const key = teamKey(teamOnDay(rep, asOfDay), segment);
 			const sum = teamSums.get(key) ?? { deals: 0, months: 0 };
 			sum.deals += counts[segment];
 			if (counts[0] + counts[1] > 0) sum.months += months;
@@ -363,11 +364,12 @@ export function learnModel(facts: LongRangeFacts, asOfDay: number, openAtAsOf: r
 		const startMonth = startOf(rep.firstSeenDay);
 		const months = effectiveMonths(startMonth);
 		const counts = repCounts.get(rep.id) ?? [0, 0];
+		const teamId = teamOnDay(rep, asOfDay);
 		const rates = [0, 1].map((segment) => {
-			const team = teamRepRates.get(teamKey(rep.teamId, segment)) ?? 0;
+			const team = teamRepRates.get(teamKey(teamId, segment)) ?? 0;
 			return (counts[segment] + repShrinkMonths * team) / (months + repShrinkMonths);
 		}) as [number, number];
-		reps.set(rep.id, { rates, startMonth, teamId: rep.teamId });
+		reps.set(rep.id, { rates, startMonth, teamId });
 	}
 
 	// Seasonality, only with two whole years of creation behind the as-of month.

@@ -1,6 +1,6 @@
 import type { Scope } from '../auth/scope.ts';
 import type { Queryable } from '../db/index.ts';
-import { isoOfDay, openDealsAt, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
+import { isoOfDay, openDealsAt, teamOnDay, type LongRangeFacts, type OpenDealFact } from './long-range-facts.ts';
 import { learnModel, type LearnedModel } from './long-range-model.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 
@@ -16,8 +16,18 @@ export function learnedAt(db: Queryable, facts: LongRangeFacts, asOfDay: number)
  * having created one in the two months before); at the latest snapshot, only reps marked active.
  */
 export function sellingReps(facts: LongRangeFacts, scope: Scope, asOfDay: number, openDeals: readonly OpenDealFact[]): number[] {
-	const inScope = scope.repIds === null ? null : new Set(scope.repIds);
+	const inScope = repsInScopeOnDay(facts, scope, asOfDay);
 	return sellingAt(facts, asOfDay, openDeals).filter((id) => inScope === null || inScope.has(id));
+}
+
+/**
+ * The scope's reps on `day`: for a scope of whole teams with dated membership, those in its teams
+ * then (a rep who moved counts for the old team before the move); else its rep list (null: everyone).
+ */
+export function repsInScopeOnDay(facts: LongRangeFacts, scope: Scope, day: number): Set<number> | null {
+	const teams = scope.memberTeamIds;
+	if (!teams) return scope.repIds === null ? null : new Set(scope.repIds);
+	return new Set([...facts.reps.values()].filter((rep) => teams.includes(teamOnDay(rep, day) ?? -1)).map((rep) => rep.id));
 }
 
 /**
@@ -37,8 +47,9 @@ function sellingAt(facts: LongRangeFacts, asOfDay: number, openDeals: readonly O
 	return reps;
 }
 
-export function inScope(scope: Scope, openDeals: readonly OpenDealFact[]): OpenDealFact[] {
-	if (scope.repIds === null) return [...openDeals];
-	const reps = new Set(scope.repIds);
+/** The open deals of `day` (`openDeals`) that the scope's reps held then. */
+export function inScope(facts: LongRangeFacts, scope: Scope, day: number, openDeals: readonly OpenDealFact[]): OpenDealFact[] {
+	const reps = repsInScopeOnDay(facts, scope, day);
+	if (reps === null) return [...openDeals];
 	return openDeals.filter((d) => reps.has(d.ownerId));
 }

@@ -172,7 +172,7 @@ export async function longRangeForecast(db: Queryable, scope: Scope, request: Lo
 	const facts = await longRangeFacts(db);
 	const asOfDay = dayOf(request.asOf);
 	const [model, allOpen, { fingerprint }] = await Promise.all([learnedAt(db, facts, asOfDay), openDealsAt(db, request.asOf), dataFingerprint(db)]);
-	const openDeals = inScope(scope, allOpen);
+	const openDeals = inScope(facts, scope, asOfDay, allOpen);
 	const projection = project({
 		model,
 		isNewBusiness: (id) => facts.dealById.get(id)?.newBusiness ?? true,

@@ -1,5 +1,5 @@
 import type { Queryable, SqlParams } from '../db/index.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { scopeConditionAt, scopeConditionWithTeam, teamScopeCondition, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/movement.ts';
 import { dealList, type DealList } from './movement.ts';
@@ -70,7 +70,8 @@ export interface StageConversion {
  * can have one colleague's deals behind it where the first has many.
  */
 export async function stageConversion(db: Queryable, scope: Scope, options: WindowOptions): Promise<StageConversion> {
-	const reps = scopeCondition(scope, 'e.owner_id');
+	// Entries carry the owner's team when the deal entered the stage: a team's rates are the deals it held then.
+	const reps = scopeConditionWithTeam(scope, 'e.owner_id', 'e.team_id');
 	const teams = teamScopeCondition(scope, 'e.team_id');
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<{
@@ -171,7 +172,7 @@ export async function stageCohortDeals(
 	scope: Scope,
 	options: WindowOptions & { stageId: number; limit?: number | null }
 ): Promise<DealList<CohortDeal>> {
-	const reps = scopeCondition(scope, 'w.owner_id');
+	const reps = scopeConditionAt(scope, 'w.owner_id', 'e.entered');
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<CohortDeal & { total: number }>(
 			/* sql */ `
@@ -333,7 +334,7 @@ export async function stalledDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<StalledDeal>> {
-	const reps = scopeCondition(scope, 'o.owner_id');
+	const reps = scopeConditionWithTeam(scope, 'o.owner_id', 'o.team_id');
 	const teams = teamScopeCondition(scope, 'e.team_id');
 	const rows = await withStageWindow(db, { ...options, windowWeeks: stalledWindowWeeks(options.windowWeeks) }, (tables) =>
 		db.all<StalledDeal & { total: number }>(
@@ -384,7 +385,7 @@ export async function agingDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<AgingDeal>> {
-	const reps = scopeCondition(scope, 'o.owner_id');
+	const reps = scopeConditionWithTeam(scope, 'o.owner_id', 'o.team_id');
 	const teams = teamScopeCondition(scope, 'c.team_id');
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<AgingDeal & { total: number }>(

@@ -8,6 +8,7 @@ import forecastScenarios from './007_forecast_scenarios.ts';
 import unknownValues from './008_unknown_values.ts';
 import currencies from './009_currencies.ts';
 import teamQuotasAndMembership from './010_team_quotas_and_membership.ts';
+import teamMembershipSpans from './011_team_membership_spans.ts';
 import appStateChanges from './013_app_state_changes.ts';
 
 /**
@@ -25,5 +26,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 8, name: 'unknown values', sql: unknownValues },
 	{ version: 9, name: 'currencies', sql: currencies },
 	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership },
+	{ version: 11, name: 'team membership spans', sql: teamMembershipSpans },
 	{ version: 13, name: 'app state changes', sql: appStateChanges }
 ];

@@ -28,7 +28,9 @@ export interface StageWindowKey {
  * (another step, or lost and reopened, ends a stay), what the stalled list judges.
  * `open_deals`: the deals open at `at` with what the stalled and aging lists and the 1:1's deal
  * pickers show of them; `entries` and `won_cycles`: the stage entries and won cycles after the
- * baseline with the team and deal type they are compared by.
+ * baseline with the team and deal type they are compared by. Teams are the owner's team of the time
+ * (`rep_team_spans`: at the entry, the win, the snapshot), so a rep who moved leaves their past with
+ * the old team and a team scope with dated membership is its `team_id` column.
  */
 export const stageWindowFacts = {
 	kind: 'stage_window',
@@ -124,7 +126,8 @@ export const stageWindowFacts = {
 			JOIN (${ladderSql}) l ON l.stage_id = s.stage_id AND l.outcome = 'open'
 			LEFT JOIN ${tables.deal_window} w ON w.deal_id = s.deal_id
 			LEFT JOIN ${tables.stage_since} i ON i.deal_id = s.deal_id
-			LEFT JOIN reps r ON r.id = s.owner_id
+			-- Teams are the owner's team of the time (dated membership), here at the snapshot.
+			LEFT JOIN rep_team_spans r ON r.rep_id = s.owner_id AND s.snapshot_date >= r.valid_from AND s.snapshot_date < r.valid_to
 			LEFT JOIN deals d ON d.id = s.deal_id
 			LEFT JOIN accounts a ON a.id = d.account_id
 			WHERE s.snapshot_date = ${key.at}::DATE
@@ -141,7 +144,8 @@ export const stageWindowFacts = {
 				) AS from_start
 			FROM ${tables.stints} e
 			JOIN ${tables.deal_window} w ON w.deal_id = e.deal_id
-			LEFT JOIN reps r ON r.id = w.owner_id
+			-- The owner's team when the deal entered the stage.
+			LEFT JOIN rep_team_spans r ON r.rep_id = w.owner_id AND e.entered >= r.valid_from AND e.entered < r.valid_to
 			LEFT JOIN deals d ON d.id = e.deal_id
 			WHERE e.entered > (SELECT first_date FROM ${tables.baseline})
 			ORDER BY w.owner_id`
@@ -156,7 +160,8 @@ export const stageWindowFacts = {
 			FROM ${tables.first_at_rank} f
 			JOIN ${tables.deal_window} w ON w.deal_id = f.deal_id
 			LEFT JOIN deals d ON d.id = f.deal_id
-			LEFT JOIN reps r ON r.id = w.owner_id
+			-- The owner's team when the deal was first shown won.
+			LEFT JOIN rep_team_spans r ON r.rep_id = w.owner_id AND f.first_date >= r.valid_from AND f.first_date < r.valid_to
 			WHERE f.rank = (SELECT max(rank) FROM (${ladderSql}))
 				AND f.first_date > (SELECT first_date FROM ${tables.baseline})`
 		]

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/index.ts';
-import { scopeCondition, type Scope } from '../../auth/scope.ts';
+import { scopeConditionWithTeam, type Scope } from '../../auth/scope.ts';
 import type { IsoDate } from '../../../domain/periods.ts';
 import { withDealFacts } from '../facts/strengths.ts';
 
@@ -28,7 +28,7 @@ export async function bestPracticeDeals(
 	scope: Scope,
 	{ from, to, limit = 5 }: { from: IsoDate; to: IsoDate; limit?: number }
 ): Promise<BestPracticeDeal[]> {
-	const shown = scopeCondition(scope, 'w.closed_owner', 'shown_reps');
+	const shown = scopeConditionWithTeam(scope, 'w.closed_owner', 'w.team_id', 'shown_reps');
 	return withDealFacts(db, (tables) =>
 		db.all<BestPracticeDeal>(
 			/* sql */ `
@@ -37,8 +37,9 @@ export async function bestPracticeDeals(
 			won AS (
 				SELECT k.*, r.team_id, k.closed_on - k.created_on AS cycle_days
 				FROM known_deals k
-				JOIN reps r ON r.id = k.closed_owner
-				WHERE k.outcome = 'won' AND k.closed_on BETWEEN $from::DATE AND $to::DATE
+				-- The team the rep won it in (dated membership), whose usual cycle it is compared with.
+				LEFT JOIN rep_team_spans r ON r.rep_id = k.closed_owner AND k.closed_on >= r.valid_from AND k.closed_on < r.valid_to
+				WHERE k.closed_owner IS NOT NULL AND k.outcome = 'won' AND k.closed_on BETWEEN $from::DATE AND $to::DATE
 			),
 			typical AS (
 				SELECT team_id, deal_type, median(cycle_days) AS typical_cycle_days

@@ -9,7 +9,9 @@ import { rememberedWhileDataUnchanged } from '../remembered.ts';
 import { funnelPositions, withDealFacts, type DealFactTables } from '../facts/strengths.ts';
 
 /**
- * The counts behind every measure and KPI, one row per rep and period: the deal facts (facts/strengths.ts)
+ * The counts behind every measure and KPI, one row per rep, period and team they were in during it
+ * (dated membership: each deal, snapshot, quota and activity counts for the rep's team of its date;
+ * without dates, one row per rep and period, in their team of today): the deal facts (facts/strengths.ts)
  * aggregated over periods, beside the few things read at single snapshots (the pipeline frozen at
  * each month's start, the pipeline at the period's end), quotas and activities.
  */
@@ -21,7 +23,7 @@ export interface StrengthPeriod {
 	to: IsoDate;
 }
 
-/** Sufficient statistics for every measure and KPI, one row per rep and period. */
+/** Sufficient statistics for every measure and KPI, one row per rep, period and team of the time. */
 export interface RepPeriodCounts {
 	rep_id: number;
 	email: string;
@@ -138,7 +140,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	known_deals AS (SELECT * FROM ${tables.known_deals}),
 	snapshot_dates AS (SELECT * FROM ${tables.snapshot_dates}),
 	opening AS (
-		SELECT k.opener AS rep_id, p.period,
+		SELECT k.opener AS rep_id, ot.team_id, p.period,
 			count(*) AS opened,
 			count(*) FILTER (WHERE k.highest_rank >= $qualified_rank) AS opened_qualified,
 			count(*) FILTER (WHERE k.highest_rank >= $mid_rank) AS opened_opportunity,
@@ -153,16 +155,18 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			LEFT JOIN reps closer ON closer.id = k.closed_owner
 		) k
 		JOIN periods p ON k.created_on BETWEEN p.period_start AND p.period_end
+		LEFT JOIN rep_team_spans ot ON ot.rep_id = k.opener AND k.created_on >= ot.valid_from AND k.created_on < ot.valid_to
 		WHERE k.opener IS NOT NULL
 		GROUP BY ALL
 	),
 	advancing AS (
-		SELECT k.mid_owner AS rep_id, p.period,
+		SELECT k.mid_owner AS rep_id, mt.team_id, p.period,
 			count(*) AS mid_entered,
 			count(*) FILTER (WHERE k.highest_rank >= $late_rank) AS mid_converted,
 			median((k.late_on - k.mid_on) / ($late_rank - $mid_rank)) FILTER (WHERE k.late_on > k.mid_on) AS mid_days_per_stage
 		FROM known_deals k
 		JOIN periods p ON k.mid_on BETWEEN p.period_start AND p.period_end
+		LEFT JOIN rep_team_spans mt ON mt.rep_id = k.mid_owner AND k.mid_on >= mt.valid_from AND k.mid_on < mt.valid_to
 		-- A deal already past Discovery in the first snapshot got there at an unknown date.
 		WHERE k.mid_on > (SELECT min(snapshot_date) FROM snapshot_dates)
 		GROUP BY ALL
@@ -171,14 +175,16 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		SELECT k.*, p.period,
 			-- A yearly contract's first renewal closes about a year after the customer signed; the
 			-- second, two years. Halfway between tells them apart, whether a renewal closed early or late.
-			a.customer_since > k.closed_on - INTERVAL ($first_renewal_months) MONTH AS first_renewal
+			a.customer_since > k.closed_on - INTERVAL ($first_renewal_months) MONTH AS first_renewal,
+			ct.team_id
 		FROM known_deals k
 		JOIN periods p ON k.closed_on BETWEEN p.period_start AND p.period_end
 		LEFT JOIN accounts a ON a.id = k.account_id
+		LEFT JOIN rep_team_spans ct ON ct.rep_id = k.closed_owner AND k.closed_on >= ct.valid_from AND k.closed_on < ct.valid_to
 		WHERE k.outcome IS NOT NULL
 	),
 	closing AS (
-		SELECT closed_owner AS rep_id, period,
+		SELECT closed_owner AS rep_id, team_id, period,
 			count(*) FILTER (WHERE outcome = 'won') AS won_count,
 			count(*) FILTER (WHERE outcome = 'lost') AS lost_count,
 			sum(closed_amount) FILTER (WHERE outcome = 'won') AS won_value,
@@ -202,36 +208,38 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	renewals_at_risk AS (
 		-- Late renewals are the risky ones: up for renewal in the period as much as a decided one, so
 		-- NRR counts them as not (yet) retained rather than leaving them out (as retention.ts does).
-		SELECT s.owner_id AS rep_id, p.period,
+		SELECT s.owner_id AS rep_id, st.team_id, p.period,
 			count(*) AS renewals_at_risk,
 			sum(k.first_amount) AS renewal_at_risk_value
 		FROM snapshots s
 		JOIN ladder l ON l.id = s.stage_id AND l.outcome = 'open'
 		JOIN known_deals k ON k.deal_id = s.deal_id AND k.deal_type = 'renewal' AND k.outcome IS NULL
 		JOIN periods p ON s.close_date BETWEEN p.period_start AND p.period_end
+		LEFT JOIN rep_team_spans st ON st.rep_id = s.owner_id AND s.snapshot_date >= st.valid_from AND s.snapshot_date < st.valid_to
 		WHERE s.snapshot_date = (SELECT max(snapshot_date) FROM snapshot_dates)
 			AND s.close_date < s.snapshot_date
 		GROUP BY ALL
 	),
 	renewed_accounts AS (
-		SELECT DISTINCT closed_owner AS rep_id, period, account_id
+		SELECT DISTINCT closed_owner AS rep_id, team_id, period, account_id
 		FROM closed
 		WHERE deal_type = 'renewal' AND account_id IS NOT NULL
 	),
 	retention_expansion AS (
 		-- Net revenue retention counts expansion on the accounts whose renewal was decided.
-		SELECT c.closed_owner AS rep_id, c.period, sum(c.closed_amount) AS nrr_expansion_value
+		SELECT c.closed_owner AS rep_id, c.team_id, c.period, sum(c.closed_amount) AS nrr_expansion_value
 		FROM closed c
-		JOIN renewed_accounts ra ON ra.rep_id = c.closed_owner AND ra.period = c.period AND ra.account_id = c.account_id
+		JOIN renewed_accounts ra ON ra.rep_id = c.closed_owner AND ra.team_id IS NOT DISTINCT FROM c.team_id AND ra.period = c.period AND ra.account_id = c.account_id
 		WHERE c.outcome = 'won' AND c.deal_type IN ('upsell', 'cross_sell')
 		GROUP BY ALL
 	),
 	care AS (
 		-- Accounts in a rep's care: those where they held a renewal, upsell or cross-sell in the year
 		-- up to the period's end. Every customer renews yearly, so a year sees the whole book.
-		SELECT DISTINCT coalesce(k.closed_owner, k.latest_owner) AS rep_id, p.period, k.account_id
+		SELECT DISTINCT coalesce(k.closed_owner, k.latest_owner) AS rep_id, kt.team_id, p.period, k.account_id
 		FROM known_deals k
 		JOIN periods p ON k.first_seen <= p.period_end AND (k.closed_on IS NULL OR k.closed_on > p.period_end - 365)
+		LEFT JOIN rep_team_spans kt ON kt.rep_id = coalesce(k.closed_owner, k.latest_owner) AND least(coalesce(k.closed_on, p.period_end), p.period_end) >= kt.valid_from AND least(coalesce(k.closed_on, p.period_end), p.period_end) < kt.valid_to
 		WHERE k.deal_type IN ('renewal', 'upsell', 'cross_sell') AND k.account_id IS NOT NULL
 	),
 	account_wins AS (
@@ -240,7 +248,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		WHERE outcome = 'won' AND account_id IS NOT NULL
 	),
 	care_value AS (
-		SELECT c.rep_id, c.period,
+		SELECT c.rep_id, c.team_id, c.period,
 			count(DISTINCT c.account_id) AS accounts_in_care,
 			count(DISTINCT c.account_id) FILTER (WHERE a.key_account) AS key_accounts_in_care,
 			sum(w.closed_amount) FILTER (WHERE w.closed_on <= p.period_end) AS lifetime_won,
@@ -266,16 +274,17 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			AND last_day(m.month_start) < (SELECT max(snapshot_date) FROM snapshot_dates)
 	),
 	frozen_pipeline AS (
-		SELECT fm.period, fm.month_start, fm.month_end, s.owner_id AS rep_id, s.deal_id, s.amount, s.probability, s.forecast_category
+		SELECT fm.period, fm.month_start, fm.month_end, s.owner_id AS rep_id, ft.team_id, s.deal_id, s.amount, s.probability, s.forecast_category
 		FROM forecast_months fm
 		JOIN snapshots s ON s.snapshot_date = fm.frozen_on
 		JOIN ladder l ON l.id = s.stage_id AND l.outcome = 'open'
+		LEFT JOIN rep_team_spans ft ON ft.rep_id = s.owner_id AND s.snapshot_date >= ft.valid_from AND s.snapshot_date < ft.valid_to
 		WHERE fm.frozen_on <= fm.month_start + 6
 			AND s.close_date BETWEEN fm.month_start AND fm.month_end
 			AND s.owner_id IN (SELECT rep_id FROM peers)
 	),
 	commits AS (
-		SELECT f.rep_id, f.period,
+		SELECT f.rep_id, f.team_id, f.period,
 			count(*) FILTER (WHERE f.forecast_category = 'commit') AS committed,
 			count(*) FILTER (
 				WHERE f.forecast_category = 'commit' AND k.outcome = 'won' AND k.closed_on BETWEEN f.month_start AND f.month_end
@@ -285,27 +294,29 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		GROUP BY ALL
 	),
 	month_forecast AS (
-		SELECT rep_id, period, month_start, sum(amount * probability) AS weighted
+		SELECT rep_id, team_id, period, month_start, sum(amount * probability) AS weighted
 		FROM frozen_pipeline
 		GROUP BY ALL
 	),
 	month_won AS (
-		SELECT k.closed_owner AS rep_id, fm.period, fm.month_start,
+		SELECT k.closed_owner AS rep_id, wt.team_id, fm.period, fm.month_start,
 			sum(k.closed_amount) AS won,
 			-- Won in the month before the forecast was frozen: already part of the forecast.
 			sum(k.closed_amount) FILTER (WHERE k.closed_seen_on <= fm.frozen_on) AS won_before_freeze
 		FROM forecast_months fm
 		JOIN known_deals k ON k.outcome = 'won' AND k.closed_on BETWEEN fm.month_start AND fm.month_end
+		LEFT JOIN rep_team_spans wt ON wt.rep_id = k.closed_owner AND k.closed_on >= wt.valid_from AND k.closed_on < wt.valid_to
 		WHERE fm.frozen_on <= fm.month_start + 6
 		GROUP BY ALL
 	),
 	forecast_accuracy AS (
-		SELECT coalesce(f.rep_id, w.rep_id) AS rep_id, coalesce(f.period, w.period) AS period,
+		SELECT coalesce(f.rep_id, w.rep_id) AS rep_id, coalesce(f.team_id, w.team_id) AS team_id, coalesce(f.period, w.period) AS period,
 			sum(coalesce(f.weighted, 0) + coalesce(w.won_before_freeze, 0)) AS forecast_value,
 			sum(coalesce(w.won, 0)) AS forecast_won_value,
 			sum(abs(coalesce(f.weighted, 0) + coalesce(w.won_before_freeze, 0) - coalesce(w.won, 0))) AS forecast_error
 		FROM month_forecast f
-		FULL OUTER JOIN month_won w ON w.rep_id = f.rep_id AND w.period = f.period AND w.month_start = f.month_start
+		FULL OUTER JOIN month_won w
+			ON w.rep_id = f.rep_id AND w.team_id IS NOT DISTINCT FROM f.team_id AND w.period = f.period AND w.month_start = f.month_start
 		GROUP BY ALL
 	),
 	period_ends AS (
@@ -319,7 +330,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	open_at_end AS (
 		-- Open pipeline at the period's last snapshot; due this quarter counts from the snapshot's
 		-- month on, as the forecast does (an overdue deal is a risk, not pipeline to plan with).
-		SELECT e.period, s.owner_id AS rep_id,
+		SELECT e.period, s.owner_id AS rep_id, et.team_id,
 			count(*) AS open_deals,
 			sum(s.amount) AS open_value,
 			sum(s.amount) FILTER (
@@ -328,13 +339,15 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		FROM period_ends e
 		JOIN snapshots s ON s.snapshot_date = e.as_of
 		JOIN ladder l ON l.id = s.stage_id AND l.outcome = 'open'
+		LEFT JOIN rep_team_spans et ON et.rep_id = s.owner_id AND s.snapshot_date >= et.valid_from AND s.snapshot_date < et.valid_to
 		WHERE s.owner_id IN (SELECT rep_id FROM peers)
 		GROUP BY ALL
 	),
 	quarter_won AS (
-		SELECT k.closed_owner AS rep_id, e.period, sum(k.closed_amount) AS quarter_won
+		SELECT k.closed_owner AS rep_id, qt.team_id, e.period, sum(k.closed_amount) AS quarter_won
 		FROM period_ends e
 		JOIN known_deals k ON k.outcome = 'won' AND k.closed_on BETWEEN e.quarter_start AND e.as_of
+		LEFT JOIN rep_team_spans qt ON qt.rep_id = k.closed_owner AND k.closed_on >= qt.valid_from AND k.closed_on < qt.valid_to
 		GROUP BY ALL
 	),
 	quota_windows AS (
@@ -344,18 +357,19 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	),
 	quota_share AS (
 		-- A quota counts for the days of it that fall in the window.
-		SELECT q.rep_id, w.period,
+		SELECT q.rep_id, qt.team_id, w.period,
 			sum(q.amount * (least(q.period_end, w.window_end) - greatest(q.period_start, w.window_start) + 1)
 				/ (q.period_end - q.period_start + 1)) FILTER (WHERE w.kind = 'period') AS quota,
 			sum(q.amount * (least(q.period_end, w.window_end) - greatest(q.period_start, w.window_start) + 1)
 				/ (q.period_end - q.period_start + 1)) FILTER (WHERE w.kind = 'quarter') AS quarter_quota
 		FROM quota_windows w
 		JOIN quotas q ON q.period_start <= w.window_end AND q.period_end >= w.window_start
+		LEFT JOIN rep_team_spans qt ON qt.rep_id = q.rep_id AND greatest(q.period_start, w.window_start) >= qt.valid_from AND greatest(q.period_start, w.window_start) < qt.valid_to
 		WHERE q.rep_id IN (SELECT rep_id FROM peers)
 		GROUP BY ALL
 	),
 	activity AS (
-		SELECT a.rep_id, p.period,
+		SELECT a.rep_id, act.team_id, p.period,
 			sum(a.count) FILTER (WHERE a.kind = 'call') AS calls,
 			sum(a.count) FILTER (WHERE a.kind = 'email') AS emails,
 			sum(a.count) FILTER (WHERE a.kind = 'meeting_booked') AS meetings_booked,
@@ -364,6 +378,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			sum(a.count) FILTER (WHERE a.kind = 'proposal_sent') AS proposals_sent
 		FROM activities a
 		JOIN periods p ON a.activity_date BETWEEN p.period_start AND p.period_end
+		LEFT JOIN rep_team_spans act ON act.rep_id = a.rep_id AND a.activity_date >= act.valid_from AND a.activity_date < act.valid_to
 		WHERE a.rep_id IN (SELECT rep_id FROM peers)
 		GROUP BY ALL
 	),
@@ -374,13 +389,26 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		FROM activities
 		WHERE rep_id IN (SELECT rep_id FROM peers)
 		GROUP BY rep_id
+	),
+	membership AS (
+		-- A row per rep, period and team they were in during it (dated membership; without it, their
+		-- team of today over the whole period), with the days of the period they were in it: every
+		-- count above is the team's of the time, so a rep who moved shows in each team with what
+		-- they did there.
+		SELECT m.rep_id, m.team_id, p.period,
+			min(greatest(m.valid_from, p.period_start)) AS member_from,
+			max(least(m.valid_to - 1, p.period_end)) AS member_to
+		FROM rep_team_spans m
+		JOIN periods p ON m.valid_from <= p.period_end AND m.valid_to > p.period_start
+		WHERE m.rep_id IN (SELECT rep_id FROM peers)
+		GROUP BY ALL
 	)
 	SELECT
-		r.id AS rep_id, r.email, r.name, r.role, r.team_id, t.name AS team, r.active,
+		r.id AS rep_id, r.email, r.name, r.role, m.team_id, t.name AS team, r.active,
 		p.period, p.period_start, p.period_end,
 		greatest(0,
-			least(p.period_end, coalesce(pr.last_active, p.period_end))
-			- greatest(p.period_start, coalesce(pr.first_active, p.period_start)) + 1
+			least(m.member_to, coalesce(pr.last_active, m.member_to))
+			- greatest(m.member_from, coalesce(pr.first_active, m.member_from)) + 1
 		)::INTEGER AS active_days,
 		coalesce(o.opened, 0)::INTEGER AS opened,
 		coalesce(o.opened_qualified, 0)::INTEGER AS opened_qualified,
@@ -437,20 +465,21 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	FROM reps r
 	JOIN peers pe ON pe.rep_id = r.id
 	CROSS JOIN periods p
-	LEFT JOIN teams t ON t.id = r.team_id
+	JOIN membership m ON m.rep_id = r.id AND m.period = p.period
+	LEFT JOIN teams t ON t.id = m.team_id
 	LEFT JOIN presence pr ON pr.rep_id = r.id
-	LEFT JOIN opening o ON o.rep_id = r.id AND o.period = p.period
-	LEFT JOIN advancing a ON a.rep_id = r.id AND a.period = p.period
-	LEFT JOIN closing c ON c.rep_id = r.id AND c.period = p.period
-	LEFT JOIN renewals_at_risk ra ON ra.rep_id = r.id AND ra.period = p.period
-	LEFT JOIN retention_expansion re ON re.rep_id = r.id AND re.period = p.period
-	LEFT JOIN care_value cv ON cv.rep_id = r.id AND cv.period = p.period
-	LEFT JOIN commits cm ON cm.rep_id = r.id AND cm.period = p.period
-	LEFT JOIN forecast_accuracy fa ON fa.rep_id = r.id AND fa.period = p.period
-	LEFT JOIN open_at_end oe ON oe.rep_id = r.id AND oe.period = p.period
-	LEFT JOIN quarter_won qw ON qw.rep_id = r.id AND qw.period = p.period
-	LEFT JOIN quota_share qs ON qs.rep_id = r.id AND qs.period = p.period
-	LEFT JOIN activity ac ON ac.rep_id = r.id AND ac.period = p.period
+	LEFT JOIN opening o ON o.rep_id = r.id AND o.team_id IS NOT DISTINCT FROM m.team_id AND o.period = p.period
+	LEFT JOIN advancing a ON a.rep_id = r.id AND a.team_id IS NOT DISTINCT FROM m.team_id AND a.period = p.period
+	LEFT JOIN closing c ON c.rep_id = r.id AND c.team_id IS NOT DISTINCT FROM m.team_id AND c.period = p.period
+	LEFT JOIN renewals_at_risk ra ON ra.rep_id = r.id AND ra.team_id IS NOT DISTINCT FROM m.team_id AND ra.period = p.period
+	LEFT JOIN retention_expansion re ON re.rep_id = r.id AND re.team_id IS NOT DISTINCT FROM m.team_id AND re.period = p.period
+	LEFT JOIN care_value cv ON cv.rep_id = r.id AND cv.team_id IS NOT DISTINCT FROM m.team_id AND cv.period = p.period
+	LEFT JOIN commits cm ON cm.rep_id = r.id AND cm.team_id IS NOT DISTINCT FROM m.team_id AND cm.period = p.period
+	LEFT JOIN forecast_accuracy fa ON fa.rep_id = r.id AND fa.team_id IS NOT DISTINCT FROM m.team_id AND fa.period = p.period
+	LEFT JOIN open_at_end oe ON oe.rep_id = r.id AND oe.team_id IS NOT DISTINCT FROM m.team_id AND oe.period = p.period
+	LEFT JOIN quarter_won qw ON qw.rep_id = r.id AND qw.team_id IS NOT DISTINCT FROM m.team_id AND qw.period = p.period
+	LEFT JOIN quota_share qs ON qs.rep_id = r.id AND qs.team_id IS NOT DISTINCT FROM m.team_id AND qs.period = p.period
+	LEFT JOIN activity ac ON ac.rep_id = r.id AND ac.team_id IS NOT DISTINCT FROM m.team_id AND ac.period = p.period
 	ORDER BY p.period_start, t.name NULLS LAST, r.role, r.name`;
 
 /**

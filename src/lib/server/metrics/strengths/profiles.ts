@@ -157,7 +157,13 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 		if (team) team.push(row);
 		else teams.set(teamKey, [row]);
 	}
-	const visible = (id: number) => (scope.repIds === null ? true : scope.repIds.includes(id));
+	// A row is a rep in one team over the period (dated membership): a team scope with dated
+	// membership sees its teams' rows, a rep who moved out with what they did while in them.
+	const visible = (row: RepPeriodCounts) =>
+		scope.memberTeamIds
+			? row.team_id !== null && scope.memberTeamIds.includes(row.team_id)
+			: scope.repIds === null || scope.repIds.includes(row.rep_id);
+	const rowKey = (row: RepPeriodCounts) => `${row.rep_id}|${row.team_id ?? ''}`;
 	const ownView = scope.role === 'rep';
 	const imported = importedData(rows);
 
@@ -165,13 +171,13 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 	for (const teamsOfRole of roles.values()) {
 		const groups = [...teamsOfRole.values()];
 		const role = groups[0][0].role;
-		const scored = new Map<number, MeasureScore[]>();
+		const scored = new Map<string, MeasureScore[]>();
 		for (const definition of measuresForRole(role)) {
 			const missing: MeasureScore['missing'] = definition.needs === 'no_activities' && !imported.activities ? 'no_activities' : null;
 			const observations = groups.map((group) => group.map((row) => definition.observe(row)));
 			const priors = missing ? groups.map(() => null) : fitTeamPriors(definition.model, observations);
 			groups.forEach((group, g) => {
-				if (!group.some((row) => visible(row.rep_id))) return;
+				if (!group.some(visible)) return;
 				const team = priors[g];
 				const estimates = observations[g].map((o) => estimate(o, team?.prior ?? null));
 				const sampled = observations[g].map(hasSample);
@@ -204,15 +210,15 @@ export function buildProfiles(rows: readonly RepPeriodCounts[], scope: Scope): R
 						labelled: index !== null && n >= MIN_SAMPLE_TO_LABEL,
 						missing
 					};
-					const list = scored.get(row.rep_id);
+					const list = scored.get(rowKey(row));
 					if (list) list.push(score);
-					else scored.set(row.rep_id, [score]);
+					else scored.set(rowKey(row), [score]);
 				});
 			});
 		}
 		for (const row of groups.flat()) {
-			if (!visible(row.rep_id)) continue;
-			const scores = scored.get(row.rep_id) ?? [];
+			if (!visible(row)) continue;
+			const scores = scored.get(rowKey(row)) ?? [];
 			const primaries = measures.filter((m) => m.primary && m.roles.includes(row.role));
 			profiles.push({
 				rep: { rep_id: row.rep_id, email: row.email, name: row.name, role: row.role, team: row.team, active: row.active },

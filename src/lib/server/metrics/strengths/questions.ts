@@ -64,11 +64,18 @@ export async function teamStrengths(db: Queryable, scope: Scope, period: { from:
  * Question: how has a rep's profile developed? Profiles for several periods at once (a period and
  * the quarters before it) from one pass, every rep the scope lists whether or not they were active.
  * For one rep, narrow the scope to them first (`narrowScope(..., { rep })`): their team stays the
- * comparison.
+ * comparison. A rep who changed team during a period has a profile per team (dated membership); the
+ * one in their team of today comes first, which is the one a single profile per period stands for.
  */
 export async function strengthProfiles(db: Queryable, scope: Scope, periods: readonly StrengthPeriod[]): Promise<RepProfile[]> {
 	const rows = await repPeriodCounts(db, companyWide, periods);
-	return buildProfiles(rows, scope).sort((a, b) => a.from.localeCompare(b.from) || a.rep.name.localeCompare(b.rep.name));
+	const today = new Map(
+		(await db.all<{ id: number; team: string | null }>('SELECT r.id, t.name AS team FROM reps r LEFT JOIN teams t ON t.id = r.team_id')).map((r) => [r.id, r.team])
+	);
+	const elsewhere = (p: RepProfile) => (p.rep.team === today.get(p.rep.rep_id) ? 0 : 1);
+	return buildProfiles(rows, scope).sort(
+		(a, b) => a.from.localeCompare(b.from) || a.rep.name.localeCompare(b.rep.name) || elsewhere(a) - elsewhere(b)
+	);
 }
 
 /** The latest snapshot date, which anchors the default period; null with no data. */
