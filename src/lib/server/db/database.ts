@@ -187,11 +187,12 @@ export class Database implements DataOrigin {
 	/**
 	 * Where users, sessions, notes and the other app state live when `APP_DATABASE_URL` is set; null
 	 * when they are in this DuckDB file. Other servers write there too, so this process's write count
-	 * does not tell whether app state changed (see `appStateShared`).
+	 * does not tell whether app state changed: the store's notices do (`sessionChanges`,
+	 * `appStateChanges`).
 	 */
 	appState: AppStateStore | null = null;
 
-	/** True when other servers may change app state: nothing read from it may be kept between requests. */
+	/** True when other servers may change app state: what is kept from it must follow their changes too. */
 	get appStateShared(): boolean {
 		return this.appState !== null;
 	}

@@ -83,14 +83,16 @@ export async function answeredOnce<T>(
 	{ untilAnyWrite = false }: { untilAnyWrite?: boolean } = {}
 ): Promise<T> {
 	const megabytes = db.config.answerMemoryMb ?? defaultAnswerMemoryMb;
-	// Other servers write notes too when app state is shared, unseen by this process's write count.
-	if (megabytes === 0 || (untilAnyWrite && db.appStateShared)) return ask();
+	// Other servers write notes too when app state is shared, unseen by this process's write count:
+	// PostgreSQL's notices count those, and while they cannot be heard nothing is kept.
+	const elsewhere = db.appState ? db.appState.appStateChanges : 0;
+	if (megabytes === 0 || (untilAnyWrite && elsewhere === null)) return ask();
 	let memory = answerMemories.get(db);
 	if (!memory) answerMemories.set(db, (memory = new Remembered(megabytes * 2 ** 20, jsonBytes)));
-	// Read the count before the fingerprint: a write committing meanwhile leaves a stale version, never a stale answer.
+	// Read the counts before the fingerprint: a write committing meanwhile leaves a stale version, never a stale answer.
 	const writes = db.writes;
 	const { fingerprint } = await db.read((q) => dataFingerprint(q));
-	return memory.answer(JSON.stringify(question), untilAnyWrite ? `${fingerprint}#${writes}` : fingerprint, ask);
+	return memory.answer(JSON.stringify(question), untilAnyWrite ? `${fingerprint}#${writes}#${elsewhere}` : fingerprint, ask);
 }
 
 const answerMemories = new WeakMap<Database, Remembered>();

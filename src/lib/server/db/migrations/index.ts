@@ -8,6 +8,7 @@ import forecastScenarios from './007_forecast_scenarios.ts';
 import unknownValues from './008_unknown_values.ts';
 import currencies from './009_currencies.ts';
 import teamQuotasAndMembership from './010_team_quotas_and_membership.ts';
+import appStateNotices from './012_app_state_notices.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -23,5 +24,6 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 7, name: 'forecast scenarios', sql: forecastScenarios },
 	{ version: 8, name: 'unknown values', sql: unknownValues },
 	{ version: 9, name: 'currencies', sql: currencies },
-	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership }
+	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership },
+	{ version: 12, name: 'app state notices', sql: appStateNotices }
 ];
