@@ -8,6 +8,10 @@ import { importFiles } from '../../src/lib/server/import/index.ts';
 import { dataFingerprint } from '../../src/lib/server/metrics/facts/version.ts';
 import { fixture, snapshotTable, writeFile } from '../fixtures/import/helpers.ts';
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+import { spawnSync } from 'node:child_process';
+import { LakeConfigurationError } from '../../src/lib/server/db/lake-storage.ts';
+import { seedDemo } from '../../src/lib/server/demo/index.ts';
+import { parseLadder, setLadder } from '../../src/lib/server/stage-ladder.ts';
 
 /**
  * With LAKE_PATH, imports publish the snapshots as a Parquet lake and every server reads the lake's
@@ -94,4 +98,49 @@ describe('snapshots in a Parquet lake', () => {
 		expect(left).toEqual([published, readManifest(lake)!.version].sort());
 		expect(fs.readdirSync(lake).filter((name) => name.startsWith('.manifest'))).toEqual([]);
 	});
+
+	it('a stage ladder set on one server is published to the lake, and the other serves it', async () => {
+		const one = await server('one');
+		const other = await server('other');
+		await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		const before = readManifest(lake)!.version;
+		const ladder = (await one.all<{ name: string; outcome: string; p: number }>('SELECT name, outcome, default_probability AS p FROM stages ORDER BY position')).map(
+			(s) => ({ ...s, p: s.name === 'Discovery' ? 0.15 : s.p })
+		);
+		await setLadder(one, parseLadder(['name,outcome,probability', ...ladder.map((s) => `${s.name},${s.outcome},${s.p}`)].join('\n')));
+
+		expect(readManifest(lake)!.version).not.toBe(before);
+		expect(await other.one('SELECT default_probability AS p FROM stages WHERE name = $name', { name: 'Discovery' })).toEqual({ p: 0.15 });
+		expect(await snapshotTable(other)).toEqual(await snapshotTable(one));
+	});
+
+	it('the demo company seeded into one server is published to the lake, and the other serves all of it', async () => {
+		const one = await server('one');
+		const other = await server('other');
+		const summary = await seedDemo(one, { until: '2026-11-23', weeks: 2, scale: 0.05 });
+		const count = (db: Database) => db.one<{ deals: number; rows: number }>('SELECT (SELECT count(*) FROM deals) AS deals, (SELECT count(*) FROM snapshots) AS rows');
+		expect(await count(other)).toEqual({ deals: summary.deals, rows: summary.snapshotRows });
+		expect(other.lakeVersion).toBe(readManifest(lake)!.version);
+	});
+
+	it('npm run stages with LAKE_PATH publishes the new ladder, which a server over the same lake then serves', async () => {
+		const other = await server('other');
+		const file = writeFile(root, 'ladder.csv', 'name,outcome,probability\nQualify,open,0.1\nPropose,open,0.5\nWon,won,1\nLost,lost,0\n');
+		const run = spawnSync('npx', ['tsx', 'scripts/stages.ts', 'set', file], {
+			env: { ...process.env, DATABASE_PATH: path.join(root, 'cli.duckdb'), LAKE_PATH: lake },
+			encoding: 'utf8'
+		});
+		expect(run.status, run.stderr).toBe(0);
+		expect((await other.all<{ name: string }>('SELECT name FROM stages ORDER BY position')).map((s) => s.name)).toEqual(['Qualify', 'Propose', 'Won', 'Lost']);
+	});
 });
+
+describe('a lake on object storage', () => {
+	it('LAKE_PATH as an s3:// URL, where DuckDB has no httpfs (as on this machine), stops the opening with a message naming LAKE_PATH and httpfs', async () => {
+		const error = await Database.open({ path: path.join(root, 'url.duckdb'), threads: 1, memoryLimit: '256MB', lakePath: 's3://pipeline-coach/lake' }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(LakeConfigurationError);
+		expect((error as Error).message).toMatch(/^LAKE_PATH is s3:\/\/pipeline-coach\/lake, an object store that DuckDB reaches through its httpfs extension, which cannot be loaded here/);
+		expect((error as Error).message).toMatch(/INSTALL httpfs.*or set LAKE_PATH to a directory\.$/);
+	});
+});
+
