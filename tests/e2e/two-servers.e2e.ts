@@ -168,3 +168,22 @@ test('a server that loses PostgreSQL answers 503 with a message, and recovers wh
 	}
 	await expect.poll(async () => (await one.get('/api/v1/snapshots')).status(), { timeout: 15_000 }).toBe(200);
 });
+
+test('a server whose LAKE_PATH is an object-storage URL, where DuckDB has no httpfs, stops at start-up saying so in a sentence', async () => {
+	const port = ports[0] + 20;
+	const started = spawnSync(process.execPath, ['build'], {
+		env: {
+			...process.env,
+			PORT: String(port),
+			ORIGIN: `http://localhost:${port}`,
+			DATABASE_PATH: path.join(root, 'url-lake.duckdb'),
+			LAKE_PATH: 's3://pipeline-coach/lake'
+		},
+		encoding: 'utf8',
+		timeout: 60_000
+	});
+	expect(started.status).toBe(1);
+	expect(started.stderr).toMatch(/LAKE_PATH is s3:\/\/pipeline-coach\/lake, an object store that DuckDB reaches through its httpfs extension/);
+	expect(started.stderr).not.toMatch(/\n\s+at /);
+});
+

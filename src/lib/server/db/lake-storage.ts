@@ -146,8 +146,11 @@ export const objectStoreGraceMs = 60 * 60 * 1000;
  * DuckDB cannot delete objects, so sweeping here finds what may go (versions the manifest does not
  * name, not the one before it, and older than `objectStoreGraceMs`, so that an import still writing
  * is not among them) and says so in the log, for the store's own tools (or a job) to delete.
+ *
+ * Everything here goes through DuckDB's file functions, so a local directory given as the root
+ * behaves the same way: the tests use one, as httpfs cannot be installed where they run.
  */
-class ObjectStoreLake implements LakeStorage {
+export class ObjectStoreLake implements LakeStorage {
 	readonly kind = 'object store';
 	readonly root: string;
 
@@ -169,8 +172,11 @@ class ObjectStoreLake implements LakeStorage {
 		return content ? (JSON.parse(String(content)) as LakeManifest) : null;
 	}
 
-	prepare(version: string): string {
-		return this.at('data', version);
+	prepare(version: string, tables: string[]): string {
+		const staging = this.at('data', version);
+		// An object store has no folders; a local stand-in needs them before DuckDB writes a file in one.
+		if (!lakeExtension(this.root)) for (const table of tables) fs.mkdirSync(path.join(staging, table), { recursive: true });
+		return staging;
 	}
 
 	async publish(connection: DuckDBConnection, _staging: string, manifest: LakeManifest): Promise<void> {
