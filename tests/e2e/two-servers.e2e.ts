@@ -170,7 +170,7 @@ test('a server that loses PostgreSQL answers 503 with a message, and recovers wh
 });
 
 test('a server whose LAKE_PATH is an object-storage URL, where DuckDB has no httpfs, stops at start-up saying so in a sentence', async () => {
-	const port = ports[0] + 20;
+	const port = base + 20;
 	const started = spawnSync(process.execPath, ['build'], {
 		env: {
 			...process.env,
