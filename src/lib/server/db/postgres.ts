@@ -188,6 +188,9 @@ export class AppStateStore {
 			await client.end().catch(() => {});
 			return;
 		}
+		// Listening is in the background: it must not keep a process alive that is done (a server
+		// shutting down, a CLI command that forgot to close the database).
+		(client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
 		// What changed while nobody listened is unknown: everything kept before is stale.
 		this.heard('listening');
 		this.listener = client;
