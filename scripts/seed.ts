@@ -4,7 +4,8 @@
  *   npm run seed -- --demo [--scale N] [--seed S] [--until YYYY-MM-DD] [--weeks W] [--force | --if-empty]
  *
  * Opens DATABASE_PATH (default data/pipeline.duckdb); stop the server first, DuckDB allows one
- * process per file. Runs outside Vite, so server modules are imported by relative path.
+ * process per file. With LAKE_PATH the company is published to the lake, as an import is, and every
+ * server serves it. Runs outside Vite, so server modules are imported by relative path.
  */
 import { parseArgs } from 'node:util';
 import { Database } from '../src/lib/server/db/index.ts';

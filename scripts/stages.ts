@@ -7,10 +7,12 @@
  * FILE is a CSV with the header name,outcome[,probability], one stage per line in funnel order
  * (outcome open, won or lost). See src/lib/server/stage-ladder.ts. The database is DATABASE_PATH
  * (default data/pipeline.duckdb); stop the server first, because DuckDB lets only one process open it.
+ * With LAKE_PATH the new ladder is published to the lake, and every server follows it.
  */
 import fs from 'node:fs';
 import { Database } from '../src/lib/server/db/database.ts';
 import { databaseConfigFromEnv } from '../src/lib/server/db/config.ts';
+import { LakeConfigurationError } from '../src/lib/server/db/lake-storage.ts';
 import { LadderError, parseLadder, setLadder } from '../src/lib/server/stage-ladder.ts';
 
 const usage = `Usage:
@@ -44,6 +46,6 @@ async function main([command, file]: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-	console.error(error instanceof LadderError ? error.message : error);
+	console.error(error instanceof LadderError || error instanceof LakeConfigurationError ? error.message : error);
 	process.exitCode = 1;
 });

@@ -4,7 +4,7 @@ import { m } from '$lib/paraglide/messages.js';
 import { getTextDirection } from '$lib/paraglide/runtime';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { handleSession } from '$lib/server/auth/handle';
-import { AppStateUnavailable, database } from '$lib/server/db';
+import { AppStateUnavailable, database, LakeConfigurationError } from '$lib/server/db';
 import { warmFactsInBackground } from '$lib/server/metrics/warm';
 import { setReportingCurrency } from '$lib/domain/format';
 import { setFiscalYearStart } from '$lib/domain/periods';
@@ -57,7 +57,14 @@ export const handle: Handle = sequence(handleSecurityHeaders, handleSession, han
 
 /** Opens the database at start-up and builds the facts the first pages need, without holding the start up. */
 export const init: ServerInit = () => {
-	database().then(warmFactsInBackground, (error) => console.error('The database could not be opened:', error));
+	database().then(warmFactsInBackground, (error) => {
+		// A setting that names storage this server cannot reach: said in a sentence, and the server stops.
+		if (error instanceof LakeConfigurationError) {
+			console.error(error.message);
+			process.exit(1);
+		}
+		console.error('The database could not be opened:', error);
+	});
 };
 
 /**

@@ -124,6 +124,16 @@ test('a session made on one server is valid on the other, and what is saved on o
 	expect(names).toContain('Two servers');
 });
 
+test('signing out on one server ends the session on the other at once, though the other remembers validated sessions', async () => {
+	const cookie = await signIn(0);
+	const [one, other] = [await client(0, cookie), await client(1, cookie)];
+	// Asked twice: the second answer comes from the other server's memory of the session.
+	for (let i = 0; i < 2; i++) expect((await other.get('/api/v1/snapshots')).status()).toBe(200);
+	expect((await one.post('/logout')).status()).toBe(303);
+	expect((await other.get('/api/v1/snapshots')).status()).toBe(401);
+	expect((await one.get('/api/v1/snapshots')).status()).toBe(401);
+});
+
 test('an import through one server is served by both within seconds; imports on both at once run one after the other, both logged', async () => {
 	const cookie = await signIn(1);
 	const [one, other] = [await client(0, cookie), await client(1, cookie)];
@@ -158,3 +168,22 @@ test('a server that loses PostgreSQL answers 503 with a message, and recovers wh
 	}
 	await expect.poll(async () => (await one.get('/api/v1/snapshots')).status(), { timeout: 15_000 }).toBe(200);
 });
+
+test('a server whose LAKE_PATH is an object-storage URL, where DuckDB has no httpfs, stops at start-up saying so in a sentence', async () => {
+	const port = base + 20;
+	const started = spawnSync(process.execPath, ['build'], {
+		env: {
+			...process.env,
+			PORT: String(port),
+			ORIGIN: `http://localhost:${port}`,
+			DATABASE_PATH: path.join(root, 'url-lake.duckdb'),
+			LAKE_PATH: 's3://pipeline-coach/lake'
+		},
+		encoding: 'utf8',
+		timeout: 60_000
+	});
+	expect(started.status).toBe(1);
+	expect(started.stderr).toMatch(/LAKE_PATH is s3:\/\/pipeline-coach\/lake, an object store that DuckDB reaches through its httpfs extension/);
+	expect(started.stderr).not.toMatch(/\n\s+at /);
+});
+

@@ -1,13 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Database } from '../../src/lib/server/db/database.ts';
 import { readManifest, versionDirectory } from '../../src/lib/server/db/lake.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
 import { dataFingerprint } from '../../src/lib/server/metrics/facts/version.ts';
 import { fixture, snapshotTable, writeFile } from '../fixtures/import/helpers.ts';
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
+import { spawnSync } from 'node:child_process';
+import { LakeConfigurationError, ObjectStoreLake, objectStoreGraceMs } from '../../src/lib/server/db/lake-storage.ts';
+import { loadLakeVersion, publishLake } from '../../src/lib/server/db/lake.ts';
+import { seedDemo } from '../../src/lib/server/demo/index.ts';
+import { parseLadder, setLadder } from '../../src/lib/server/stage-ladder.ts';
 
 /**
  * With LAKE_PATH, imports publish the snapshots as a Parquet lake and every server reads the lake's
@@ -94,4 +99,89 @@ describe('snapshots in a Parquet lake', () => {
 		expect(left).toEqual([published, readManifest(lake)!.version].sort());
 		expect(fs.readdirSync(lake).filter((name) => name.startsWith('.manifest'))).toEqual([]);
 	});
+
+	it('a stage ladder set on one server is published to the lake, and the other serves it', async () => {
+		const one = await server('one');
+		const other = await server('other');
+		await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		const before = readManifest(lake)!.version;
+		const ladder = (await one.all<{ name: string; outcome: string; p: number }>('SELECT name, outcome, default_probability AS p FROM stages ORDER BY position')).map(
+			(s) => ({ ...s, p: s.name === 'Discovery' ? 0.15 : s.p })
+		);
+		await setLadder(one, parseLadder(['name,outcome,probability', ...ladder.map((s) => `${s.name},${s.outcome},${s.p}`)].join('\n')));
+
+		expect(readManifest(lake)!.version).not.toBe(before);
+		expect(await other.one('SELECT default_probability AS p FROM stages WHERE name = $name', { name: 'Discovery' })).toEqual({ p: 0.15 });
+		expect(await snapshotTable(other)).toEqual(await snapshotTable(one));
+	});
+
+	it('the demo company seeded into one server is published to the lake, and the other serves all of it', async () => {
+		const one = await server('one');
+		const other = await server('other');
+		const summary = await seedDemo(one, { until: '2026-11-23', weeks: 2, scale: 0.05 });
+		const count = (db: Database) => db.one<{ deals: number; rows: number }>('SELECT (SELECT count(*) FROM deals) AS deals, (SELECT count(*) FROM snapshots) AS rows');
+		expect(await count(other)).toEqual({ deals: summary.deals, rows: summary.snapshotRows });
+		expect(other.lakeVersion).toBe(readManifest(lake)!.version);
+	});
+
+	it('npm run stages with LAKE_PATH publishes the new ladder, which a server over the same lake then serves', async () => {
+		const other = await server('other');
+		const file = writeFile(root, 'ladder.csv', 'name,outcome,probability\nQualify,open,0.1\nPropose,open,0.5\nWon,won,1\nLost,lost,0\n');
+		const run = spawnSync('npx', ['tsx', 'scripts/stages.ts', 'set', file], {
+			env: { ...process.env, DATABASE_PATH: path.join(root, 'cli.duckdb'), LAKE_PATH: lake },
+			encoding: 'utf8'
+		});
+		expect(run.status, run.stderr).toBe(0);
+		expect((await other.all<{ name: string }>('SELECT name FROM stages ORDER BY position')).map((s) => s.name)).toEqual(['Qualify', 'Propose', 'Won', 'Lost']);
+	});
 });
+
+describe('a lake on object storage', () => {
+	it('publishes as object stores allow (files under their final names, the manifest object last) and loads back; a local directory stands in for the store', async () => {
+		const store = new ObjectStoreLake(path.join(root, 'bucket') + '/');
+		const plain = async (name: string) => {
+			const db = await Database.open({ path: path.join(root, `${name}.duckdb`), threads: 1, memoryLimit: '256MB' });
+			opened.push(db);
+			return db;
+		};
+		const one = await plain('one');
+		await importFiles(one, [fixture('import', 'native-two-weeks.csv')]);
+		const readManifestOf = (db: Database) => db.write((tx) => store.readManifest(tx.connection));
+		expect(await readManifestOf(one)).toBeNull();
+
+		const manifest = await one.write((tx) => publishLake(tx.connection, store));
+		expect(fs.readdirSync(path.join(root, 'bucket', 'data'))).toEqual([manifest.version]);
+		expect(fs.readFileSync(path.join(root, 'bucket', 'manifest.json'), 'utf8').trim().split('\n')).toHaveLength(1);
+		const other = await plain('other');
+		expect(await readManifestOf(other)).toEqual(manifest);
+		await other.write((tx) => loadLakeVersion(tx.connection, store, manifest));
+		expect(await snapshotTable(other)).toEqual(await snapshotTable(one));
+
+		// A version the manifest does not name stays until the grace period has passed, then is listed.
+		fs.cpSync(path.join(root, 'bucket', 'data', manifest.version), path.join(root, 'bucket', 'data', '00000000-dead'), { recursive: true });
+		const next = await one.write((tx) => publishLake(tx.connection, store));
+		expect(fs.readdirSync(path.join(root, 'bucket', 'data')).sort()).toEqual(['00000000-dead', manifest.version, next.version]);
+
+		const anHourAgo = new Date(Date.now() - objectStoreGraceMs - 60_000);
+		for (const file of fs.readdirSync(path.join(root, 'bucket', 'data', '00000000-dead'), { recursive: true, withFileTypes: true })) {
+			if (file.isFile()) fs.utimesSync(path.join(file.parentPath, file.name), anHourAgo, anHourAgo);
+		}
+		const logged = vi.spyOn(console, 'log').mockImplementation(() => {});
+		try {
+			await one.write((tx) => store.sweep(tx.connection));
+			const said = logged.mock.calls.map((call) => String(call[0])).join('\n');
+			expect(said).toContain(`${path.join(root, 'bucket', 'data', '00000000-dead')}/`);
+			expect(said).not.toContain(manifest.version);
+		} finally {
+			logged.mockRestore();
+		}
+	});
+
+	it('LAKE_PATH as an s3:// URL, where DuckDB has no httpfs (as on this machine), stops the opening with a message naming LAKE_PATH and httpfs', async () => {
+		const error = await Database.open({ path: path.join(root, 'url.duckdb'), threads: 1, memoryLimit: '256MB', lakePath: 's3://pipeline-coach/lake' }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(LakeConfigurationError);
+		expect((error as Error).message).toMatch(/^LAKE_PATH is s3:\/\/pipeline-coach\/lake, an object store that DuckDB reaches through its httpfs extension, which cannot be loaded here/);
+		expect((error as Error).message).toMatch(/INSTALL httpfs.*or set LAKE_PATH to a directory\.$/);
+	});
+});
+

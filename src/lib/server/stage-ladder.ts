@@ -87,7 +87,8 @@ export function parseLadder(text: string): LadderStage[] {
 /** Replaces the ladder in one transaction, keeping the ids of stages that stay (snapshots refer to them). */
 export async function setLadder(db: Database, stages: LadderStage[]): Promise<void> {
 	checkLadder(stages);
-	await db.write(async (tx) => {
+	// The ladder belongs to the snapshots' side: with a lake, every server follows the change.
+	await db.writeSnapshots(async (tx) => {
 		const current = await tx.all<{ id: number; name: string }>('SELECT id, name FROM stages ORDER BY id');
 		const used = await tx.all<{ name: string }>(
 			'SELECT name FROM stages WHERE id IN (SELECT DISTINCT stage_id FROM snapshots) ORDER BY position'

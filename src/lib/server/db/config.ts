@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { lakeCredentialsFromEnv, type LakeCredentials } from './lake-storage.ts';
 
 /** Where the database lives and how much of the machine DuckDB may use, from the environment. */
 export interface DatabaseConfig {
@@ -13,10 +14,13 @@ export interface DatabaseConfig {
 	 */
 	appDatabaseUrl?: string;
 	/**
-	 * A directory holding the snapshots as a Parquet lake shared by every app server (`LAKE_PATH`);
-	 * unset keeps them only in the DuckDB file. See `lake.ts`.
+	 * A directory, or an object-storage URL (s3://, r2://, gs://, az://, https://), holding the
+	 * snapshots as a Parquet lake shared by every app server (`LAKE_PATH`); unset keeps them only in
+	 * the DuckDB file. See `lake.ts` and `lake-storage.ts`.
 	 */
 	lakePath?: string;
+	/** Credentials for an S3-API lake URL (`LAKE_S3_*`); see `lake-storage.ts`. */
+	lakeCredentials?: LakeCredentials;
 	/** How often, at most, a server looks at the lake's manifest for a new version (`LAKE_CHECK_MS`). */
 	lakeCheckMs?: number;
 }
@@ -33,6 +37,7 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
 		answerMemoryMb: megabytes(env, 'ANSWER_MEMORY_MB', defaultAnswerMemoryMb),
 		appDatabaseUrl: env.APP_DATABASE_URL?.trim() || undefined,
 		lakePath: env.LAKE_PATH?.trim() || undefined,
+		lakeCredentials: lakeCredentialsFromEnv(env),
 		lakeCheckMs: env.LAKE_CHECK_MS?.trim() ? Number(env.LAKE_CHECK_MS) : undefined
 	};
 }

@@ -9,7 +9,8 @@ import { Sql } from './sql.ts';
 import { appStateTables, dimensionTables } from './app-state-migrations.ts';
 import { changesAppState, countAppStateChangeSql } from './app-state-changes.ts';
 import { AppStateStore, type AppStateQueries, type AppStateTransaction } from './postgres.ts';
-import { loadLakeVersion, publishLake, readManifest } from './lake.ts';
+import { loadLakeVersion, publishLake } from './lake.ts';
+import { openLakeStorage, type LakeStorage } from './lake-storage.ts';
 
 export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -188,7 +189,8 @@ export class Database implements DataOrigin {
 	/**
 	 * Where users, sessions, notes and the other app state live when `APP_DATABASE_URL` is set; null
 	 * when they are in this DuckDB file. Other servers write there too, so this process's write count
-	 * does not tell whether app state changed (see `appStateShared`).
+	 * does not tell whether app state changed: the store's notices do (`sessionChanges`,
+	 * `appStateChanges`).
 	 */
 	appState: AppStateStore | null = null;
 
@@ -197,6 +199,8 @@ export class Database implements DataOrigin {
 		return this.appState !== null;
 	}
 
+	/** Where the lake is (`LAKE_PATH`), null without one. */
+	lake: LakeStorage | null = null;
 	/** The lake's version this file holds a copy of (`LAKE_PATH`); null before the first import. */
 	lakeVersion: string | null = null;
 	private lakeCheckedAt = 0;
@@ -216,13 +220,15 @@ export class Database implements DataOrigin {
 	 * old data or the new, and every fingerprint (and so every remembered answer and fact) moves on.
 	 */
 	async lakeUpToDate(force = false): Promise<void> {
-		const lake = this.config.lakePath;
+		const lake = this.lake;
 		if (!lake) return;
 		if (this.lakeLoading) return this.lakeLoading;
 		const now = Date.now();
 		if (!force && now - this.lakeCheckedAt < (this.config.lakeCheckMs ?? 1000)) return;
 		this.lakeCheckedAt = now;
-		const manifest = readManifest(lake);
+		const connection = await this.acquire();
+		const manifest = await lake.readManifest(connection).finally(() => this.release(connection));
+		if (this.lakeLoading) return this.lakeLoading;
 		if (!manifest || manifest.version === this.lakeVersion) return;
 		this.lakeLoading = this.write(
 			async (tx) => {
@@ -240,7 +246,7 @@ export class Database implements DataOrigin {
 	 * top of the lake's latest version, then written as the next version. Without a lake, a write.
 	 */
 	async writeSnapshots<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-		const lake = this.config.lakePath;
+		const lake = this.lake;
 		if (!lake) return this.write(work);
 		const turn = this.lakeQueue.then(async () => {
 			const started = Date.now();
@@ -290,7 +296,15 @@ export class Database implements DataOrigin {
 		// DuckDB's own schema first, before any statement is routed elsewhere.
 		await database.write((tx) => migrate(tx));
 		if (config.lakePath) {
-			fs.mkdirSync(config.lakePath, { recursive: true });
+			const connection = await instance.connect();
+			try {
+				database.lake = await openLakeStorage(connection, config.lakePath, config.lakeCredentials);
+			} catch (error) {
+				connection.closeSync();
+				database.close();
+				throw error;
+			}
+			connection.closeSync();
 			await database.lakeUpToDate(true);
 		}
 		if (config.appDatabaseUrl) {
@@ -301,7 +315,7 @@ export class Database implements DataOrigin {
 		if (opening.lockDown) {
 			const connection = await instance.connect();
 			try {
-				const lake = config.lakePath ? [config.lakePath] : [];
+				const lake = database.lake ? [database.lake.root] : [];
 				await lockDownDuckDB(connection, { ...opening.lockDown, directories: [...opening.lockDown.directories, ...lake] });
 			} finally {
 				connection.closeSync();
@@ -321,7 +335,7 @@ export class Database implements DataOrigin {
 
 	/** Runs read queries on a pooled connection. */
 	async read<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
-		if (this.config.lakePath && !this.writing) await this.lakeUpToDate();
+		if (this.lake && !this.writing) await this.lakeUpToDate();
 		const connection = await this.acquire();
 		try {
 			return await work(queryable(connection, this, this.appState));

@@ -4,6 +4,7 @@ import { Database } from './database.ts';
 
 export { Database, sideBySide } from './database.ts';
 export { AppStateUnavailable } from './postgres.ts';
+export { LakeConfigurationError } from './lake-storage.ts';
 export type { LockDown } from './lockdown.ts';
 export type { DataOrigin, Queryable, Transaction, Row, SqlParams, Statement } from './database.ts';
 export { sql, Sql, type SqlValue } from './sql.ts';

@@ -1,41 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appStateTables } from './app-state-migrations.ts';
 import { literal } from '../import/sql.ts';
+import { readDirectoryManifest, type LakeManifest, type LakeStorage } from './lake-storage.ts';
+
+export type { LakeManifest } from './lake-storage.ts';
 
 /**
- * The snapshots in a Parquet lake (`LAKE_PATH`), shared by every app server: each data version is a
- * directory `data/<version>/` holding `snapshots/snapshot_date=YYYY-MM-DD/part-*.parquet` and one
- * folder per dimension table (teams, reps, accounts, deals, stages, activities, quotas), and
- * `manifest.json` names the current version.
+ * The snapshots in a Parquet lake (`LAKE_PATH`), shared by every app server: each data version is
+ * `data/<version>/` holding `snapshots/snapshot_date=YYYY-MM-DD/part-*.parquet` and one folder per
+ * dimension table (teams, reps, accounts, deals, stages, activities, quotas), and `manifest.json`
+ * names the current version. Where the files are kept, and how a version is put in place without a
+ * reader ever seeing half of one, is the storage's business (`lake-storage.ts`: a directory or an
+ * object store).
  *
- * Publishing writes the new version under a temporary name, renames it into place, then replaces
- * the manifest in one rename: a reader sees the old version or the new one, never half of one. A
- * publisher killed before the manifest's rename leaves files nobody names; the next publish sweeps
- * them. Each server keeps its DuckDB file as a copy of the current version (the metrics read their
- * tables at full speed, zone maps and all), loaded through `read_parquet(..., hive_partitioning = true)`
- * in one transaction whenever the manifest names a version it does not have.
+ * Each server keeps its DuckDB file as a copy of the current version (the metrics read their tables
+ * at full speed, zone maps and all), loaded through `read_parquet(..., hive_partitioning = true)` in
+ * one transaction whenever the manifest names a version it does not have.
  */
-export interface LakeManifest {
-	version: string;
-	/** The tables in this version, each a folder of the version's directory. */
-	tables: string[];
-	published_at: string;
-}
 
-const manifestName = 'manifest.json';
-
+/** A directory lake's manifest (null before the first import). */
 export function readManifest(lake: string): LakeManifest | null {
-	try {
-		return JSON.parse(fs.readFileSync(path.join(lake, manifestName), 'utf8')) as LakeManifest;
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-		throw error;
-	}
+	return readDirectoryManifest(lake);
 }
 
+/** Where a directory lake keeps a version. */
 export function versionDirectory(lake: string, version: string): string {
 	return path.join(lake, 'data', version);
 }
@@ -53,55 +43,34 @@ export async function lakeTables(connection: DuckDBConnection): Promise<string[]
  * Writes the DuckDB file's snapshot tables as a new version of the lake and names it in the
  * manifest. The caller holds the lake's lock (one publisher at a time across servers).
  */
-export async function publishLake(connection: DuckDBConnection, lake: string): Promise<LakeManifest> {
-	sweepLake(lake);
-	const previous = readManifest(lake);
+export async function publishLake(connection: DuckDBConnection, lake: LakeStorage): Promise<LakeManifest> {
+	await lake.sweep(connection);
+	const previous = await lake.readManifest(connection);
 	const sequence = previous ? Number(previous.version.split('-')[0]) + 1 : 1;
 	const version = `${String(sequence).padStart(8, '0')}-${randomUUID().slice(0, 8)}`;
-	const data = path.join(lake, 'data');
-	const temporary = path.join(data, `.tmp-${version}`);
-	fs.mkdirSync(temporary, { recursive: true });
-	const tables = await lakeTables(connection);
+	// An empty table is left out: its partitioned copy would have no file to read back, and a table
+	// the manifest does not name is loaded as empty.
+	const tables: string[] = [];
+	for (const table of await lakeTables(connection)) {
+		const rows = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM ${table} LIMIT 1)`);
+		if (Number(rows.getRowObjectsJson()[0].n) > 0) tables.push(table);
+	}
+	const staging = lake.prepare(version, tables);
+	const at = (...parts: string[]) => (lake.kind === 'directory' ? path.join(staging, ...parts) : [staging, ...parts].join('/'));
 	for (const table of tables) {
-		const target = path.join(temporary, table);
 		if (table === 'snapshots') {
 			// One folder per snapshot date: a question about two dates reads two folders.
 			await connection.run(
-				`COPY (SELECT * FROM snapshots ORDER BY snapshot_date, deal_id) TO ${literal(target)}
+				`COPY (SELECT * FROM snapshots ORDER BY snapshot_date, deal_id) TO ${literal(at(table))}
 				(FORMAT parquet, PARTITION_BY (snapshot_date), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`
 			);
 		} else {
-			fs.mkdirSync(target);
-			await connection.run(`COPY ${table} TO ${literal(path.join(target, 'part-0.parquet'))} (FORMAT parquet)`);
+			await connection.run(`COPY ${table} TO ${literal(at(table, 'part-0.parquet'))} (FORMAT parquet)`);
 		}
 	}
-	fs.renameSync(temporary, versionDirectory(lake, version));
 	const manifest: LakeManifest = { version, tables, published_at: new Date().toISOString() };
-	const pending = path.join(lake, `.${manifestName}.${version}`);
-	fs.writeFileSync(pending, JSON.stringify(manifest, null, '\t'));
-	fs.renameSync(pending, path.join(lake, manifestName));
+	await lake.publish(connection, staging, manifest);
 	return manifest;
-}
-
-/**
- * Removes what no manifest names: half-written versions of a publisher that died, and versions
- * older than the previous one (a server still loading the previous version may be reading it).
- */
-export function sweepLake(lake: string): void {
-	const data = path.join(lake, 'data');
-	if (!fs.existsSync(data)) return;
-	const current = readManifest(lake)?.version;
-	const versions = fs
-		.readdirSync(data)
-		.filter((name) => !name.startsWith('.'))
-		.sort();
-	const keep = new Set([current, versions.filter((v) => current && v < current).at(-1)]);
-	for (const name of fs.readdirSync(data)) {
-		if (!keep.has(name)) fs.rmSync(path.join(data, name), { recursive: true, force: true });
-	}
-	for (const name of fs.readdirSync(lake)) {
-		if (name.startsWith(`.${manifestName}.`)) fs.rmSync(path.join(lake, name), { force: true });
-	}
 }
 
 /**
@@ -109,12 +78,11 @@ export function sweepLake(lake: string): void {
  * Sequences are moved past the highest ids loaded, so the next import's new teams, reps, accounts
  * and deals do not collide with those another server created.
  */
-export async function loadLakeVersion(connection: DuckDBConnection, lake: string, manifest: LakeManifest): Promise<void> {
-	const directory = versionDirectory(lake, manifest.version);
+export async function loadLakeVersion(connection: DuckDBConnection, lake: LakeStorage, manifest: LakeManifest): Promise<void> {
 	for (const table of await lakeTables(connection)) {
 		await connection.run(`DELETE FROM ${table}`);
 		if (!manifest.tables.includes(table)) continue;
-		const files = literal(path.join(directory, table, '**', '*.parquet'));
+		const files = literal(lake.at('data', manifest.version, table, '**', '*.parquet'));
 		const order = table === 'snapshots' ? ' ORDER BY snapshot_date, deal_id' : '';
 		await connection.run(`INSERT INTO ${table} BY NAME SELECT * FROM read_parquet(${files}, hive_partitioning = true)${order}`);
 	}

@@ -71,12 +71,13 @@ export class PipelineNotEmptyError extends Error {
 
 /**
  * Generates the demo company into `db` in one transaction: either all of it is there afterwards or
- * none of it. Refuses a database with any pipeline rows unless `force`.
+ * none of it. Refuses a database with any pipeline rows unless `force`. With a lake (`LAKE_PATH`),
+ * published to it as an import is, so that every server serves it.
  */
 export async function seedDemo(db: Database, options: DemoOptions): Promise<DemoSummary> {
 	const settings = checkedOptions(options);
 	const started = performance.now();
-	return db.write(async (tx) => {
+	return db.writeSnapshots(async (tx) => {
 		const held = await pipelineRowCounts(tx);
 		if (Object.values(held).some((n) => n > 0)) {
 			if (!settings.force) throw new PipelineNotEmptyError(held);
