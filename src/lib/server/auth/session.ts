@@ -159,15 +159,12 @@ export async function validateSessionToken(
 	// Every request asks this; while the database has committed no write since, the answer stands
 	// (signing out, deactivating a user, a renewal: all are writes), as long as the session is neither
 	// expired nor due for renewal. Counted before reading, so a write landing meanwhile is never missed.
-	// With app state in PostgreSQL other servers sign people out too: their changes arrive as
-	// PostgreSQL's notices, counted the same way, and while those cannot be heard nothing is kept.
+	// With app state in PostgreSQL other servers sign people out too, so nothing is remembered there.
 	const writes = db.writes;
-	const elsewhere = db.appState ? db.appState.sessionChanges : 0;
-	const known = elsewhere === null ? undefined : validated(db).get(parts.id);
+	const known = db.appStateShared ? undefined : validated(db).get(parts.id);
 	if (
 		known &&
 		known.writes === writes &&
-		known.elsewhere === elsewhere &&
 		known.maxAgeMs === maxAgeMs &&
 		constantTimeEqual(hashSecret(parts.secret), known.secretHash) &&
 		now.getTime() < known.freshUntil
@@ -222,14 +219,10 @@ export async function validateSessionToken(
 	}
 	const cache = validated(db);
 	cache.delete(session.id);
-	// The answer stands until a renewal is due, or, once none can extend it, until it expires; with
-	// other servers, at most `sharedSessionRecheckMs` in case a notice went missing.
-	let freshUntil = renewed.getTime() > session.expiresAt.getTime() ? session.expiresAt.getTime() - sessionRenewalThresholdMs : session.expiresAt.getTime();
-	if (db.appState) freshUntil = Math.min(freshUntil, now.getTime() + sharedSessionRecheckMs);
-	if (elsewhere === null) return { session, user };
+	// The answer stands until a renewal is due, or, once none can extend it, until it expires.
+	const freshUntil = renewed.getTime() > session.expiresAt.getTime() ? session.expiresAt.getTime() - sessionRenewalThresholdMs : session.expiresAt.getTime();
 	cache.set(session.id, {
 		writes,
-		elsewhere,
 		maxAgeMs,
 		freshUntil,
 		secretHash: new Uint8Array(row.secret_hash),
@@ -240,16 +233,8 @@ export async function validateSessionToken(
 	return { session, user };
 }
 
-/**
- * A backstop only: sign-outs and role changes on other servers arrive at once as PostgreSQL's
- * notices, but a remembered session is read again after this long whatever was heard.
- */
-export const sharedSessionRecheckMs = 10_000;
-
 interface Validated {
 	writes: number;
-	/** `AppStateStore.sessionChanges` when read (0 without PostgreSQL). */
-	elsewhere: number;
 	maxAgeMs: number;
 	/** Until when the remembered answer may be given without reading the session again. */
 	freshUntil: number;

@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 
 /**
  * The app state's version: how many writes have changed what people write in the app (the
- * `app_state_changes` counter, 013_app_state_changes.ts). Answers that read app state (the 1:1's
+ * `app_state_changes` counter, 012_app_state_changes.ts). Answers that read app state (the 1:1's
  * notes and next steps, forecast calls) are remembered under it beside the data's fingerprint.
  *
  * Why a counter, and not this process's write count or the tables' own rows: with

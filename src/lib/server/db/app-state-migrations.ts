@@ -53,56 +53,19 @@ CREATE TABLE deals (
 );
 `;
 
-/**
- * Every committed change a validated session depends on, announced to the servers listening
- * (`AppStateStore`'s notices): a session ended or renewed, a person's role, teams or activity
- * changed. PostgreSQL delivers a notice only when its transaction commits, and once per transaction
- * however many rows changed. Sessions' triggers look at the rows they saw, so that the
- * expired-session clean-up that runs on every sign-in, usually deleting nothing, announces nothing.
- * (Answers that read notes and calls follow the `app_state_changes` counter instead, migration 13:
- * read in the store itself, it is exact the moment a write commits, where a notice arrives a moment
- * later.)
- */
-const notices = /* sql */ `
-CREATE FUNCTION announce_app_state_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM pg_notify('app_state_changes', TG_ARGV[0]);
-	RETURN NULL;
-END $$;
-CREATE FUNCTION announce_session_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	IF EXISTS (SELECT 1 FROM changed) THEN
-		PERFORM pg_notify('app_state_changes', 'session');
-	END IF;
-	RETURN NULL;
-END $$;
-CREATE TRIGGER sessions_ended AFTER DELETE ON sessions REFERENCING OLD TABLE AS changed
-	FOR EACH STATEMENT EXECUTE FUNCTION announce_session_change();
-CREATE TRIGGER sessions_renewed AFTER UPDATE ON sessions REFERENCING NEW TABLE AS changed
-	FOR EACH STATEMENT EXECUTE FUNCTION announce_session_change();
-CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users
-	FOR EACH STATEMENT EXECUTE FUNCTION announce_app_state_change('session');
-CREATE TRIGGER user_teams_changed AFTER INSERT OR UPDATE OR DELETE ON user_teams
-	FOR EACH STATEMENT EXECUTE FUNCTION announce_app_state_change('session');
-`;
-
-/** SQL that only PostgreSQL runs, by version (DuckDB's entry for it is empty). */
-const postgresOnly: Record<number, string> = { 12: notices };
-
 /** The DuckDB versions whose SQL creates or changes app-state tables; the others touch only the snapshots' side. */
-const appStateVersions = new Set([2, 3, 4, 5, 6, 7, 13]);
+const appStateVersions = new Set([2, 3, 4, 5, 6, 7, 12]);
 
 /**
  * The app state's schema in PostgreSQL: DuckDB's own list (`migrations/index.ts`), so one version
  * means one schema in either store and no version can be forgotten here. Version 1 is the dialect
  * bridge; the app-state versions run the very same SQL (DuckDB's BLOB is a domain over bytea here);
- * the others are empty, but for PostgreSQL's own (`postgresOnly`). A new migration that touches
- * app-state tables joins `appStateVersions`.
+ * the others are empty. A new migration that touches app-state tables joins `appStateVersions`.
  */
 export const appStateMigrations: { version: number; name: string; sql: string }[] = migrations.map(({ version, name, sql }) =>
 	version === 1
 		? { version, name: 'dialect bridge and dimension copies', sql: bridge }
-		: { version, name, sql: postgresOnly[version] ?? (appStateVersions.has(version) ? sql : '') }
+		: { version, name, sql: appStateVersions.has(version) ? sql : '' }
 );
 
 /** Tables that live in PostgreSQL when it is configured; a statement naming one runs there. */

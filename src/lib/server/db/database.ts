@@ -189,8 +189,7 @@ export class Database implements DataOrigin {
 	/**
 	 * Where users, sessions, notes and the other app state live when `APP_DATABASE_URL` is set; null
 	 * when they are in this DuckDB file. Other servers write there too, so this process's write count
-	 * does not tell whether app state changed: the store's notices do (`sessionChanges`,
-	 * `appStateChanges`).
+	 * does not tell whether app state changed (see `appStateShared`).
 	 */
 	appState: AppStateStore | null = null;
 

@@ -123,72 +123,9 @@ export interface AppStateTransaction extends AppStateQueries {
 	finish(commit: boolean): Promise<void>;
 }
 
-/** How long after a failed or lost LISTEN connection the next try is made. */
-const listenRetryMs = 1000;
-
-/**
- * The shared PostgreSQL: a pool of connections, migrated on opening, and one more connection that
- * listens for the notices of every committed change a validated session depends on (see
- * `app-state-migrations.ts`).
- */
+/** The shared PostgreSQL: a pool of connections, migrated on opening. */
 export class AppStateStore {
-	private listener: pg.Client | null = null;
-	private closed = false;
-	private sessionNotices = 0;
-
-	private constructor(
-		readonly pool: pg.Pool,
-		private readonly url: string
-	) {}
-
-	/**
-	 * A count that moves whenever a session may have ended or been renewed, or a person's role, teams
-	 * or activity may have changed, on any server; null while the notices cannot be heard (the
-	 * connection is down), when nothing read about sessions may be kept. Losing the connection and
-	 * getting it back both move it, as notices may have been missed in between.
-	 */
-	get sessionChanges(): number | null {
-		return this.listener ? this.sessionNotices : null;
-	}
-
-	private heard() {
-		this.sessionNotices++;
-	}
-
-	private async listen(): Promise<void> {
-		if (this.closed) return;
-		const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
-		let lost = false;
-		const onLost = () => {
-			if (lost) return;
-			lost = true;
-			if (this.listener === client) this.listener = null;
-			this.heard();
-			client.end().catch(() => {});
-			if (!this.closed) setTimeout(() => void this.listen(), listenRetryMs).unref();
-		};
-		client.on('error', onLost);
-		client.on('end', onLost);
-		client.on('notification', () => this.heard());
-		try {
-			await client.connect();
-			await client.query('LISTEN app_state_changes');
-		} catch {
-			onLost();
-			return;
-		}
-		if (lost) return;
-		if (this.closed) {
-			await client.end().catch(() => {});
-			return;
-		}
-		// Listening is in the background: it must not keep a process alive that is done (a server
-		// shutting down, a CLI command that forgot to close the database).
-		(client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
-		// What changed while nobody listened is unknown: everything kept before is stale.
-		this.heard();
-		this.listener = client;
-	}
+	private constructor(readonly pool: pg.Pool) {}
 
 	static async open(url: string): Promise<AppStateStore> {
 		const pool = new pg.Pool({
@@ -201,7 +138,7 @@ export class AppStateStore {
 		// An idle connection that drops (PostgreSQL restarted) must not bring the server down; the pool
 		// opens a new one on the next query.
 		pool.on('error', () => {});
-		const store = new AppStateStore(pool, url);
+		const store = new AppStateStore(pool);
 		const tx = await store.begin();
 		let ok = false;
 		try {
@@ -212,7 +149,6 @@ export class AppStateStore {
 		} finally {
 			await tx.finish(ok);
 		}
-		await store.listen();
 		return store;
 	}
 
@@ -278,10 +214,6 @@ export class AppStateStore {
 	}
 
 	async close(): Promise<void> {
-		this.closed = true;
-		const listener = this.listener;
-		this.listener = null;
-		await listener?.end().catch(() => {});
 		await this.pool.end();
 	}
 }

@@ -9,8 +9,7 @@ import unknownValues from './008_unknown_values.ts';
 import currencies from './009_currencies.ts';
 import teamQuotasAndMembership from './010_team_quotas_and_membership.ts';
 import teamMembershipSpans from './011_team_membership_spans.ts';
-import appStateNotices from './012_app_state_notices.ts';
-import appStateChanges from './013_app_state_changes.ts';
+import appStateChanges from './012_app_state_changes.ts';
 
 /**
  * Every schema change ever shipped, in order. Never edit a shipped entry: databases in the field were
@@ -28,6 +27,5 @@ export const migrations: { version: number; name: string; sql: string }[] = [
 	{ version: 9, name: 'currencies', sql: currencies },
 	{ version: 10, name: 'team quotas and membership', sql: teamQuotasAndMembership },
 	{ version: 11, name: 'team membership spans', sql: teamMembershipSpans },
-	{ version: 12, name: 'app state notices', sql: appStateNotices },
-	{ version: 13, name: 'app state changes', sql: appStateChanges }
+	{ version: 12, name: 'app state changes', sql: appStateChanges }
 ];
