@@ -206,6 +206,15 @@ export function repsInScopeAt(scope: Scope, column: Sql, date: Sql): Sql {
 			AND list_contains(${scope.memberTeamIds}::INTEGER[], m.team_id))`;
 }
 
+/**
+ * `repsInScopeAt` where the rows already carry the rep's team of the time (`teamColumn`, joined from
+ * `rep_team_spans` when the facts were built), as `scopeConditionWithTeam` says.
+ */
+export function repsInScopeWithTeam(scope: Scope, column: Sql, teamColumn: Sql): Sql {
+	if (!scope.memberTeamIds) return repsInScope(scope, column);
+	return sql`coalesce(list_contains(${scope.memberTeamIds}::INTEGER[], ${teamColumn}), false)`;
+}
+
 /** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */
 export function teamsInScope(scope: Scope, column: Sql): Sql {
 	return scope.teamIds === null ? sql`true` : sql`list_contains(${scope.teamIds}::INTEGER[], ${column})`;
