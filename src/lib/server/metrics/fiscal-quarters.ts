@@ -24,9 +24,9 @@ export function fiscalQuarterStart(date: Sql): Sql {
 }
 
 /** The fiscal quarter `date` falls in, as 'YYYY-Qn' (YYYY: the calendar year its fiscal year ends in). */
-export function fiscalQuarterSql(date: string): string {
+export function fiscalQuarter(date: Sql): Sql {
 	// Adding the months from the fiscal year's start to the end of its calendar year moves every day
 	// into the calendar year the fiscal year ends in.
 	const toEnd = (13 - fiscalYearStart()) % 12;
-	return `(strftime(${date} + INTERVAL ${toEnd} MONTH, '%Y') || '-Q' || ((month(${date}) - ${fiscalYearStart()} + 12) % 12 // 3 + 1))`;
+	return sql`(strftime(${date} + to_months(${toEnd}::INTEGER), '%Y') || '-Q' || ((month(${date}) - ${fiscalYearStart()}::INTEGER + 12) % 12 // 3 + 1))`;
 }
