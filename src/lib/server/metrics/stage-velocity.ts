@@ -44,7 +44,6 @@ function stageEntryCtes(tables: StageWindowTables): Sql {
 	stints AS (SELECT * FROM ${tables.stints})`;
 }
 
-
 export interface StageConversion {
 	/** The baseline snapshot: entries after it and up to `to` count. */
 	from: string | null;
