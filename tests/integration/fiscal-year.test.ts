@@ -6,7 +6,8 @@ import { periodFor } from '../../src/lib/domain/movement.ts';
 import { formatQuarter } from '../../src/lib/domain/format.ts';
 import { addDays, monthsBetween, monthStart, quarterOf, quarterStart, setFiscalYearStart } from '../../src/lib/domain/periods.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
-import { fiscalQuarterSql, fiscalQuarterStartSql } from '../../src/lib/server/metrics/fiscal-quarters.ts';
+import { fiscalQuarter, fiscalQuarterStart } from '../../src/lib/server/metrics/fiscal-quarters.ts';
+import { sql } from '../../src/lib/server/db/sql.ts';
 import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
 import { revenueMixOverTime } from '../../src/lib/server/metrics/revenue-mix.ts';
 import { periodFromSearch } from '../../src/lib/domain/revenue-period.ts';
@@ -103,9 +104,8 @@ describe('fiscal quarters in SQL', () => {
 		setFiscalYearStart(start);
 		const days = monthsBetween('2025-01', '2028-12').flatMap((month) => [monthStart(month), addDays(monthStart(month), -1)]);
 		const rows = await db.all<{ day: string; quarter: string; start: string }>(
-			`SELECT strftime(d, '%Y-%m-%d') AS day, ${fiscalQuarterSql('d')} AS quarter, strftime(${fiscalQuarterStartSql('d')}, '%Y-%m-%d') AS start
-			FROM (SELECT unnest($days::VARCHAR[])::DATE AS d) ORDER BY d`,
-			{ days: `[${days.map((d) => `'${d}'`).join(',')}]` }
+			sql`SELECT strftime(d, '%Y-%m-%d') AS day, ${fiscalQuarter(sql`d`)} AS quarter, strftime(${fiscalQuarterStart(sql`d`)}, '%Y-%m-%d') AS start
+			FROM (SELECT unnest(${days}::VARCHAR[])::DATE AS d) ORDER BY d`
 		);
 		expect(rows.length).toBe(days.length);
 		for (const row of rows) expect([row.day, row.quarter, row.start]).toEqual([row.day, quarterOf(row.day), quarterStart(quarterOf(row.day))]);

@@ -19,7 +19,7 @@ export interface Scope {
 	/**
 	 * Set where the scope's reps are its teams' members (a leader's teams, a ?team= filter) and team
 	 * membership has dates (a roster with valid_from, a deal import that moved a rep): views that read
-	 * history ask who was in these teams on each date (`scopeConditionAt`, over `rep_team_spans`), so
+	 * history ask who was in these teams on each date (`repsInScopeAt`, over `rep_team_spans`), so
 	 * a rep who moved keeps their past in the old team.
 	 */
 	readonly memberTeamIds?: readonly number[];
@@ -139,71 +139,42 @@ export function chosenTeamAndRep(
 	return { team: filter.team || null, rep: filter.rep || null };
 }
 
-/**
- * SQL condition limiting `column` (a rep id) to the scope, with its parameter. Usage:
- * `const reps = scopeCondition(scope, 's.owner_id')` then `WHERE ${reps.sql}` and spread
- * `reps.params` into the query's parameters.
- */
-export function scopeCondition(scope: Scope, column: string, name = 'scope_reps') {
-	if (scope.repIds === null) return { sql: 'true', params: {} };
-	return { sql: `list_contains($${name}::INTEGER[], ${column})`, params: { [name]: listParam(scope.repIds) } };
-}
-
-/**
- * Like `scopeCondition`, for a rep id as of a date (`date`, an SQL expression such as
- * `s.snapshot_date`): for a scope of whole teams with dated membership, whether the rep was in one of
- * them on that date (their latest membership from on or before it; a rep without dated membership is
- * in their team of today). Any other scope: `scopeCondition`.
- */
-export function scopeConditionAt(scope: Scope, column: string, date: string, name = 'scope_reps') {
-	if (!scope.memberTeamIds) return scopeCondition(scope, column, name);
-	return {
-		sql: memberOnSql(column, date, `list_contains($${name}_teams::INTEGER[], m.team_id)`),
-		params: { [`${name}_teams`]: listParam(scope.memberTeamIds) }
-	};
-}
-
-/**
- * Whether rep `column` was in one of the teams on `date`, read from the membership spans
- * (`rep_team_spans`, migration 011): a semi-join on the rep and the date's span, which DuckDB runs
- * as one join over all rows instead of a lookup per row.
- */
-function memberOnSql(column: string, date: string, teams: string): string {
-	return /* sql */ `EXISTS (SELECT 1 FROM rep_team_spans m
-		WHERE m.rep_id = ${column} AND ${date} >= m.valid_from AND ${date} < m.valid_to AND ${teams})`;
-}
-
-/**
- * Like `scopeConditionAt`, where the rows already carry the rep's team of the time (`teamColumn`,
- * joined from `rep_team_spans` when the facts were built): for a scope of whole teams with dated
- * membership, whether that team is one of them; any other scope, `scopeCondition` on `column`.
- */
-export function scopeConditionWithTeam(scope: Scope, column: string, teamColumn: string, name = 'scope_reps') {
-	if (!scope.memberTeamIds) return scopeCondition(scope, column, name);
-	return { sql: `coalesce(list_contains($${name}_teams::INTEGER[], ${teamColumn}), false)`, params: { [`${name}_teams`]: listParam(scope.memberTeamIds) } };
-}
-
-/** Same for team-level aggregates (a rep sees their team's totals). */
-export function teamScopeCondition(scope: Scope, column: string, name = 'scope_teams') {
-	if (scope.teamIds === null) return { sql: 'true', params: {} };
-	return { sql: `list_contains($${name}::INTEGER[], ${column})`, params: { [name]: listParam(scope.teamIds) } };
-}
-
 function listParam(ids: readonly number[]) {
 	return listValue([...ids]);
 }
 
-/** The scope's reps as a condition on `column` (a rep id): a fragment carrying its own list of ids. */
+/**
+ * The scope's reps as a condition on `column` (a rep id): a fragment carrying its own list of ids,
+ * so two conditions in one statement can never share a parameter. Usage:
+ * `sql\`… WHERE ${repsInScope(scope, sql\`s.owner_id\`)}\``.
+ */
 export function repsInScope(scope: Scope, column: Sql): Sql {
 	return scope.repIds === null ? sql`true` : sql`list_contains(${scope.repIds}::INTEGER[], ${column})`;
 }
 
-/** `repsInScope` as of a date (an SQL fragment such as a snapshot date), as `scopeConditionAt` says. */
+/**
+ * Like `repsInScope`, for a rep id as of a date (`date`, a fragment such as `sql\`s.snapshot_date\``):
+ * for a scope of whole teams with dated membership, whether the rep was in one of them on that date
+ * (their latest membership from on or before it; a rep without dated membership is in their team of
+ * today). Any other scope: `repsInScope`. Read from the membership spans (`rep_team_spans`, migration
+ * 011): a semi-join on the rep and the date's span, which DuckDB runs as one join over all rows
+ * instead of a lookup per row.
+ */
 export function repsInScopeAt(scope: Scope, column: Sql, date: Sql): Sql {
 	if (!scope.memberTeamIds) return repsInScope(scope, column);
 	return sql`EXISTS (SELECT 1 FROM rep_team_spans m
 		WHERE m.rep_id = ${column} AND ${date} >= m.valid_from AND ${date} < m.valid_to
 			AND list_contains(${scope.memberTeamIds}::INTEGER[], m.team_id))`;
+}
+
+/**
+ * Like `repsInScopeAt`, where the rows already carry the rep's team of the time (`teamColumn`, joined
+ * from `rep_team_spans` when the facts were built): for a scope of whole teams with dated membership,
+ * whether that team is one of them; any other scope, `repsInScope` on `column`.
+ */
+export function repsInScopeWithTeam(scope: Scope, column: Sql, teamColumn: Sql): Sql {
+	if (!scope.memberTeamIds) return repsInScope(scope, column);
+	return sql`coalesce(list_contains(${scope.memberTeamIds}::INTEGER[], ${teamColumn}), false)`;
 }
 
 /** The scope's teams as a condition on `column` (a team id), for team-level aggregates. */

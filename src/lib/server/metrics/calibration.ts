@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/index.ts';
-import { scopeConditionAt, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import { repsInScopeAt, teamsInScope, type Scope } from '../auth/scope.ts';
 import { addMonths, monthOf, monthStart, type IsoDate, type Month } from '../../domain/periods.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { withheldTeamFigure } from './team-privacy.ts';
@@ -34,10 +34,10 @@ export const shrinkageDeals = 20;
  * being the rep's when the deal was decided), `rep_rates(rate_date, owner_id, stage_id, rate)`, `team_rates(rate_date, team_id,
  * stage_id, deals, won, rate)` and `company_rates(rate_date, stage_id, deals, won, rate)`, for every
  * date in a CTE `rate_dates(rate_date)` the caller defines first, from the deals decided by then
- * (`stage_outcomes` in facts/history.ts; run `dealHistories` first). Parameter:
- * `$shrinkage`.
+ * (`stage_outcomes` in facts/history.ts; run `dealHistories` first). The fragment carries
+ * `shrinkageDeals`.
  */
-export const calibratedRatesSql = /* sql */ `
+export const calibratedRates = sql`
 	stage_outcome_teams AS (
 		-- A team learns from the deals its reps held when they were decided (dated membership): a rep
 		-- who moved leaves their record with the team they sold them in. Joined once, before the dates.
@@ -60,7 +60,7 @@ export const calibratedRatesSql = /* sql */ `
 			st.id AS stage_id,
 			coalesce(c.deals, 0) AS deals,
 			coalesce(c.won, 0) AS won,
-			(coalesce(c.won, 0) + $shrinkage * st.default_probability) / (coalesce(c.deals, 0) + $shrinkage) AS rate
+			(coalesce(c.won, 0) + ${shrinkageDeals} * st.default_probability) / (coalesce(c.deals, 0) + ${shrinkageDeals}) AS rate
 		FROM rate_dates d
 		CROSS JOIN stages st
 		LEFT JOIN (
@@ -75,7 +75,7 @@ export const calibratedRatesSql = /* sql */ `
 			cr.stage_id,
 			coalesce(c.deals, 0) AS deals,
 			coalesce(c.won, 0) AS won,
-			(coalesce(c.won, 0) + $shrinkage * cr.rate) / (coalesce(c.deals, 0) + $shrinkage) AS rate
+			(coalesce(c.won, 0) + ${shrinkageDeals} * cr.rate) / (coalesce(c.deals, 0) + ${shrinkageDeals}) AS rate
 		FROM company_rates cr
 		CROSS JOIN teams t
 		LEFT JOIN (
@@ -90,7 +90,7 @@ export const calibratedRatesSql = /* sql */ `
 			r.id AS owner_id,
 			cr.stage_id,
 			-- A rep without a team is shrunk straight toward the company.
-			(coalesce(c.won, 0) + $shrinkage * coalesce(tr.rate, cr.rate)) / (coalesce(c.deals, 0) + $shrinkage) AS rate
+			(coalesce(c.won, 0) + ${shrinkageDeals} * coalesce(tr.rate, cr.rate)) / (coalesce(c.deals, 0) + ${shrinkageDeals}) AS rate
 		FROM company_rates cr
 		CROSS JOIN reps r
 		-- Shrunk toward the team the rep was in at the rate's date.
@@ -121,14 +121,14 @@ export interface StageWinRate {
  */
 export async function stageWinRates(db: Queryable, scope: Scope, { asOf }: { asOf: IsoDate }): Promise<StageWinRate[]> {
 	await dealHistories(db);
-	const teams = teamScopeCondition(scope, 't.id');
+	const teams = teamsInScope(scope, sql`t.id`);
 	const rows = await db.all<StageWinRate & { other_reps: number | null }>(
-		`WITH
-		rate_dates AS (SELECT $as_of::DATE AS rate_date),
-		${calibratedRatesSql},
+		sql`WITH
+		rate_dates AS (SELECT ${asOf}::DATE AS rate_date),
+		${calibratedRates},
 		behind_team AS (
 			SELECT c.team_id, c.stage_id,
-				count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM $viewer::INTEGER AND c.deals > 0) AS other_reps
+				count(DISTINCT c.owner_id) FILTER (WHERE c.owner_id IS DISTINCT FROM ${scope.ownRepId}::INTEGER AND c.deals > 0) AS other_reps
 			FROM team_stage_counts c
 			GROUP BY ALL
 		)
@@ -142,9 +142,8 @@ export async function stageWinRates(db: Queryable, scope: Scope, { asOf }: { asO
 		JOIN stages st ON st.id = tr.stage_id
 		JOIN teams t ON t.id = tr.team_id
 		LEFT JOIN behind_team b ON b.team_id = tr.team_id AND b.stage_id = tr.stage_id
-		WHERE ${teams.sql}
-		ORDER BY position, team NULLS FIRST`,
-		{ as_of: asOf, shrinkage: shrinkageDeals, viewer: scope.ownRepId, ...teams.params }
+		WHERE ${teams}
+		ORDER BY position, team NULLS FIRST`
 	);
 	return rows
 		.filter((row) => row.other_reps === null || withheldTeamFigure(scope, { otherReps: row.other_reps }) === null)
@@ -171,15 +170,16 @@ export async function calibratedForecastByMonth(
 	{ asOf, months, firstMonth = monthOf(asOf) }: { asOf: IsoDate; months: number; firstMonth?: Month }
 ): Promise<CalibratedMonth[]> {
 	await dealHistories(db);
-	const reps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
+	const reps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
+	const first = monthStart(firstMonth);
 	return db.all<CalibratedMonth>(
-		`WITH
+		sql`WITH
 		months AS (
 			SELECT CAST(m AS DATE) AS month_start
-			FROM range($first_month::TIMESTAMP, $until_month::TIMESTAMP, INTERVAL 1 MONTH) r(m)
+			FROM range(${first}::TIMESTAMP, ${monthStart(addMonths(firstMonth, months))}::TIMESTAMP, INTERVAL 1 MONTH) r(m)
 		),
-		rate_dates AS (SELECT $as_of::DATE AS rate_date),
-		${calibratedRatesSql},
+		rate_dates AS (SELECT ${asOf}::DATE AS rate_date),
+		${calibratedRates},
 		open_by_month AS (
 			SELECT
 				date_trunc('month', s.close_date)::DATE AS month_start,
@@ -191,9 +191,9 @@ export async function calibratedForecastByMonth(
 			JOIN company_rates c ON c.stage_id = s.stage_id
 			-- An owner missing from the rep list is weighted at the company's rate.
 			LEFT JOIN rep_rates r ON r.owner_id = s.owner_id AND r.stage_id = s.stage_id
-			WHERE s.snapshot_date = $as_of::DATE
-				AND s.close_date >= $first_month::DATE
-				AND ${reps.sql}
+			WHERE s.snapshot_date = ${asOf}::DATE
+				AND s.close_date >= ${first}::DATE
+				AND ${reps}
 			GROUP BY 1
 		)
 		SELECT
@@ -203,13 +203,6 @@ export async function calibratedForecastByMonth(
 			coalesce(o.calibrated, 0)::DOUBLE AS calibrated
 		FROM months m
 		LEFT JOIN open_by_month o USING (month_start)
-		ORDER BY m.month_start`,
-		{
-			as_of: asOf,
-			shrinkage: shrinkageDeals,
-			first_month: monthStart(firstMonth),
-			until_month: monthStart(addMonths(firstMonth, months)),
-			...reps.params
-		}
+		ORDER BY m.month_start`
 	);
 }

@@ -1,6 +1,5 @@
-import { listValue } from '@duckdb/node-api';
-import type { Queryable } from '../db/index.ts';
-import { scopeConditionAt, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import { repsInScopeAt, type Scope } from '../auth/scope.ts';
 import {
 	addDays,
 	addQuarters,
@@ -11,12 +10,12 @@ import {
 	type IsoDate,
 	type Quarter
 } from '../../domain/periods.ts';
-import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
+import { calibratedRates } from './calibration.ts';
 import { wonDealsCte } from './forecast.ts';
 import { snapshotDates } from './snapshots.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { median } from '../../domain/shrinkage.ts';
-import { fiscalQuarterSql } from './fiscal-quarters.ts';
+import { fiscalQuarter } from './fiscal-quarters.ts';
 
 /**
  * How good the forecast was: for a quarter, the forecast f frozen at a snapshot d against what was
@@ -99,15 +98,16 @@ export async function forecastMovement(
 ): Promise<ForecastMovement> {
 	await dealHistories(db);
 	// A forecast is the team's that held the deal at the snapshot; a win, the team's of its owner when won.
-	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
-	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
+	const openReps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
+	const wonReps = repsInScopeAt(scope, sql`w.owner_id`, sql`w.won_on`);
 	const end = quarterEnd(quarter);
+	const [from, start] = [addDays(end, -364), quarterStart(quarter)];
 	const rows = await db.all<Omit<ForecastPoint, 'accuracy' | 'bias'> & { won: number }>(
-		`WITH
+		sql`WITH
 		dates AS (
 			SELECT snapshot_date
 			FROM ${dealHistoryTables.snapshot_dates}
-			WHERE snapshot_date BETWEEN $from::DATE AND least($quarter_end::DATE, $as_of::DATE)
+			WHERE snapshot_date BETWEEN ${from}::DATE AND least(${end}::DATE, ${asOf}::DATE)
 		),
 		open_due AS (
 			SELECT
@@ -116,16 +116,16 @@ export async function forecastMovement(
 				sum(s.amount) FILTER (WHERE s.forecast_category = 'commit') AS commit
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			WHERE s.snapshot_date BETWEEN $from::DATE AND least($quarter_end::DATE, $as_of::DATE)
-				AND s.close_date BETWEEN $quarter_start::DATE AND $quarter_end::DATE
-				AND ${openReps.sql}
+			WHERE s.snapshot_date BETWEEN ${from}::DATE AND least(${end}::DATE, ${asOf}::DATE)
+				AND s.close_date BETWEEN ${start}::DATE AND ${end}::DATE
+				AND ${openReps}
 			GROUP BY s.snapshot_date
 		),
-		${wonDealsCte},
+		${wonDealsCte(asOf)},
 		won_in_quarter AS (
 			SELECT w.won_on, w.amount
 			FROM won_deals w
-			WHERE w.close_date BETWEEN $quarter_start::DATE AND $quarter_end::DATE AND ${wonReps.sql}
+			WHERE w.close_date BETWEEN ${start}::DATE AND ${end}::DATE AND ${wonReps}
 		),
 		won_by_snapshot AS (
 			SELECT d.snapshot_date, sum(w.amount) AS won
@@ -135,7 +135,7 @@ export async function forecastMovement(
 		)
 		SELECT
 			d.snapshot_date,
-			(datediff('day', d.snapshot_date, $quarter_end::DATE) // 7)::INTEGER AS weeks_before_end,
+			(datediff('day', d.snapshot_date, ${end}::DATE) // 7)::INTEGER AS weeks_before_end,
 			(coalesce(o.weighted, 0) + coalesce(w.won, 0))::DOUBLE AS forecast,
 			(coalesce(o.commit, 0) + coalesce(w.won, 0))::DOUBLE AS commit_forecast,
 			coalesce(w.won, 0)::DOUBLE AS won_to_date,
@@ -143,15 +143,7 @@ export async function forecastMovement(
 		FROM dates d
 		LEFT JOIN open_due o USING (snapshot_date)
 		LEFT JOIN won_by_snapshot w USING (snapshot_date)
-		ORDER BY d.snapshot_date`,
-		{
-			as_of: asOf,
-			from: addDays(end, -364),
-			quarter_start: quarterStart(quarter),
-			quarter_end: end,
-			...openReps.params,
-			...wonReps.params
-		}
+		ORDER BY d.snapshot_date`
 	);
 	const complete = asOf >= end;
 	// Every row carries the quarter's won total; with no snapshot in the window there is no forecast to judge.
@@ -296,21 +288,22 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 	const freezes = backtestFreezes((await snapshotDates(db)) as IsoDate[], asOf);
 	if (freezes.length === 0) return { quarters: [], horizons: [], teams: [], reps: [] };
 	await dealHistories(db);
-	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
-	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
+	const openReps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
+	const wonReps = repsInScopeAt(scope, sql`w.owner_id`, sql`w.won_on`);
+	const frozenDates = freezes.map((f) => f.snapshot_date);
 	const grid = await db.all<GridRow>(
-		`WITH
+		sql`WITH
 		frozen AS (
 			SELECT
-				unnest($quarter_starts::DATE[]) AS quarter_start,
-				unnest($quarter_ends::DATE[]) AS quarter_end,
-				unnest($weeks_before::INTEGER[]) AS weeks_before,
-				unnest($frozen_dates::DATE[]) AS snapshot_date
+				unnest(${freezes.map((f) => quarterStart(f.quarter))}::DATE[]) AS quarter_start,
+				unnest(${freezes.map((f) => quarterEnd(f.quarter))}::DATE[]) AS quarter_end,
+				unnest(${freezes.map((f) => f.weeks_before)}::INTEGER[]) AS weeks_before,
+				unnest(${frozenDates}::DATE[]) AS snapshot_date
 		),
 		quarters AS (SELECT DISTINCT quarter_start, quarter_end FROM frozen),
 		rate_dates AS (SELECT DISTINCT snapshot_date AS rate_date FROM frozen),
-		${calibratedRatesSql},
-		${wonDealsCte},
+		${calibratedRates},
+		${wonDealsCte(asOf)},
 		open_frozen AS (
 			SELECT
 				f.quarter_start,
@@ -325,14 +318,14 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 			JOIN company_rates c ON c.rate_date = f.snapshot_date AND c.stage_id = s.stage_id
 			LEFT JOIN rep_rates r ON r.rate_date = f.snapshot_date AND r.owner_id = s.owner_id AND r.stage_id = s.stage_id
 			-- Spelled out as a list of dates so that DuckDB reads only those snapshots' row groups.
-			WHERE s.snapshot_date IN (SELECT unnest($frozen_dates::DATE[])) AND ${openReps.sql}
+			WHERE s.snapshot_date IN (SELECT unnest(${frozenDates}::DATE[])) AND ${openReps}
 			GROUP BY ALL
 		),
 		won_in_quarter AS (
 			SELECT q.quarter_start, w.owner_id, w.won_on, w.amount
 			FROM quarters q
 			JOIN won_deals w ON w.close_date BETWEEN q.quarter_start AND q.quarter_end
-			WHERE ${wonReps.sql}
+			WHERE ${wonReps}
 		),
 		won_by_frozen AS (
 			SELECT f.quarter_start, f.weeks_before, w.owner_id, sum(w.amount) AS won
@@ -388,7 +381,7 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 			)
 		)
 		SELECT
-			${fiscalQuarterSql('l.quarter_start')} AS quarter,
+			${fiscalQuarter(sql`l.quarter_start`)} AS quarter,
 			l.weeks_before::INTEGER AS weeks_before,
 			l.snapshot_date,
 			CASE l.grouping_level WHEN 3 THEN 'all' WHEN 1 THEN 'team' ELSE 'rep' END AS level,
@@ -402,17 +395,7 @@ export async function forecastBacktest(db: Queryable, scope: Scope, { asOf }: { 
 		FROM levels l
 		LEFT JOIN teams t ON t.id = l.team_id
 		LEFT JOIN reps rep ON rep.id = l.owner_id
-		ORDER BY l.quarter_start, l.weeks_before DESC, level, team, rep`,
-		{
-			as_of: asOf,
-			quarter_starts: listValue(freezes.map((f) => quarterStart(f.quarter))),
-			quarter_ends: listValue(freezes.map((f) => quarterEnd(f.quarter))),
-			weeks_before: listValue(freezes.map((f) => f.weeks_before)),
-			frozen_dates: listValue(freezes.map((f) => f.snapshot_date)),
-			shrinkage: shrinkageDeals,
-			...openReps.params,
-			...wonReps.params
-		}
+		ORDER BY l.quarter_start, l.weeks_before DESC, level, team, rep`
 	);
 
 	const quarters = grid

@@ -1,7 +1,7 @@
-import { sql, type Queryable } from '../db/index.ts';
-import { repsInScopeAt, scopeConditionAt, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable, type Sql } from '../db/index.ts';
+import { repsInScopeAt, type Scope } from '../auth/scope.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
-import { quotaByMonthSql } from './quotas.ts';
+import { quotaByMonth } from './quotas.ts';
 import {
 	addMonths,
 	monthOf,
@@ -33,16 +33,18 @@ export const forecastHorizons = [6, 12, 18] as const;
 export type ForecastHorizon = (typeof forecastHorizons)[number];
 
 /**
- * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal won by `$as_of`, by the
+ * CTE `won_deals(deal_id, won_on, close_date, amount, owner_id)`: every deal won by `asOf`, by the
  * one definition of a deal's outcome (`won_deals` in facts/history.ts). Run `dealHistories` before a
  * query that uses it.
  */
-export const wonDealsCte = /* sql */ `
+export function wonDealsCte(asOf: IsoDate): Sql {
+	return sql`
 	won_deals AS (
 		SELECT deal_id, won_on, close_date, amount, owner_id
 		FROM ${dealHistoryTables.won_deals}
-		WHERE won_on <= $as_of::DATE
+		WHERE won_on <= ${asOf}::DATE
 	)`;
+}
 
 /** The snapshot in effect on `requested` (the latest on or before it), or the latest of all; null if none. */
 export async function forecastAsOf(db: Queryable, requested?: IsoDate | null): Promise<IsoDate | null> {
@@ -100,14 +102,13 @@ export function coverage(openPipeline: number, quota: number | null, closed: num
 async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth: Month, count: number) {
 	await dealHistories(db);
 	// Each deal counts for the team its owner was in at the time: open ones at the snapshot, won ones when won.
-	const openReps = scopeConditionAt(scope, 's.owner_id', 's.snapshot_date');
-	const wonReps = scopeConditionAt(scope, 'w.owner_id', 'w.won_on');
-	const quotas = quotaByMonthSql(scope);
+	const openReps = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
+	const wonReps = repsInScopeAt(scope, sql`w.owner_id`, sql`w.won_on`);
 	return db.all<MonthSums>(
-		`WITH
+		sql`WITH
 		months AS (
 			SELECT CAST(m AS DATE) AS month_start
-			FROM range($first_month::TIMESTAMP, $until_month::TIMESTAMP, INTERVAL 1 MONTH) r(m)
+			FROM range(${monthStart(firstMonth)}::TIMESTAMP, ${monthStart(addMonths(firstMonth, count))}::TIMESTAMP, INTERVAL 1 MONTH) r(m)
 		),
 		open_at_as_of AS (
 			SELECT
@@ -117,7 +118,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 				coalesce(s.forecast_category, 'pipeline') AS category
 			FROM snapshots s
 			JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-			WHERE s.snapshot_date = $as_of::DATE AND ${openReps.sql}
+			WHERE s.snapshot_date = ${asOf}::DATE AND ${openReps}
 		),
 		open_by_month AS (
 			SELECT
@@ -132,14 +133,14 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 			FROM open_at_as_of
 			GROUP BY month_start
 		),
-		${wonDealsCte},
+		${wonDealsCte(asOf)},
 		won_by_month AS (
 			SELECT date_trunc('month', w.close_date)::DATE AS month_start, sum(w.amount) AS closed
 			FROM won_deals w
-			WHERE ${wonReps.sql}
+			WHERE ${wonReps}
 			GROUP BY 1
 		),
-		quota_by_month AS (${quotas.sql})
+		quota_by_month AS (${quotaByMonth(scope)})
 		SELECT
 			strftime(m.month_start, '%Y-%m') AS month,
 			coalesce(o.total, 0)::DOUBLE AS total,
@@ -155,15 +156,7 @@ async function monthSums(db: Queryable, scope: Scope, asOf: IsoDate, firstMonth:
 		LEFT JOIN open_by_month o USING (month_start)
 		LEFT JOIN won_by_month w USING (month_start)
 		LEFT JOIN quota_by_month q USING (month_start)
-		ORDER BY m.month_start`,
-		{
-			as_of: asOf,
-			first_month: monthStart(firstMonth),
-			until_month: monthStart(addMonths(firstMonth, count)),
-			...openReps.params,
-			...wonReps.params,
-			...quotas.params
-		}
+		ORDER BY m.month_start`
 	);
 }
 

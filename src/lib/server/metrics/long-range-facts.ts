@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/index.ts';
+import { sql, type Queryable, type Sql } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
-import { calibratedRatesSql, shrinkageDeals } from './calibration.ts';
+import { calibratedRates } from './calibration.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
 import { withRevenueFacts } from './revenue-mix.ts';
@@ -89,10 +89,10 @@ export const dayOfMonthStart = (index: number) => Math.round((Date.UTC(Math.floo
  * Deals open at each date of a CTE `rate_dates(rate_date)`, weighted with the calibrated rate their
  * rep had then (calibration.ts): the same expectation the Forecast page's calibrated line uses.
  */
-const openDealsSql = (datesSql: string) => /* sql */ `
+const openDealsSql = (dates: Sql) => sql`
 	WITH
-	rate_dates AS (${datesSql}),
-	${calibratedRatesSql}
+	rate_dates AS (${dates}),
+	${calibratedRates}
 	SELECT
 		datediff('day', DATE '1970-01-01', s.snapshot_date)::INTEGER AS day,
 		s.deal_id::INTEGER AS deal_id,
@@ -175,8 +175,7 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM ${dealHistoryTables.snapshot_dates} ORDER BY 1`
 	);
 	const open = await db.all<{ day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }>(
-		openDealsSql(`SELECT min(snapshot_date) AS rate_date FROM ${dealHistoryTables.snapshot_dates} GROUP BY date_trunc('month', snapshot_date)`),
-		{ shrinkage: shrinkageDeals }
+		openDealsSql(sql`SELECT min(snapshot_date) AS rate_date FROM ${dealHistoryTables.snapshot_dates} GROUP BY date_trunc('month', snapshot_date)`)
 	);
 	const dealFacts = deals.map(
 		(d): DealFact => ({
@@ -219,8 +218,7 @@ export async function openDealsAt(db: Queryable, asOf: IsoDate): Promise<OpenDea
 	if (known) return known;
 	return rememberedWhileDataUnchanged(db, `long-range open deals ${asOf}`, async () => {
 		const rows = await db.all<{ day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }>(
-			openDealsSql(`SELECT $as_of::DATE AS rate_date`),
-			{ shrinkage: shrinkageDeals, as_of: asOf }
+			openDealsSql(sql`SELECT ${asOf}::DATE AS rate_date`)
 		);
 		return groupByDay(rows).get(dayOf(asOf)) ?? [];
 	});

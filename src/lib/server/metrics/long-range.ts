@@ -1,8 +1,8 @@
-import type { Queryable } from '../db/index.ts';
-import { scopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable } from '../db/index.ts';
+import type { Scope } from '../auth/scope.ts';
 import { quarterOf, type IsoDate, type Month, type Quarter } from '../../domain/periods.ts';
 import { dataFingerprint } from './facts/version.ts';
-import { quotaByMonthSql } from './quotas.ts';
+import { quotaByMonth as quotaByMonthCte } from './quotas.ts';
 import { keepsTeammatesApart } from './team-privacy.ts';
 import { dayOf, longRangeFacts, monthName, openDealsAt } from './long-range-facts.ts';
 import {
@@ -92,16 +92,15 @@ export interface LongRange {
 
 /** Quota of the scope per month (a whole team's own quota where set; see quotas.ts). */
 async function quotaByMonth(db: Queryable, scope: Scope, first: Month, count: number): Promise<Map<Month, number>> {
-	const quotas = quotaByMonthSql(scope);
+	const start = `${first}-01`;
 	const rows = await db.all<{ month: Month; quota: number }>(
-		/* sql */ `
+		sql`
 		WITH months AS (
 			SELECT CAST(m AS DATE) AS month_start
-			FROM range($first::TIMESTAMP, $first::TIMESTAMP + to_months($count::INTEGER), INTERVAL 1 MONTH) r(m)
+			FROM range(${start}::TIMESTAMP, ${start}::TIMESTAMP + to_months(${count}::INTEGER), INTERVAL 1 MONTH) r(m)
 		),
-		quota_by_month AS (${quotas.sql})
-		SELECT strftime(month_start, '%Y-%m') AS month, quota::DOUBLE AS quota FROM quota_by_month`,
-		{ first: `${first}-01`, count, ...quotas.params }
+		quota_by_month AS (${quotaByMonthCte(scope)})
+		SELECT strftime(month_start, '%Y-%m') AS month, quota::DOUBLE AS quota FROM quota_by_month`
 	);
 	return new Map(rows.map((r) => [r.month, r.quota]));
 }

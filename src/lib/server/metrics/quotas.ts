@@ -43,13 +43,3 @@ export function quotaByMonth(scope: Scope): Sql {
 		)
 		GROUP BY month_start`;
 }
-
-/**
- * `quotaByMonth` as text and parameters, for the queries still written as strings with named
- * parameters (forecast.ts, long-range.ts): its parameters are named `p1`, `p2`, …, which none of
- * them uses. It goes once they compose fragments.
- */
-export function quotaByMonthSql(scope: Scope): { sql: string; params: Record<string, unknown> } {
-	const { text, params } = quotaByMonth(scope).toQuery();
-	return { sql: text, params };
-}

@@ -1,5 +1,5 @@
-import type { Queryable, SqlParams } from '../db/index.ts';
-import { scopeConditionAt, scopeConditionWithTeam, teamScopeCondition, type Scope } from '../auth/scope.ts';
+import { sql, type Queryable, type Sql } from '../db/index.ts';
+import { repsInScopeAt, repsInScopeWithTeam, teamsInScope, type Scope } from '../auth/scope.ts';
 import type { DealType } from '../../domain/roles.ts';
 import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/movement.ts';
 import { dealList, type DealList } from './movement.ts';
@@ -35,24 +35,13 @@ export function withStageWindow<R>(db: Queryable, options: WindowOptions, questi
 	return withFacts(db, stageWindowFacts, { at: options.at, window_start }, question);
 }
 
-function stageEntryCtes(tables: StageWindowTables) {
-	return /* sql */ `
+function stageEntryCtes(tables: StageWindowTables): Sql {
+	return sql`
 	ladder AS (${ladderSql}),
 	baseline AS (SELECT first_date FROM ${tables.baseline}),
 	first_at_rank AS (SELECT * FROM ${tables.first_at_rank}),
 	deal_window AS (SELECT * FROM ${tables.deal_window}),
 	stints AS (SELECT * FROM ${tables.stints})`;
-}
-
-/** The deal lists' parameters: the snapshot they judge, deal type, close-date period and row limit. */
-function dealListParams(options: WindowOptions & { period?: Period | null; limit?: number | null }): SqlParams {
-	return {
-		at: options.at,
-		deal_type: options.dealType ?? null,
-		period_start: options.period?.start ?? null,
-		period_end: options.period?.end ?? null,
-		limit: options.limit ?? null
-	};
 }
 
 export interface StageConversion {
@@ -71,8 +60,9 @@ export interface StageConversion {
  */
 export async function stageConversion(db: Queryable, scope: Scope, options: WindowOptions): Promise<StageConversion> {
 	// Entries carry the owner's team when the deal entered the stage: a team's rates are the deals it held then.
-	const reps = scopeConditionWithTeam(scope, 'e.owner_id', 'e.team_id');
-	const teams = teamScopeCondition(scope, 'e.team_id');
+	const reps = repsInScopeWithTeam(scope, sql`e.owner_id`, sql`e.team_id`);
+	const teams = teamsInScope(scope, sql`e.team_id`);
+	const dealType = options.dealType ?? null;
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<{
 			stage_id: number;
@@ -93,14 +83,14 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 			team_days_sample: number;
 			team_other_reps: number;
 		}>(
-			/* sql */ `
+			sql`
 			WITH
 			ladder AS (${ladderSql}),
 			entries AS (
 				SELECT * FROM (
-					SELECT e.*, ${reps.sql} AS in_scope, ${teams.sql} AS in_team
+					SELECT e.*, ${reps} AS in_scope, ${teams} AS in_team
 					FROM ${tables.entries} e
-					WHERE $deal_type::VARCHAR IS NULL OR e.deal_type = $deal_type::VARCHAR
+					WHERE ${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR
 				)
 				WHERE in_scope OR in_team
 			),
@@ -126,14 +116,13 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 				count(e.deal_id) FILTER (WHERE e.in_team AND e.from_start)::INTEGER AS team_reached_from_start,
 				median(e.moved_on - e.entered) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::DOUBLE AS team_median_days,
 				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample,
-				count(DISTINCT e.owner_id) FILTER (WHERE e.in_team AND e.owner_id IS DISTINCT FROM $viewer::INTEGER)::INTEGER AS team_other_reps
+				count(DISTINCT e.owner_id) FILTER (WHERE e.in_team AND e.owner_id IS DISTINCT FROM ${scope.ownRepId}::INTEGER)::INTEGER AS team_other_reps
 			FROM ladder l
 			LEFT JOIN entries e ON e.step = l.rank
 			CROSS JOIN starters st
 			WHERE l.outcome = 'open'
 			GROUP BY l.stage_id, l.name, l.position
-			ORDER BY l.position`,
-			{ deal_type: options.dealType ?? null, viewer: scope.ownRepId, ...reps.params, ...teams.params }
+			ORDER BY l.position`
 		)
 	);
 	const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
@@ -172,10 +161,11 @@ export async function stageCohortDeals(
 	scope: Scope,
 	options: WindowOptions & { stageId: number; limit?: number | null }
 ): Promise<DealList<CohortDeal>> {
-	const reps = scopeConditionAt(scope, 'w.owner_id', 'e.entered');
+	const reps = repsInScopeAt(scope, sql`w.owner_id`, sql`e.entered`);
+	const dealType = options.dealType ?? null;
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<CohortDeal & { total: number }>(
-			/* sql */ `
+			sql`
 			WITH ${stageEntryCtes(tables)}
 			SELECT
 				coalesce(d.crm_id, e.deal_id::VARCHAR) AS deal_id,
@@ -187,18 +177,17 @@ export async function stageCohortDeals(
 				now_stage.name AS stage_now,
 				count(*) OVER ()::INTEGER AS total
 			FROM stints e
-			JOIN ladder l ON l.rank = e.step AND l.stage_id = $stage_id
+			JOIN ladder l ON l.rank = e.step AND l.stage_id = ${options.stageId}
 			JOIN deal_window w ON w.deal_id = e.deal_id
 			LEFT JOIN deals d ON d.id = e.deal_id
 			LEFT JOIN reps r ON r.id = w.owner_id
-			LEFT JOIN snapshots now ON now.snapshot_date = $at::DATE AND now.deal_id = e.deal_id
+			LEFT JOIN snapshots now ON now.snapshot_date = ${options.at}::DATE AND now.deal_id = e.deal_id
 			LEFT JOIN stages now_stage ON now_stage.id = now.stage_id
 			WHERE e.entered > (SELECT first_date FROM baseline)
-				AND ${reps.sql}
-				AND ($deal_type::VARCHAR IS NULL OR d.deal_type = $deal_type::VARCHAR)
+				AND ${reps}
+				AND (${dealType}::VARCHAR IS NULL OR d.deal_type = ${dealType}::VARCHAR)
 			ORDER BY e.entered DESC, deal_id
-			LIMIT $limit`,
-			{ at: options.at, deal_type: options.dealType ?? null, ...reps.params, stage_id: options.stageId, limit: options.limit ?? null }
+			LIMIT ${options.limit ?? null}`
 		)
 	);
 	return dealList(rows);
@@ -231,48 +220,50 @@ export function stalledWindowWeeks(windowWeeks: number | undefined): number {
  * threshold errs towards asking about a deal, never towards hiding one. A threshold needs at least
  * `minimumSample` finished stays.
  */
-function typicalStageDaysCtes(tables: StageWindowTables, teams: { sql: string }) {
-	return /* sql */ `
+function typicalStageDaysCtes(tables: StageWindowTables, teams: Sql, at: string, viewer: number | null): Sql {
+	return sql`
 	stays AS (
 		SELECT e.step, e.team_id, e.owner_id, e.moved_on - e.entered AS days, false AS censored
 		FROM ${tables.entries} e
-		WHERE e.moved_on > e.entered AND ${teams.sql}
+		WHERE e.moved_on > e.entered AND ${teams}
 		UNION ALL
-		SELECT e.rank AS step, e.team_id, e.owner_id, $at::DATE - e.since AS days, true AS censored
+		SELECT e.rank AS step, e.team_id, e.owner_id, ${at}::DATE - e.since AS days, true AS censored
 		FROM ${tables.open_deals} e
-		WHERE e.since IS NOT NULL AND ${teams.sql}
+		WHERE e.since IS NOT NULL AND ${teams}
 	),
 	typical_team AS (
 		SELECT step, team_id, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
 			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
 			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
 		FROM stays GROUP BY step, team_id
-		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleaguesSql}
+		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleagues(viewer)}
 	),
 	typical_all AS (
 		SELECT step, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days,
 			count(*) FILTER (WHERE NOT censored)::INTEGER AS finished,
 			count(*) FILTER (WHERE censored)::INTEGER AS still_in_stage
 		FROM stays GROUP BY step
-		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleaguesSql}
+		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample} AND ${enoughColleagues(viewer)}
 	),
 	-- A rep whose team threshold is withheld is judged by their own pace instead.
 	typical_own AS (
 		SELECT step, quantile_disc(days, ${STALLED_PERCENTILE})::DOUBLE AS days
-		FROM stays WHERE owner_id = $viewer::INTEGER GROUP BY step
+		FROM stays WHERE owner_id = ${viewer}::INTEGER GROUP BY step
 		HAVING count(*) FILTER (WHERE NOT censored) >= ${minimumSample}
 	)`;
 }
 
 /**
- * A team threshold judged over colleagues' deals is a team figure: shown to a rep (`$viewer`, their
- * rep id; NULL for anyone else) only with enough colleagues behind it (team-privacy.ts).
+ * A team threshold judged over colleagues' deals is a team figure: shown to a rep (`viewer`, their
+ * rep id; null for anyone else) only with enough colleagues behind it (team-privacy.ts).
  */
-const enoughColleaguesSql = `($viewer::INTEGER IS NULL OR count(DISTINCT owner_id) FILTER (WHERE owner_id <> $viewer::INTEGER) >= ${MIN_OTHER_REPS_BEHIND_TEAM_FIGURE})`;
+function enoughColleagues(viewer: number | null): Sql {
+	return sql`(${viewer}::INTEGER IS NULL OR count(DISTINCT owner_id) FILTER (WHERE owner_id <> ${viewer}::INTEGER) >= ${MIN_OTHER_REPS_BEHIND_TEAM_FIGURE})`;
+}
 
 /** The rep the lists' thresholds must not give colleagues away to, if the viewer is held to the rule. */
-function viewer(scope: Scope): { viewer: number | null } {
-	return { viewer: keepsTeammatesApart(scope) ? scope.ownRepId : null };
+function viewer(scope: Scope): number | null {
+	return keepsTeammatesApart(scope) ? scope.ownRepId : null;
 }
 
 export interface StalledThreshold {
@@ -291,12 +282,12 @@ export interface StalledThreshold {
  * view and for each team with enough stays of its own, as the stalled list judges (`stalledDeals`).
  */
 export async function stalledThresholds(db: Queryable, scope: Scope, options: WindowOptions): Promise<StalledThreshold[]> {
-	const teams = teamScopeCondition(scope, 'e.team_id');
+	const teams = teamsInScope(scope, sql`e.team_id`);
 	return withStageWindow(db, { ...options, windowWeeks: stalledWindowWeeks(options.windowWeeks) }, (tables) =>
 		db.all<StalledThreshold>(
-			/* sql */ `
+			sql`
 			WITH
-			${typicalStageDaysCtes(tables, teams)},
+			${typicalStageDaysCtes(tables, teams, options.at, viewer(scope))},
 			ladder AS (${ladderSql}),
 			steps AS (
 				SELECT rank, arg_min(name, position) AS stage, min(position) AS position
@@ -307,21 +298,22 @@ export async function stalledThresholds(db: Queryable, scope: Scope, options: Wi
 			UNION ALL
 			SELECT st.stage, st.position::INTEGER, t.name, tt.days, tt.finished, tt.still_in_stage
 			FROM typical_team tt JOIN steps st ON st.rank = tt.step JOIN teams t ON t.id = tt.team_id
-			ORDER BY position, team NULLS FIRST`,
-			{ at: options.at, ...teams.params, ...viewer(scope) }
+			ORDER BY position, team NULLS FIRST`
 		)
 	);
 }
 
 /** `current`: the open deals at `at` the lists judge, those of the scope due in P, of the deal type. */
-function currentCte(tables: StageWindowTables, reps: { sql: string }) {
-	return /* sql */ `
+function currentCte(tables: StageWindowTables, reps: Sql, options: WindowOptions & { period?: Period | null }): Sql {
+	const [periodStart, periodEnd] = [options.period?.start ?? null, options.period?.end ?? null];
+	const dealType = options.dealType ?? null;
+	return sql`
 	current AS (
 		SELECT o.*
 		FROM ${tables.open_deals} o
-		WHERE ${reps.sql}
-			AND ($period_start::DATE IS NULL OR o.close_date BETWEEN $period_start::DATE AND $period_end::DATE)
-			AND ($deal_type::VARCHAR IS NULL OR o.deal_type = $deal_type::VARCHAR)
+		WHERE ${reps}
+			AND (${periodStart}::DATE IS NULL OR o.close_date BETWEEN ${periodStart}::DATE AND ${periodEnd}::DATE)
+			AND (${dealType}::VARCHAR IS NULL OR o.deal_type = ${dealType}::VARCHAR)
 	)`;
 }
 
@@ -334,16 +326,16 @@ export async function stalledDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<StalledDeal>> {
-	const reps = scopeConditionWithTeam(scope, 'o.owner_id', 'o.team_id');
-	const teams = teamScopeCondition(scope, 'e.team_id');
+	const reps = repsInScopeWithTeam(scope, sql`o.owner_id`, sql`o.team_id`);
+	const teams = teamsInScope(scope, sql`e.team_id`);
 	const rows = await withStageWindow(db, { ...options, windowWeeks: stalledWindowWeeks(options.windowWeeks) }, (tables) =>
 		db.all<StalledDeal & { total: number }>(
-			/* sql */ `
+			sql`
 			WITH
-			${typicalStageDaysCtes(tables, teams)},
-			${currentCte(tables, reps)},
+			${typicalStageDaysCtes(tables, teams, options.at, viewer(scope))},
+			${currentCte(tables, reps, options)},
 			judged AS (
-				SELECT c.*, ($at::DATE - c.since)::INTEGER AS days_in_stage,
+				SELECT c.*, (${options.at}::DATE - c.since)::INTEGER AS days_in_stage,
 					coalesce(tt.days, ta.days, tow.days) AS typical_days
 				FROM current c
 				LEFT JOIN typical_team tt ON tt.step = c.rank AND tt.team_id IS NOT DISTINCT FROM c.team_id
@@ -367,8 +359,7 @@ export async function stalledDeals(
 			LEFT JOIN stages st ON st.id = j.stage_id
 			WHERE j.days_in_stage > j.typical_days
 			ORDER BY j.days_in_stage / j.typical_days DESC, j.amount DESC, deal_id
-			LIMIT $limit`,
-			{ ...dealListParams(options), ...reps.params, ...teams.params, ...viewer(scope) }
+			LIMIT ${options.limit ?? null}`
 		)
 	);
 	return dealList(rows);
@@ -385,32 +376,33 @@ export async function agingDeals(
 	scope: Scope,
 	options: WindowOptions & { period?: Period | null; limit?: number | null }
 ): Promise<DealList<AgingDeal>> {
-	const reps = scopeConditionWithTeam(scope, 'o.owner_id', 'o.team_id');
-	const teams = teamScopeCondition(scope, 'c.team_id');
+	const reps = repsInScopeWithTeam(scope, sql`o.owner_id`, sql`o.team_id`);
+	const teams = teamsInScope(scope, sql`c.team_id`);
+	const enough = enoughColleagues(viewer(scope));
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<AgingDeal & { total: number }>(
-			/* sql */ `
+			sql`
 			WITH
 			cycles AS (
-				SELECT c.* FROM ${tables.won_cycles} c WHERE ${teams.sql}
+				SELECT c.* FROM ${tables.won_cycles} c WHERE ${teams}
 			),
 			usual_team_type AS (
 				SELECT team_id, deal_type, median(days)::DOUBLE AS days
-				FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
+				FROM cycles GROUP BY team_id, deal_type HAVING count(*) >= ${minimumSample} AND ${enough}
 			),
 			usual_team AS (
 				SELECT team_id, median(days)::DOUBLE AS days
-				FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
+				FROM cycles GROUP BY team_id HAVING count(*) >= ${minimumSample} AND ${enough}
 			),
 			usual_all AS (
-				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample} AND ${enoughColleaguesSql}
+				SELECT median(days)::DOUBLE AS days FROM cycles HAVING count(*) >= ${minimumSample} AND ${enough}
 			),
 			usual_own AS (
-				SELECT median(days)::DOUBLE AS days FROM cycles WHERE owner_id = $viewer::INTEGER HAVING count(*) >= ${minimumSample}
+				SELECT median(days)::DOUBLE AS days FROM cycles WHERE owner_id = ${viewer(scope)}::INTEGER HAVING count(*) >= ${minimumSample}
 			),
-			${currentCte(tables, reps)},
+			${currentCte(tables, reps, options)},
 			judged AS (
-				SELECT c.*, ($at::DATE - c.created)::INTEGER AS age_days,
+				SELECT c.*, (${options.at}::DATE - c.created)::INTEGER AS age_days,
 					coalesce(utt.days, ut.days, (SELECT days FROM usual_all), (SELECT days FROM usual_own)) AS usual_cycle_days
 				FROM current c
 				LEFT JOIN usual_team_type utt ON utt.team_id IS NOT DISTINCT FROM c.team_id AND utt.deal_type IS NOT DISTINCT FROM c.deal_type
@@ -432,8 +424,7 @@ export async function agingDeals(
 			LEFT JOIN stages st ON st.id = j.stage_id
 			WHERE j.age_days > j.usual_cycle_days
 			ORDER BY j.age_days / j.usual_cycle_days DESC, j.amount DESC, deal_id
-			LIMIT $limit`,
-			{ ...dealListParams(options), ...reps.params, ...teams.params, ...viewer(scope) }
+			LIMIT ${options.limit ?? null}`
 		)
 	);
 	return dealList(rows);

@@ -1,5 +1,5 @@
 import { sql, type Queryable } from '../../db/index.ts';
-import { withFacts, type FactsDefinition } from './index.ts';
+import { withFacts, type FactsDefinition, type FactTables } from './index.ts';
 import { dealOutcomesSql, ladderSql } from '../deal-history.ts';
 
 /**
@@ -120,7 +120,7 @@ const dealFacts = {
 	]
 } as const satisfies FactsDefinition<DealFactsKey, 'known_deals' | 'snapshot_dates'>;
 
-export type DealFactTables = Record<(typeof dealFacts.tables)[number][0], string>;
+export type DealFactTables = FactTables<typeof dealFacts>;
 
 /** Asks `question` of the strengths' deal facts, built first if the data changed. */
 export function withDealFacts<R>(db: Queryable, question: (tables: DealFactTables) => Promise<R>): Promise<R> {
@@ -128,7 +128,6 @@ export function withDealFacts<R>(db: Queryable, question: (tables: DealFactTable
 		db,
 		dealFacts,
 		{ mid_rank: funnelPositions.midFunnel, late_rank: funnelPositions.lateFunnel, sdr_source_pattern: sdrSourcePattern },
-		// The strengths' questions are written as strings; a table name is a fragment without parameters.
-		(tables) => question({ known_deals: String(tables.known_deals), snapshot_dates: String(tables.snapshot_dates) })
+		question
 	);
 }

@@ -1,5 +1,5 @@
-import type { Queryable } from '../../db/index.ts';
-import { scopeConditionWithTeam, type Scope } from '../../auth/scope.ts';
+import { sql, type Queryable } from '../../db/index.ts';
+import { repsInScopeWithTeam, type Scope } from '../../auth/scope.ts';
 import type { IsoDate } from '../../../domain/periods.ts';
 import { withDealFacts } from '../facts/strengths.ts';
 
@@ -28,10 +28,10 @@ export async function bestPracticeDeals(
 	scope: Scope,
 	{ from, to, limit = 5 }: { from: IsoDate; to: IsoDate; limit?: number }
 ): Promise<BestPracticeDeal[]> {
-	const shown = scopeConditionWithTeam(scope, 'w.closed_owner', 'w.team_id', 'shown_reps');
+	const shown = repsInScopeWithTeam(scope, sql`w.closed_owner`, sql`w.team_id`);
 	return withDealFacts(db, (tables) =>
 		db.all<BestPracticeDeal>(
-			/* sql */ `
+			sql`
 			WITH
 			known_deals AS (SELECT * FROM ${tables.known_deals}),
 			won AS (
@@ -39,7 +39,7 @@ export async function bestPracticeDeals(
 				FROM known_deals k
 				-- The team the rep won it in (dated membership), whose usual cycle it is compared with.
 				LEFT JOIN rep_team_spans r ON r.rep_id = k.closed_owner AND k.closed_on >= r.valid_from AND k.closed_on < r.valid_to
-				WHERE k.closed_owner IS NOT NULL AND k.outcome = 'won' AND k.closed_on BETWEEN $from::DATE AND $to::DATE
+				WHERE k.closed_owner IS NOT NULL AND k.outcome = 'won' AND k.closed_on BETWEEN ${from}::DATE AND ${to}::DATE
 			),
 			typical AS (
 				SELECT team_id, deal_type, median(cycle_days) AS typical_cycle_days
@@ -59,10 +59,9 @@ export async function bestPracticeDeals(
 			FROM won w
 			JOIN typical t ON t.team_id IS NOT DISTINCT FROM w.team_id AND t.deal_type IS NOT DISTINCT FROM w.deal_type
 			LEFT JOIN deals d ON d.id = w.deal_id
-			WHERE ${shown.sql} AND w.cycle_days < t.typical_cycle_days
+			WHERE ${shown} AND w.cycle_days < t.typical_cycle_days
 			ORDER BY w.cycle_days / t.typical_cycle_days, w.closed_amount DESC, deal_id
-			LIMIT $limit`,
-			{ ...shown.params, from, to, limit }
+			LIMIT ${limit}`
 		)
 	);
 }

@@ -1,7 +1,6 @@
-import { listValue } from '@duckdb/node-api';
-import { fiscalQuarterStartSql } from '../fiscal-quarters.ts';
-import type { Queryable } from '../../db/index.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../../auth/scope.ts';
+import { fiscalQuarterStart } from '../fiscal-quarters.ts';
+import { sql, type Queryable, type Sql } from '../../db/index.ts';
+import { repsInScope, teamsInScope, type Scope } from '../../auth/scope.ts';
 import type { SalesRole } from '../../../domain/roles.ts';
 import type { IsoDate } from '../../../domain/periods.ts';
 import { ladderSql } from '../deal-history.ts';
@@ -114,13 +113,14 @@ export const FIRST_RENEWAL_MONTHS = 18;
  * see) plus the scope's own reps (a rep without a team is compared with nobody but still sees
  * themselves).
  */
-function peerCondition(scope: Scope) {
-	const teams = teamScopeCondition(scope, 'r.team_id');
-	const reps = scopeCondition(scope, 'r.id');
-	return { sql: `(${teams.sql}) OR (${reps.sql})`, params: { ...teams.params, ...reps.params } };
+function peerCondition(scope: Scope): Sql {
+	return sql`(${teamsInScope(scope, sql`r.team_id`)}) OR (${repsInScope(scope, sql`r.id`)})`;
 }
 
-const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ `
+function repPeriodCountsSql(peers: Sql, tables: DealFactTables, periods: readonly StrengthPeriod[]): Sql {
+	const { qualified, midFunnel, lateFunnel } = funnelPositions;
+	const quarterStart = fiscalQuarterStart(sql`max(d.snapshot_date)`);
+	return sql`
 	WITH
 	periods AS (
 		SELECT *,
@@ -128,9 +128,9 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			period_start - 1 AS previous_end
 		FROM (
 			SELECT
-				unnest($period_keys::VARCHAR[]) AS period,
-				unnest($period_starts::DATE[]) AS period_start,
-				unnest($period_ends::DATE[]) AS period_end
+				unnest(${periods.map((p) => p.key)}::VARCHAR[]) AS period,
+				unnest(${periods.map((p) => p.from)}::DATE[]) AS period_start,
+				unnest(${periods.map((p) => p.to)}::DATE[]) AS period_end
 		)
 	),
 	peers AS (
@@ -142,8 +142,8 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	opening AS (
 		SELECT k.opener AS rep_id, ot.team_id, p.period,
 			count(*) AS opened,
-			count(*) FILTER (WHERE k.highest_rank >= $qualified_rank) AS opened_qualified,
-			count(*) FILTER (WHERE k.highest_rank >= $mid_rank) AS opened_opportunity,
+			count(*) FILTER (WHERE k.highest_rank >= ${qualified}) AS opened_qualified,
+			count(*) FILTER (WHERE k.highest_rank >= ${midFunnel}) AS opened_opportunity,
 			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won') AS opened_won_value,
 			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND k.source = 'partner') AS partner_won_value,
 			sum(k.closed_amount) FILTER (WHERE k.outcome = 'won' AND in_team) AS opened_won_value_in_team,
@@ -162,8 +162,8 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	advancing AS (
 		SELECT k.mid_owner AS rep_id, mt.team_id, p.period,
 			count(*) AS mid_entered,
-			count(*) FILTER (WHERE k.highest_rank >= $late_rank) AS mid_converted,
-			median((k.late_on - k.mid_on) / ($late_rank - $mid_rank)) FILTER (WHERE k.late_on > k.mid_on) AS mid_days_per_stage
+			count(*) FILTER (WHERE k.highest_rank >= ${lateFunnel}) AS mid_converted,
+			median((k.late_on - k.mid_on) / (${lateFunnel} - ${midFunnel})) FILTER (WHERE k.late_on > k.mid_on) AS mid_days_per_stage
 		FROM known_deals k
 		JOIN periods p ON k.mid_on BETWEEN p.period_start AND p.period_end
 		LEFT JOIN rep_team_spans mt ON mt.rep_id = k.mid_owner AND k.mid_on >= mt.valid_from AND k.mid_on < mt.valid_to
@@ -175,7 +175,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 		SELECT k.*, p.period,
 			-- A yearly contract's first renewal closes about a year after the customer signed; the
 			-- second, two years. Halfway between tells them apart, whether a renewal closed early or late.
-			a.customer_since > k.closed_on - INTERVAL ($first_renewal_months) MONTH AS first_renewal,
+			a.customer_since > k.closed_on - INTERVAL (${FIRST_RENEWAL_MONTHS}) MONTH AS first_renewal,
 			ct.team_id
 		FROM known_deals k
 		JOIN periods p ON k.closed_on BETWEEN p.period_start AND p.period_end
@@ -189,7 +189,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 			count(*) FILTER (WHERE outcome = 'lost') AS lost_count,
 			sum(closed_amount) FILTER (WHERE outcome = 'won') AS won_value,
 			sum(closed_amount) FILTER (WHERE outcome = 'lost') AS lost_value,
-			count(*) FILTER (WHERE outcome = 'lost' AND highest_rank >= $late_rank) AS late_lost_count,
+			count(*) FILTER (WHERE outcome = 'lost' AND highest_rank >= ${lateFunnel}) AS late_lost_count,
 			median(closed_on - created_on) FILTER (WHERE outcome = 'won') AS median_cycle_days,
 			avg(closed_on - created_on) FILTER (WHERE outcome = 'won') AS avg_cycle_days,
 			count(*) FILTER (WHERE outcome = 'won' AND deal_type IN ('upsell', 'cross_sell')) AS expansion_won_count,
@@ -321,8 +321,8 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	),
 	period_ends AS (
 		SELECT p.period, max(d.snapshot_date) AS as_of,
-			${fiscalQuarterStartSql('max(d.snapshot_date)')} AS quarter_start,
-			(${fiscalQuarterStartSql('max(d.snapshot_date)')} + INTERVAL 3 MONTH)::DATE - 1 AS quarter_end
+			${quarterStart} AS quarter_start,
+			(${quarterStart} + INTERVAL 3 MONTH)::DATE - 1 AS quarter_end
 		FROM periods p
 		JOIN snapshot_dates d ON d.snapshot_date <= p.period_end
 		GROUP BY p.period
@@ -481,6 +481,7 @@ const repPeriodCountsSql = (peers: string, tables: DealFactTables) => /* sql */ 
 	LEFT JOIN quota_share qs ON qs.rep_id = r.id AND qs.team_id IS NOT DISTINCT FROM m.team_id AND qs.period = p.period
 	LEFT JOIN activity ac ON ac.rep_id = r.id AND ac.team_id IS NOT DISTINCT FROM m.team_id AND ac.period = p.period
 	ORDER BY p.period_start, t.name NULLS LAST, r.role, r.name`;
+}
 
 /**
  * The facts behind every measure and KPI, for every rep the profiles are compared over (the peers,
@@ -497,16 +498,7 @@ export async function repPeriodCounts(
 	const question = JSON.stringify({ repPeriodCounts: periods, reps: scope.repIds, teams: scope.teamIds });
 	const rows = await rememberedWhileDataUnchanged(db, question, () =>
 		withDealFacts(db, (tables) =>
-			db.all<RepPeriodCounts>(repPeriodCountsSql(peers.sql, tables), {
-				...peers.params,
-				period_keys: listValue(periods.map((p) => p.key)),
-				period_starts: listValue(periods.map((p) => p.from)),
-				period_ends: listValue(periods.map((p) => p.to)),
-				qualified_rank: funnelPositions.qualified,
-				mid_rank: funnelPositions.midFunnel,
-				late_rank: funnelPositions.lateFunnel,
-				first_renewal_months: FIRST_RENEWAL_MONTHS
-			})
+			db.all<RepPeriodCounts>(repPeriodCountsSql(peers, tables, periods))
 		)
 	);
 	// Every caller gets its own copy: the remembered rows are shared.

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/index.ts';
 import type { SalesRole } from '../../../domain/roles.ts';
-import { scopeCondition, teamScopeCondition, type Scope } from '../../auth/scope.ts';
+import type { Scope } from '../../auth/scope.ts';
 import { addDays, addQuarters, quarterEnd, quarterOf, quarterStart, type IsoDate, type Quarter } from '../../../domain/periods.ts';
 import { importedData } from './kpis.ts';
 import { repPeriodCounts, type StrengthPeriod } from './period-counts.ts';
