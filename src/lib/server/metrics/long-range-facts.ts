@@ -106,15 +106,15 @@ const openDealsSql = (dates: Sql) => sql`
 	JOIN company_rates c ON c.rate_date = s.snapshot_date AND c.stage_id = s.stage_id
 	LEFT JOIN rep_rates r ON r.rate_date = s.snapshot_date AND r.owner_id = s.owner_id AND r.stage_id = s.stage_id`;
 
-function groupByDay(rows: { day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }[]) {
-	const points = new Map<number, OpenDealFact[]>();
-	for (const row of rows) {
-		let list = points.get(row.day);
-		if (!list) points.set(row.day, (list = []));
-		list.push({ dealId: row.deal_id, ownerId: row.owner_id, amount: row.amount, closeMonth: row.close_month, pWin: row.p_win });
-	}
-	return points;
-}
+type OpenDealRow = { day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number };
+
+const openDealFact = (row: OpenDealRow): OpenDealFact => ({
+	dealId: row.deal_id,
+	ownerId: row.owner_id,
+	amount: row.amount,
+	closeMonth: row.close_month,
+	pWin: row.p_win
+});
 
 async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 	await dealHistories(db);
@@ -174,9 +174,13 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 	const days = await db.all<{ day: number }>(
 		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM ${dealHistoryTables.snapshot_dates} ORDER BY 1`
 	);
-	const open = await db.all<{ day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }>(
-		openDealsSql(sql`SELECT min(snapshot_date) AS rate_date FROM ${dealHistoryTables.snapshot_dates} GROUP BY date_trunc('month', snapshot_date)`)
+	// A month at a time: two years hold about a million open deals at month starts, and reading them
+	// in one answer held them three times over (DuckDB's, its rows, the facts) at the peak.
+	const monthStarts = await db.all<{ day: string }>(
+		`SELECT min(snapshot_date) AS day FROM ${dealHistoryTables.snapshot_dates} GROUP BY date_trunc('month', snapshot_date) ORDER BY 1`
 	);
+	const points = new Map<number, OpenDealFact[]>();
+	for (const { day } of monthStarts) points.set(dayOf(day), await openDealsOn(db, day));
 	const dealFacts = deals.map(
 		(d): DealFact => ({
 			dealId: d.deal_id,
@@ -201,7 +205,7 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 		),
 		teams,
 		snapshotDays: days.map((d) => d.day),
-		points: groupByDay(open),
+		points,
 		membershipDated: dated?.dated ?? false
 	};
 }
@@ -216,10 +220,11 @@ export async function openDealsAt(db: Queryable, asOf: IsoDate): Promise<OpenDea
 	const facts = await longRangeFacts(db);
 	const known = facts.points.get(dayOf(asOf));
 	if (known) return known;
-	return rememberedWhileDataUnchanged(db, `long-range open deals ${asOf}`, async () => {
-		const rows = await db.all<{ day: number; deal_id: number; owner_id: number; amount: number; close_month: number; p_win: number }>(
-			openDealsSql(sql`SELECT ${asOf}::DATE AS rate_date`)
-		);
-		return groupByDay(rows).get(dayOf(asOf)) ?? [];
-	});
+	return rememberedWhileDataUnchanged(db, `long-range open deals ${asOf}`, () => openDealsOn(db, asOf));
+}
+
+/** The deals open at snapshot `date`, each with its calibrated chance of winning then. */
+async function openDealsOn(db: Queryable, date: string): Promise<OpenDealFact[]> {
+	const rows = await db.all<OpenDealRow>(openDealsSql(sql`SELECT ${date}::DATE AS rate_date`));
+	return rows.map(openDealFact);
 }
