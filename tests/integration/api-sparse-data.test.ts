@@ -1,11 +1,11 @@
-import { isHttpError, type RequestEvent } from '@sveltejs/kit';
+import type { RequestEvent } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleError } from '../../src/hooks.server.ts';
 import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { importFiles } from '../../src/lib/server/import/index.ts';
 import { writeFile } from '../fixtures/import/helpers.ts';
-import { freshDatabase } from './helpers.ts';
+import { askEndpoint, freshDatabase } from './helpers.ts';
 import * as forecastAccuracyApi from '../../src/routes/api/v1/forecast/accuracy/+server.ts';
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 import * as importsApi from '../../src/routes/api/v1/imports/+server.ts';
@@ -37,31 +37,11 @@ function pipelineCsv(dates: string[], owners: string[]): string {
 	return [header, ...rows].join('\n');
 }
 
-interface Answer {
-	status: number;
-	body: Record<string, unknown>;
-}
-
 type Handler = (event: never) => Promise<Response> | Response;
 
-/** Calls an endpoint's GET as SvelteKit would; an `error(4xx)` thrown by it is its answer too. */
-async function ask(handler: Handler, route: string, path: string, user: SessionUser, params: Record<string, string> = {}): Promise<Answer> {
-	const url = new URL(`http://localhost${path}`);
-	const event = {
-		url,
-		params,
-		locals: { user, session: null },
-		route: { id: route },
-		request: new Request(url)
-	} as unknown as RequestEvent;
-	try {
-		const response = await handler(event as never);
-		return { status: response.status, body: await response.json() };
-	} catch (caught) {
-		if (isHttpError(caught)) return { status: caught.status, body: caught.body as unknown as Record<string, unknown> };
-		throw caught;
-	}
-}
+/** An endpoint's GET, called as SvelteKit would on its route. */
+const ask = (handler: Handler, route: string, path: string, user: SessionUser, params: Record<string, string> = {}) =>
+	askEndpoint(handler, path, user, { route, params });
 
 /** The process's database (src/lib/server/db/index.ts) is the test's. */
 function serve(db: Database) {

@@ -1,4 +1,3 @@
-import { isHttpError, type RequestEvent } from '@sveltejs/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
@@ -14,7 +13,7 @@ import { coachingSession } from '../../src/lib/server/metrics/coaching.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { contentChecksums, writeFile } from '../fixtures/import/helpers.ts';
-import { freshDatabase } from './helpers.ts';
+import { askEndpoint, freshDatabase } from './helpers.ts';
 
 /**
  * One currency on screen: a deal exported in dollars is shown in the reporting currency (EUR here),
@@ -26,17 +25,11 @@ const executive: SessionUser = { id: 'u-exec', email: 'exec@example.test', name:
 
 type Handler = (event: never) => Promise<Response> | Response;
 
+/** An endpoint's JSON as the executive sees it; anything but a 200 fails the test. */
 async function ask(handler: Handler, route: string, path: string): Promise<Record<string, unknown>> {
-	const url = new URL(`http://localhost${path}`);
-	const event = { url, params: {}, locals: { user: executive, session: null }, route: { id: route }, request: new Request(url) } as unknown as RequestEvent;
-	try {
-		const response = await handler(event as never);
-		expect(response.status).toBe(200);
-		return await response.json();
-	} catch (caught) {
-		if (isHttpError(caught)) throw new Error(`${path} answered ${caught.status}: ${JSON.stringify(caught.body)}`);
-		throw caught;
-	}
+	const answer = await askEndpoint(handler, path, executive, { route });
+	expect(answer.status, `${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`).toBe(200);
+	return answer.body;
 }
 
 const header = 'snapshot_date,deal_id,deal_name,owner,owner_name,team,stage,amount,close_date,created_date,deal_type,currency';

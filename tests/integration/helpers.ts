@@ -6,6 +6,8 @@ import { Database } from '../../src/lib/server/db/database.ts';
 import type { LockDown } from '../../src/lib/server/db/lockdown.ts';
 import { serverImportDirectories } from '../../src/lib/server/import/directories.ts';
 import { inject } from 'vitest';
+import { isHttpError, type RequestEvent } from '@sveltejs/kit';
+import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import { fixture } from '../fixtures/import/helpers.ts';
 import { freshPostgresDatabase } from '../support/postgres.ts';
 
@@ -44,4 +46,31 @@ export async function freshDatabase(
 			await appState?.drop();
 		}
 	};
+}
+
+/** What an endpoint answered: its status and JSON body (an `error(4xx)` thrown by it is an answer too). */
+export interface EndpointAnswer<B = Record<string, unknown>> {
+	status: number;
+	body: B;
+}
+
+/**
+ * Calls an endpoint's GET as SvelteKit would, with `user` signed in on `locals`, and reads its JSON.
+ * `route` is the route id (default: the path), `params` the route's parameters.
+ */
+export async function askEndpoint<B = Record<string, unknown>>(
+	handler: (event: never) => Promise<Response> | Response,
+	path: string,
+	user: SessionUser,
+	{ route, params = {} }: { route?: string; params?: Record<string, string> } = {}
+): Promise<EndpointAnswer<B>> {
+	const url = new URL(`http://localhost${path}`);
+	const event = { url, params, locals: { user, session: null }, route: { id: route ?? url.pathname }, request: new Request(url) };
+	try {
+		const response = await handler(event as unknown as RequestEvent as never);
+		return { status: response.status, body: await response.json() };
+	} catch (caught) {
+		if (isHttpError(caught)) return { status: caught.status, body: caught.body as unknown as B };
+		throw caught;
+	}
 }

@@ -1,11 +1,10 @@
-import { isHttpError, type RequestEvent } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../../src/lib/server/auth/session.ts';
 import type { Database } from '../../src/lib/server/db/database.ts';
 import { seedDemo } from '../../src/lib/server/demo/index.ts';
 import { dealPageSize } from '../../src/lib/server/views/pipeline.ts';
 import * as movementApi from '../../src/routes/api/v1/movement/+server.ts';
-import { freshDatabase } from './helpers.ts';
+import { askEndpoint, freshDatabase } from './helpers.ts';
 
 /**
  * GET /api/v1/movement lists the waterfall's deals a page at a time (`limit`, `offset`), with the
@@ -23,17 +22,7 @@ interface MovementAnswer {
 
 const executive: SessionUser = { id: 'u-exec', email: 'exec@example.test', name: 'Exec', role: 'executive', repId: null, teamIds: [] };
 
-async function ask(path: string): Promise<{ status: number; body: unknown }> {
-	const url = new URL(`http://localhost${path}`);
-	const event = { url, params: {}, locals: { user: executive, session: null }, route: { id: '/api/v1/movement' }, request: new Request(url) };
-	try {
-		const response = await movementApi.GET(event as unknown as RequestEvent as never);
-		return { status: response.status, body: await response.json() };
-	} catch (caught) {
-		if (isHttpError(caught)) return { status: caught.status, body: caught.body };
-		throw caught;
-	}
-}
+const ask = (path: string) => askEndpoint<MovementAnswer>(movementApi.GET, path, executive);
 
 describe('the movement API pages its deals', () => {
 	let db: Database;
@@ -51,7 +40,7 @@ describe('the movement API pages its deals', () => {
 	afterAll(() => cleanup());
 
 	it('following deals_next from the first page lists every deal once per part, as the counts say', async () => {
-		const whole = (await ask(`/api/v1/movement?from=${from}&to=${to}`)).body as MovementAnswer;
+		const whole = (await ask(`/api/v1/movement?from=${from}&to=${to}`)).body;
 		const total = Object.values(whole.counts).reduce((sum, n) => sum + n, 0);
 		// The demo's four weeks fit one page of the default size, which a smaller limit then splits.
 		expect(total).toBeGreaterThan(20);
@@ -64,7 +53,7 @@ describe('the movement API pages its deals', () => {
 		const pages: MovementAnswer[] = [];
 		let next: string | null = `/api/v1/movement?from=${from}&to=${to}&limit=${limit}`;
 		while (next) {
-			const page = (await ask(next)).body as MovementAnswer;
+			const page: MovementAnswer = (await ask(next)).body;
 			pages.push(page);
 			next = page.deals_next;
 		}
@@ -76,7 +65,7 @@ describe('the movement API pages its deals', () => {
 	});
 
 	it('a page past the end is empty, and says so with no next page', async () => {
-		const answer = (await ask(`/api/v1/movement?from=${from}&to=${to}&offset=100000`)).body as MovementAnswer;
+		const answer = (await ask(`/api/v1/movement?from=${from}&to=${to}&offset=100000`)).body;
 		expect(answer.deals).toEqual([]);
 		expect(answer.deals_next).toBeNull();
 		expect(answer.deals_total).toBeGreaterThan(0);

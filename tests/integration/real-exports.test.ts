@@ -1,4 +1,3 @@
-import { isHttpError, type RequestEvent } from '@sveltejs/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/lib/server/auth/scope.ts';
 import type { SessionUser } from '../../src/lib/server/auth/session.ts';
@@ -9,7 +8,7 @@ import { forecastByPeriod } from '../../src/lib/server/metrics/forecast.ts';
 import { pipelineMovement, stageTransitions } from '../../src/lib/server/metrics/movement.ts';
 import { waterfallGapCents } from '../../src/lib/domain/movement.ts';
 import { fixture, snapshotTable, writeFile } from '../fixtures/import/helpers.ts';
-import { freshDatabase } from './helpers.ts';
+import { askEndpoint, freshDatabase } from './helpers.ts';
 import * as dataQualityApi from '../../src/routes/api/v1/data-quality/+server.ts';
 import * as forecastApi from '../../src/routes/api/v1/forecast/+server.ts';
 
@@ -47,18 +46,10 @@ async function repId(email: string): Promise<number> {
 	return row!.id;
 }
 
-/** Calls an endpoint's GET as SvelteKit would, with `user` signed in. */
-async function ask(handler: (event: never) => Promise<Response> | Response, path: string, user: SessionUser) {
+/** Calls an endpoint's GET as SvelteKit would, with `user` signed in, on this test's database. */
+function ask(handler: (event: never) => Promise<Response> | Response, path: string, user: SessionUser) {
 	(globalThis as { __pipelineCoachDb?: Promise<Database> }).__pipelineCoachDb = Promise.resolve(db);
-	const url = new URL(`http://localhost${path}`);
-	const event = { url, params: {}, locals: { user, session: null }, route: { id: url.pathname }, request: new Request(url) } as unknown as RequestEvent;
-	try {
-		const response = await handler(event as never);
-		return { status: response.status, body: await response.json() };
-	} catch (caught) {
-		if (isHttpError(caught)) return { status: caught.status, body: caught.body as unknown as Record<string, unknown> };
-		throw caught;
-	}
+	return askEndpoint(handler, path, user);
 }
 
 const executive: SessionUser = { id: 'u-exec', email: 'exec@example.test', name: 'Exec', role: 'executive', repId: null, teamIds: [] };
