@@ -26,7 +26,7 @@ export interface Scope {
 }
 
 /** Whether any rep's team membership has dates; only then do team scopes read membership by date. */
-async function membershipHasDates(db: Queryable): Promise<boolean> {
+export async function membershipHasDates(db: Queryable): Promise<boolean> {
 	return (await db.one<{ dated: boolean }>('SELECT EXISTS (SELECT 1 FROM rep_team_history) AS dated'))?.dated ?? false;
 }
 

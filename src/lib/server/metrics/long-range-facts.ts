@@ -1,5 +1,6 @@
 import { sql, type Queryable, type Sql } from '../db/index.ts';
 import type { IsoDate } from '../../domain/periods.ts';
+import { membershipHasDates } from '../auth/scope.ts';
 import { calibratedRates } from './calibration.ts';
 import { dealHistories, dealHistoryTables } from './facts/history.ts';
 import { rememberedWhileDataUnchanged } from './remembered.ts';
@@ -167,9 +168,13 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 			datediff('day', DATE '1970-01-01', valid_from)::INTEGER AS from_day, datediff('day', DATE '1970-01-01', valid_to)::INTEGER AS to_day
 		FROM rep_team_spans ORDER BY rep_id, valid_from`
 	);
-	const dated = await db.one<{ dated: boolean }>('SELECT EXISTS (SELECT 1 FROM rep_team_history) AS dated');
+	const dated = await membershipHasDates(db);
 	const spansOf = new Map<number, RepFact['spans'][number][]>();
-	for (const s of spans) spansOf.set(s.rep_id, [...(spansOf.get(s.rep_id) ?? []), { fromDay: s.from_day, toDay: s.to_day, teamId: s.team_id }]);
+	for (const s of spans) {
+		let list = spansOf.get(s.rep_id);
+		if (!list) spansOf.set(s.rep_id, (list = []));
+		list.push({ fromDay: s.from_day, toDay: s.to_day, teamId: s.team_id });
+	}
 	const teams = await db.all<{ id: number; name: string }>('SELECT id::INTEGER AS id, name FROM teams ORDER BY name');
 	const days = await db.all<{ day: number }>(
 		`SELECT datediff('day', DATE '1970-01-01', snapshot_date)::INTEGER AS day FROM ${dealHistoryTables.snapshot_dates} ORDER BY 1`
@@ -206,7 +211,7 @@ async function readFacts(db: Queryable): Promise<LongRangeFacts> {
 		teams,
 		snapshotDays: days.map((d) => d.day),
 		points,
-		membershipDated: dated?.dated ?? false
+		membershipDated: dated
 	};
 }
 

@@ -233,9 +233,12 @@ async function movementJson(
 	]);
 	// One row per deal and part it is in: the parts' counts add up to every row there is.
 	const total = Object.values(waterfall.counts).reduce((sum, count) => sum + count, 0);
-	const next = page.offset + page.limit < total ? new URL(url) : null;
-	next?.searchParams.set('offset', String(page.offset + page.limit));
-	next?.searchParams.set('limit', String(page.limit));
+	const nextOffset = page.offset + page.limit;
+	const next = nextOffset < total ? new URL(url) : null;
+	if (next) {
+		next.searchParams.set('offset', String(nextOffset));
+		next.searchParams.set('limit', String(page.limit));
+	}
 	return {
 		from: options.from,
 		to: options.to,
