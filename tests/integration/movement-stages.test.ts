@@ -295,6 +295,34 @@ describe('stage conversion and time in stage over a rolling window', () => {
 		expect(hers.stages.find((s) => s.stage === 'Lead')).toMatchObject({ entered: 4, team_entered: null, team_conversion: null, team_withheld: 'too_few_reps' });
 	});
 
+	it("a team's figures read from the facts equal those counted from its entries, for one team, all teams and a deal type", async () => {
+		// One team or every team is read from the facts' per-team rows; a scope of several teams is
+		// counted from the entries. Adding a team that holds no deals takes the second way to the same entries.
+		const noDeals = 99;
+		const cases: [Scope, Scope][] = [
+			[{ ...northLeader, repIds: [rep.ann] }, { ...northLeader, repIds: [rep.ann], teamIds: [1, noDeals] }],
+			[{ ...everyone, repIds: [rep.cat] }, { ...everyone, repIds: [rep.cat], teamIds: [1, 2] }]
+		];
+		for (const [fromFacts, counted] of cases) {
+			// Every deal here is new business: that type is all of them, renewals none.
+			for (const dealType of [null, 'new_business', 'renewal'] as const) {
+				const [a, b] = await db.read(async (q) => [
+					await stageConversion(q, fromFacts, { at: week(10), dealType }),
+					await stageConversion(q, counted, { at: week(10), dealType })
+				]);
+				expect(a).toEqual(b);
+				const teamEntered = a.stages.find((s) => s.stage === 'Lead')!.team_entered;
+				if (dealType === 'renewal') expect(teamEntered).toBe(0);
+				else expect(teamEntered).toBeGreaterThan(0);
+			}
+		}
+		// The facts' rows carry North's figures as counted above: Ann and Ben, not Cat.
+		const north = await db.read((q) => stageConversion(q, { ...northLeader, repIds: [rep.ann] }, { at: week(10), dealType: 'new_business' }));
+		expect(north.stages.find((s) => s.stage === 'Lead')).toMatchObject({ team_entered: 5, team_converted: 4, team_median_days: 7 });
+		const everyTeam = await db.read((q) => stageConversion(q, everyone, { at: week(10) }));
+		expect(everyTeam.stages.find((s) => s.stage === 'Lead')).toMatchObject({ entered: 6, team_entered: 6 });
+	});
+
 	it('drills into the deals behind a stage rate', async () => {
 		const cohort = await db.read((q) => stageCohortDeals(q, annOnly, { at: week(10), stageId: stage.Qualified }));
 		expect(cohort.deals.map((d) => [d.deal_id, d.entered, d.moved_on, d.stage_now])).toEqual([

@@ -96,18 +96,27 @@ interface NoteRow {
 	rep_id: number;
 	week: string;
 	deal_id: number | null;
-	crm_id: string | null;
-	deal_name: string | null;
-	account: string | null;
-	key_account: boolean | null;
 }
 
-const noteRowSql = sql`
-	SELECT n.id, n.kind, n.rep_id, n.week, n.deal_id,
-		d.crm_id, d.name AS deal_name, a.name AS account, a.key_account
-	FROM coaching_notes n
-	LEFT JOIN deals d ON d.id = n.deal_id
-	LEFT JOIN accounts a ON a.id = d.account_id`;
+/**
+ * The deals that notes or steps name, with their accounts. Looked up on their own: joined into the
+ * notes' or steps' query, DuckDB hashed every account (70,000 at forty times the demo) to name a
+ * handful of deals, on every 1:1.
+ */
+async function dealRefsById(q: Queryable, ids: Iterable<number | null>): Promise<Map<number, DealRef>> {
+	const dealIds = [...new Set([...ids].filter((id) => id !== null))];
+	const deals = new Map<number, DealRef>();
+	if (dealIds.length === 0) return deals;
+	const found = await q.all<DealRef>(
+		/* sql */ `
+		WITH named AS (SELECT id, crm_id, name, account_id FROM deals WHERE list_contains($ids::INTEGER[], id))
+		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account
+		FROM named d LEFT JOIN accounts a ON a.id = d.account_id`,
+		{ ids: idList(dealIds) }
+	);
+	for (const deal of found) deals.set(deal.id, deal);
+	return deals;
+}
 
 async function versionsOf(q: Queryable, noteIds: number[]): Promise<Map<number, NoteVersion[]>> {
 	const byNote = new Map<number, NoteVersion[]>();
@@ -130,17 +139,14 @@ async function versionsOf(q: Queryable, noteIds: number[]): Promise<Map<number, 
 	return byNote;
 }
 
-function noteView(row: NoteRow, history: NoteVersion[]): CoachingNote {
+function noteView(row: NoteRow, deal: DealRef | undefined, history: NoteVersion[]): CoachingNote {
 	const head = history[0];
 	return {
 		id: row.id,
 		kind: row.kind,
 		rep_id: row.rep_id,
 		week: row.week,
-		deal:
-			row.deal_id !== null
-				? { id: row.deal_id, crm_id: row.crm_id ?? String(row.deal_id), name: row.deal_name, account: row.account, key_account: row.key_account ?? false }
-				: null,
+		deal: row.deal_id !== null ? (deal ?? { id: row.deal_id, crm_id: String(row.deal_id), name: null, account: null, key_account: false }) : null,
 		version: head?.version ?? 0,
 		body: head?.body ?? '',
 		author: head?.author ?? '',
@@ -152,10 +158,13 @@ function noteView(row: NoteRow, history: NoteVersion[]): CoachingNote {
 }
 
 async function notesWhere(q: Queryable, where: Sql): Promise<CoachingNote[]> {
-	const rows = await q.all<NoteRow>(sql`${noteRowSql} WHERE ${where} ORDER BY n.id`);
+	const rows = await q.all<NoteRow>(
+		sql`SELECT n.id, n.kind, n.rep_id, n.week, n.deal_id FROM coaching_notes n WHERE ${where} ORDER BY n.id`
+	);
 	const versions = await versionsOf(q, rows.map((r) => r.id));
+	const deals = await dealRefsById(q, rows.map((r) => r.deal_id));
 	return rows
-		.map((row) => noteView(row, versions.get(row.id) ?? []))
+		.map((row) => noteView(row, row.deal_id === null ? undefined : deals.get(row.deal_id), versions.get(row.id) ?? []))
 		.filter((note) => note.history.length > 0);
 }
 
@@ -316,20 +325,7 @@ export async function readNextSteps(q: Queryable, where: Sql): Promise<NextStep[
 		WHERE ${where}
 		ORDER BY s.week, s.due_date, s.id`
 	);
-	// The steps' deals are looked up on their own: joined in the query above, DuckDB hashed every
-	// account (70,000 at forty times the demo) to name a handful of deals, 10 ms on every 1:1.
-	const dealIds = [...new Set(rows.flatMap((r) => (r.deal_id === null ? [] : [r.deal_id])))];
-	const deals = new Map<number, DealRef>();
-	if (dealIds.length > 0) {
-		const found = await q.all<DealRef>(
-			/* sql */ `
-			WITH named AS (SELECT id, crm_id, name, account_id FROM deals WHERE list_contains($ids::INTEGER[], id))
-			SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account
-			FROM named d LEFT JOIN accounts a ON a.id = d.account_id`,
-			{ ids: idList(dealIds) }
-		);
-		for (const deal of found) deals.set(deal.id, deal);
-	}
+	const deals = await dealRefsById(q, rows.map((r) => r.deal_id));
 	const history = new Map<number, StepRevision[]>();
 	if (rows.length > 0) {
 		const revisions = await q.all<StepRevision & { step_id: number }>(

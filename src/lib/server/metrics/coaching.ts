@@ -18,7 +18,7 @@ import type {
 	StrengthItem
 } from '../../domain/coaching.ts';
 import { hygieneFlags } from '../../domain/coaching.ts';
-import { dataQuality } from './data-quality.ts';
+import { dataQualityFlagCounts } from './data-quality.ts';
 import { dealsCreatedAndClosed, movementDeals, slippedDeals, transitionDeals, withComparisonFacts, type TransitionDeal } from './movement.ts';
 import { snapshotDates } from './snapshots.ts';
 import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withStageWindow } from './stage-velocity.ts';
@@ -101,10 +101,11 @@ async function agendaDealRefs(q: Queryable, repId: number, previous: string | nu
 	const rows = await withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (window) =>
 		previous
 			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
-					q.all<DealRef>(sql.join([refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)], sql`\nUNION\n`))
+					q.all<DealRef>(sql.join([refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)], sql`\nUNION ALL\n`))
 				)
 			: q.all<DealRef>(refsSql(window.open_deals))
 	);
+	// UNION ALL, with the Map dropping the repeats: a DISTINCT over a few thousand names costs DuckDB more.
 	return new Map(rows.map((row) => [row.crm_id, row]));
 }
 
@@ -183,7 +184,7 @@ async function agendaAndOpenDeals(
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
 	// time of the slowest, not of all of them together.
-	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs, quality] = await sideBySide(q, [
+	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs, flagCounts] = await sideBySide(q, [
 		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week, direction: 'forward' })).deals : []),
 		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
 		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
@@ -195,7 +196,7 @@ async function agendaAndOpenDeals(
 		(c) => teamStrengths(c, only, strengthPeriod),
 		(c) => openDealsOf(c, repId, week),
 		(c) => agendaDealRefs(c, repId, previous, week),
-		(c) => dataQuality(c, only, week)
+		(c) => dataQualityFlagCounts(c, only, week)
 	]);
 
 	const stepTransitions = await transitionsSince(q, only, week, steps);
@@ -269,8 +270,8 @@ async function agendaAndOpenDeals(
 	];
 	if (focus) energy.push(focus);
 	// The rep's own CRM hygiene, gently and only the most pressing gap: one line, not a list of faults.
-	const hygiene = hygieneFlags.find((flag) => quality.flags[flag] > 0);
-	if (hygiene) energy.push({ kind: 'hygiene', flag: hygiene, count: quality.flags[hygiene] });
+	const hygiene = hygieneFlags.find((flag) => flagCounts[flag] > 0);
+	if (hygiene) energy.push({ kind: 'hygiene', flag: hygiene, count: flagCounts[hygiene] });
 
 	const strength = strengthToUse(strengths.profiles, repId, strengthPeriod, energy, openDeals);
 
@@ -335,7 +336,8 @@ async function openedDealsMovedOn(q: Queryable, repId: number, from: string, to:
 async function conversionFocus(q: Queryable, scope: Scope, week: string): Promise<EnergyItem | null> {
 	const [recent, earlier] = await sideBySide(q, [
 		(c) => stageConversion(c, scope, { at: week }),
-		(c) => stageConversion(c, scope, { at: daysBefore(week, 7 * defaultWindowWeeks) })
+		// The window before is compared with the rep's own rates only.
+		(c) => stageConversion(c, scope, { at: daysBefore(week, 7 * defaultWindowWeeks), withTeam: false })
 	]);
 	let best: (EnergyItem & { kind: 'conversion' }) | null = null;
 	let bestGap = 0;

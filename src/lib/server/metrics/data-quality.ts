@@ -59,6 +59,14 @@ export function emptyFlagCounts(): Record<DataQualityFlag, number> {
 	return Object.fromEntries(dataQualityFlags.map((flag) => [flag, 0])) as Record<DataQualityFlag, number>;
 }
 
+/** A deal's flags: those of an open deal, or that it vanished while open. */
+const flagsOf = sql`CASE WHEN f.open_at_as_of THEN f.open_flags ELSE ['vanished'] END`;
+
+/** Each deal's owner at its latest snapshot decides whether the scope sees its flags. */
+function inScope(scope: Scope) {
+	return repsInScopeAt(scope, sql`f.owner_id`, sql`f.last_seen`);
+}
+
 /**
  * The flags of the open pipeline at snapshot `asOf` (a loaded snapshot date) in the scope: each
  * deal's owner at its latest snapshot decides whether the scope sees it, so a rep sees only their
@@ -66,7 +74,7 @@ export function emptyFlagCounts(): Record<DataQualityFlag, number> {
  * last snapshot). Deals are listed only when they carry a flag, most flags first.
  */
 export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): Promise<DataQuality> {
-	const reps = repsInScopeAt(scope, sql`f.owner_id`, sql`f.last_seen`);
+	const reps = inScope(scope);
 	const rows = await withFacts(db, dataQualityFacts, { as_of: asOf }, (tables) =>
 		db.all<Omit<DataQualityDeal, 'flags'> & { flags: string[]; open_at_as_of: boolean }>(
 			sql`
@@ -74,7 +82,7 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
 				coalesce(f.crm_id, f.deal_id::VARCHAR) AS deal_id, f.deal_name, f.account,
 				r.name AS owner, r.email AS owner_email, st.name AS stage,
 				f.amount::DOUBLE AS amount, f.close_date, f.last_seen, f.open_at_as_of,
-				CASE WHEN f.open_at_as_of THEN f.open_flags ELSE ['vanished'] END AS flags
+				${flagsOf} AS flags
 			FROM ${tables.flagged} f
 			LEFT JOIN reps r ON r.id = f.owner_id
 			LEFT JOIN stages st ON st.id = f.stage_id
@@ -92,6 +100,23 @@ export async function dataQuality(db: Queryable, scope: Scope, asOf: IsoDate): P
 		deals.push({ ...deal, flags: dealFlags as DataQualityFlag[] });
 	}
 	return { as_of: asOf, open_deals: openDeals, flags, deals };
+}
+
+/**
+ * How many deals carry each flag at snapshot `asOf` in the scope, as `dataQuality` counts them,
+ * without the deals: the 1:1 names only the most pressing gap.
+ */
+export async function dataQualityFlagCounts(db: Queryable, scope: Scope, asOf: IsoDate): Promise<Record<DataQualityFlag, number>> {
+	const rows = await withFacts(db, dataQualityFacts, { as_of: asOf }, (tables) =>
+		db.all<{ flag: DataQualityFlag; deals: number }>(
+			sql`SELECT flag, count(*)::INTEGER AS deals
+			FROM (SELECT unnest(${flagsOf}) AS flag FROM ${tables.flagged} f WHERE ${inScope(scope)})
+			GROUP BY flag`
+		)
+	);
+	const flags = emptyFlagCounts();
+	for (const { flag, deals } of rows) flags[flag] = deals;
+	return flags;
 }
 
 /**

@@ -5,7 +5,7 @@ import { daysBefore, defaultWindowWeeks, type Period } from '../../domain/moveme
 import { dealList, type DealList } from './movement.ts';
 import { ladderSql } from './deal-history.ts';
 import { withFacts } from './facts/index.ts';
-import { stageWindowFacts, type StageWindowTables } from './facts/stage-window.ts';
+import { stageFigures, stageWindowFacts, type StageWindowTables } from './facts/stage-window.ts';
 import { keepsTeammatesApart, MIN_OTHER_REPS_BEHIND_TEAM_FIGURE, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 import type { StageConversionRow, CohortDeal, StalledDeal, AgingDeal } from '../../domain/stage-velocity.ts';
 
@@ -56,13 +56,19 @@ export interface StageConversion {
  * with (team-level aggregates, which a rep may see). Over the deals that entered each stage in the
  * window; rates of deals that entered recently are still maturing, which is why the sample is shown.
  * A rep gets a stage's team columns only under the team-privacy rule, judged per stage: a late stage
- * can have one colleague's deals behind it where the first has many.
+ * can have one colleague's deals behind it where the first has many. `withTeam: false` leaves the
+ * team columns null, for a caller comparing the scope only with itself.
  */
-export async function stageConversion(db: Queryable, scope: Scope, options: WindowOptions): Promise<StageConversion> {
+export async function stageConversion(
+	db: Queryable,
+	scope: Scope,
+	options: WindowOptions & { withTeam?: boolean }
+): Promise<StageConversion> {
 	// Entries carry the owner's team when the deal entered the stage: a team's rates are the deals it held then.
 	const reps = repsInScopeWithTeam(scope, sql`e.owner_id`, sql`e.team_id`);
-	const teams = teamsInScope(scope, sql`e.team_id`);
+	const withTeam = options.withTeam ?? true;
 	const dealType = options.dealType ?? null;
+	const ofType = sql`(${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR)`;
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<{
 			stage_id: number;
@@ -86,40 +92,28 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 			sql`
 			WITH
 			ladder AS (${ladderSql}),
-			entries AS (
-				SELECT * FROM (
-					SELECT e.*, ${reps} AS in_scope, ${teams} AS in_team
-					FROM ${tables.entries} e
-					WHERE ${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR
-				)
-				WHERE in_scope OR in_team
-			),
-			starters AS (
-				SELECT
-					count(*) FILTER (WHERE in_scope)::INTEGER AS starters,
-					count(*) FILTER (WHERE in_team)::INTEGER AS team_starters
-				FROM entries
-				WHERE step = (SELECT min(rank) FROM ladder)
-			)
+			first_step AS (SELECT min(rank) AS step FROM ladder),
+			own AS (SELECT e.* FROM ${tables.entries} e WHERE ${reps} AND ${ofType}),
+			team AS (${withTeam ? teamStageFigures(tables, scope, dealType) : sql`SELECT * FROM ${tables.team_stages} WHERE false`})
 			SELECT
 				l.stage_id, l.name AS stage, l.position,
 				(SELECT first_date FROM ${tables.baseline}) AS baseline,
-				count(e.deal_id) FILTER (WHERE e.in_scope)::INTEGER AS entered,
-				count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on IS NOT NULL)::INTEGER AS converted,
-				any_value(st.starters) AS starters,
-				count(e.deal_id) FILTER (WHERE e.in_scope AND e.from_start)::INTEGER AS reached_from_start,
-				median(e.moved_on - e.entered) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::DOUBLE AS median_days,
-				count(e.deal_id) FILTER (WHERE e.in_scope AND e.moved_on > e.entered)::INTEGER AS days_sample,
-				count(e.deal_id) FILTER (WHERE e.in_team)::INTEGER AS team_entered,
-				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on IS NOT NULL)::INTEGER AS team_converted,
-				any_value(st.team_starters) AS team_starters,
-				count(e.deal_id) FILTER (WHERE e.in_team AND e.from_start)::INTEGER AS team_reached_from_start,
-				median(e.moved_on - e.entered) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::DOUBLE AS team_median_days,
-				count(e.deal_id) FILTER (WHERE e.in_team AND e.moved_on > e.entered)::INTEGER AS team_days_sample,
-				count(DISTINCT e.owner_id) FILTER (WHERE e.in_team AND e.owner_id IS DISTINCT FROM ${scope.ownRepId}::INTEGER)::INTEGER AS team_other_reps
+				count(e.deal_id)::INTEGER AS entered,
+				count(e.deal_id) FILTER (WHERE e.moved_on IS NOT NULL)::INTEGER AS converted,
+				(SELECT count(*) FROM own WHERE step = (SELECT step FROM first_step))::INTEGER AS starters,
+				count(e.deal_id) FILTER (WHERE e.from_start)::INTEGER AS reached_from_start,
+				median(e.moved_on - e.entered) FILTER (WHERE e.moved_on > e.entered)::DOUBLE AS median_days,
+				count(e.deal_id) FILTER (WHERE e.moved_on > e.entered)::INTEGER AS days_sample,
+				coalesce(any_value(t.entered), 0)::INTEGER AS team_entered,
+				coalesce(any_value(t.converted), 0)::INTEGER AS team_converted,
+				coalesce((SELECT sum(entered) FROM team WHERE step = (SELECT step FROM first_step)), 0)::INTEGER AS team_starters,
+				coalesce(any_value(t.reached_from_start), 0)::INTEGER AS team_reached_from_start,
+				any_value(t.median_days)::DOUBLE AS team_median_days,
+				coalesce(any_value(t.days_sample), 0)::INTEGER AS team_days_sample,
+				coalesce(len(list_filter(any_value(t.owners), (o) -> o IS DISTINCT FROM ${scope.ownRepId}::INTEGER)), 0)::INTEGER AS team_other_reps
 			FROM ladder l
-			LEFT JOIN entries e ON e.step = l.rank
-			CROSS JOIN starters st
+			LEFT JOIN own e ON e.step = l.rank
+			LEFT JOIN team t ON t.step = l.rank
 			WHERE l.outcome = 'open'
 			GROUP BY l.stage_id, l.name, l.position
 			ORDER BY l.position`
@@ -131,8 +125,8 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 		from: rows[0]?.baseline ?? null,
 		to: options.at,
 		stages: rows.map((row) => {
-			const withheld = withheldTeamFigure(scope, { otherReps: row.team_other_reps, windowWeeks });
-			const shown = <T>(value: T) => (withheld === null ? value : null);
+			const withheld = withTeam ? withheldTeamFigure(scope, { otherReps: row.team_other_reps, windowWeeks }) : null;
+			const shown = <T>(value: T) => (withTeam && withheld === null ? value : null);
 			return {
 				stage_id: row.stage_id,
 				stage: row.stage,
@@ -153,6 +147,26 @@ export async function stageConversion(db: Queryable, scope: Scope, options: Wind
 			};
 		})
 	};
+}
+
+/**
+ * The team columns of `stageConversion` per step: the scope's team, or all teams, read as one row per
+ * step from the facts (`team_stages`), where the figures of every team were worked out once; for a
+ * scope of several teams, aggregated from their entries (a median of two teams is not one of theirs).
+ */
+function teamStageFigures(tables: StageWindowTables, scope: Scope, dealType: string | null): Sql {
+	if (scope.teamIds === null || scope.teamIds.length === 1) {
+		const team = scope.teamIds?.[0] ?? null;
+		return sql`
+		SELECT * FROM ${tables.team_stages}
+		WHERE all_teams = ${team === null} AND (all_teams OR team_id = ${team}::INTEGER)
+			AND all_types = ${dealType === null} AND (all_types OR deal_type = ${dealType}::VARCHAR)`;
+	}
+	return sql`
+	SELECT false AS all_teams, false AS all_types, NULL::INTEGER AS team_id, NULL::VARCHAR AS deal_type, ${stageFigures}
+	FROM ${tables.entries} e
+	WHERE ${teamsInScope(scope, sql`e.team_id`)} AND (${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR)
+	GROUP BY step`;
 }
 
 /** The deals behind a stage's conversion rate: the scope's deals that entered the stage in the window. */
@@ -221,8 +235,9 @@ export function stalledWindowWeeks(windowWeeks: number | undefined): number {
  * `minimumSample` finished stays.
  */
 function typicalStageDaysCtes(tables: StageWindowTables, teams: Sql, at: string, viewer: number | null): Sql {
+	// Materialised: the three thresholds below read it, and inlined it would be filtered three times.
 	return sql`
-	stays AS (
+	stays AS MATERIALIZED (
 		SELECT e.step, e.team_id, e.owner_id, e.moved_on - e.entered AS days, false AS censored
 		FROM ${tables.entries} e
 		WHERE e.moved_on > e.entered AND ${teams}

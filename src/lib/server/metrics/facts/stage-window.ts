@@ -32,6 +32,18 @@ export interface StageWindowKey {
  * (`rep_team_spans`: at the entry, the win, the snapshot), so a rep who moved leaves their past with
  * the old team and a team scope with dated membership is its `team_id` column.
  */
+/**
+ * Per step of the entries grouped: how many entered, moved on, had come from the first stage, the
+ * median days to move on and the reps behind them (for the team-privacy rule).
+ */
+export const stageFigures = sql`step,
+	count(*)::INTEGER AS entered,
+	count(*) FILTER (WHERE moved_on IS NOT NULL)::INTEGER AS converted,
+	count(*) FILTER (WHERE from_start)::INTEGER AS reached_from_start,
+	median(moved_on - entered) FILTER (WHERE moved_on > entered)::DOUBLE AS median_days,
+	count(*) FILTER (WHERE moved_on > entered)::INTEGER AS days_sample,
+	coalesce(list(DISTINCT owner_id) FILTER (WHERE owner_id IS NOT NULL), []) AS owners`;
+
 export const stageWindowFacts = {
 	kind: 'stage_window',
 	keep: 16,
@@ -149,6 +161,14 @@ export const stageWindowFacts = {
 			LEFT JOIN deals d ON d.id = e.deal_id
 			WHERE e.entered > (SELECT first_date FROM ${tables.baseline})
 			ORDER BY w.owner_id`
+		],
+		[
+			'team_stages',
+			(_, tables) => sql`
+			-- Per team and over all teams, per deal type and over all: what a scope is compared with.
+			SELECT grouping(team_id) = 1 AS all_teams, grouping(deal_type) = 1 AS all_types, team_id, deal_type, ${stageFigures}
+			FROM ${tables.entries}
+			GROUP BY GROUPING SETS ((team_id, deal_type, step), (team_id, step), (deal_type, step), (step))`
 		],
 		[
 			'won_cycles',
