@@ -92,21 +92,27 @@ async function stageInfo(q: Queryable): Promise<Map<string, StageInfo>> {
 }
 
 /**
- * Our records, with their account, of the deals the agenda can name: those the rep held at either
- * snapshot of the week (the movement lists and the deals created and closed in it) and those open
- * now (the stalled list). Read from the facts those lists read, so it needs no list to start.
+ * Our records, with their account, of the deals the agenda names (by CRM id): the rep's open deals
+ * carry theirs, and the few others (won since, mostly) are read from the week's comparison facts,
+ * which the movement lists read too.
  */
-async function agendaDealRefs(q: Queryable, repId: number, previous: string | null, week: string): Promise<Map<string, DealRef>> {
-	const refsSql = (table: Sql) => sql`SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table} WHERE owner_id = ${repId}`;
-	const rows = await withStageWindow(q, { at: week, windowWeeks: stalledWindowWeeks(undefined) }, (window) =>
-		previous
-			? withComparisonFacts(q, { from: previous, to: week }, (pair) =>
-					q.all<DealRef>(sql.join([refsSql(window.open_deals), refsSql(pair.pairs), refsSql(pair.created_and_closed)], sql`\nUNION ALL\n`))
-				)
-			: q.all<DealRef>(refsSql(window.open_deals))
+async function agendaDealRefs(
+	q: Queryable,
+	{ repId, previous, week }: { repId: number; previous: string | null; week: string },
+	openDeals: OpenDeal[],
+	named: Iterable<string>
+): Promise<Map<string, DealRef>> {
+	const refs = new Map<string, DealRef>(openDeals.map(({ id, crm_id, name, account, key_account }) => [crm_id, { id, crm_id, name, account, key_account }]));
+	const missing = [...new Set(named)].filter((crmId) => !refs.has(crmId));
+	if (missing.length === 0 || previous === null) return refs;
+	const refsIn = (table: Sql) =>
+		sql`SELECT deal_id AS id, crm_id, deal_name AS name, account, key_account FROM ${table}
+		WHERE owner_id = ${repId} AND list_contains(${missing}::VARCHAR[], crm_id)`;
+	const rows = await withComparisonFacts(q, { from: previous, to: week }, (pair) =>
+		q.all<DealRef>(sql`${refsIn(pair.pairs)} UNION ALL ${refsIn(pair.created_and_closed)}`)
 	);
-	// UNION ALL, with the Map dropping the repeats: a DISTINCT over a few thousand names costs DuckDB more.
-	return new Map(rows.map((row) => [row.crm_id, row]));
+	for (const row of rows) refs.set(row.crm_id, row);
+	return refs;
 }
 
 export interface OpenDeal extends DealRef {
@@ -184,7 +190,7 @@ async function agendaAndOpenDeals(
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
 	// time of the slowest, not of all of them together.
-	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, refs, flagCounts] = await sideBySide(q, [
+	const [forward, stalled, slipped, createdAndClosed, parts, steps, openedMovedOn, focus, strengths, openDeals, flagCounts] = await sideBySide(q, [
 		async (c) => (previous ? (await transitionDeals(c, only, { from: previous, to: week, direction: 'forward' })).deals : []),
 		async (c) => (await stalledDeals(c, only, { at: week, limit: agendaLimits.stalled })).deals,
 		async (c) => (previous ? (await slippedDeals(c, only, { from: previous, to: week, limit: agendaLimits.slipped })).deals : []),
@@ -195,11 +201,18 @@ async function agendaAndOpenDeals(
 		(c) => conversionFocus(c, only, week),
 		(c) => teamStrengths(c, only, strengthPeriod),
 		(c) => openDealsOf(c, repId, week),
-		(c) => agendaDealRefs(c, repId, previous, week),
 		(c) => dataQualityFlagCounts(c, only, week)
 	]);
 
 	const stepTransitions = await transitionsSince(q, only, week, steps);
+	const celebrated = new Set(forward.map((d) => d.deal_id));
+	const progressed = parts.filter((d) => (d.part === 'new' || d.part === 'increased' || d.part === 'pulled_in') && !celebrated.has(d.deal_id));
+	const refs = await agendaDealRefs(
+		q,
+		{ repId, previous, week },
+		openDeals,
+		[...forward, ...createdAndClosed, ...progressed, ...stalled, ...slipped].map((d) => d.deal_id)
+	);
 
 	const ref = (crmId: string, name: string | null): DealRef =>
 		refs.get(crmId) ?? { id: -1, crm_id: crmId, name, account: null, key_account: false };
@@ -223,13 +236,7 @@ async function agendaAndOpenDeals(
 		});
 	}
 	celebrate.push(...openedMovedOn);
-	const celebrated = new Set(forward.map((d) => d.deal_id));
-	const keyProgress = parts.filter(
-		(d) =>
-			(d.part === 'new' || d.part === 'increased' || d.part === 'pulled_in') &&
-			!celebrated.has(d.deal_id) &&
-			refs.get(d.deal_id)?.key_account
-	);
+	const keyProgress = progressed.filter((d) => refs.get(d.deal_id)?.key_account);
 	for (const deal of keyProgress.slice(0, agendaLimits.keyAccountProgress)) {
 		celebrate.push({
 			kind: 'key_account_progress',
