@@ -178,6 +178,25 @@ describe('celebrate', () => {
 		]);
 	});
 
+	it('a deal the rep opened that a colleague now carries forward is celebrated on the opener’s agenda, wins first', async () => {
+		await load(db, [
+			...history('RELAY', 0, [['Qualified', 4000, '2026-06-30', 'ben'], ['Proposal', 4000, '2026-06-30', 'ben']]),
+			...history('RELAY-WON', 0, [['Negotiation', 900, '2026-06-30', 'ben'], ['Won', 900, '2026-01-12', 'ben']]),
+			...history('RELAY-STILL', 0, [['Qualified', 7000, '2026-06-30', 'ben'], ['Qualified', 7000, '2026-06-30', 'ben']]),
+			...history('RELAY-BACK', 0, [['Proposal', 7000, '2026-06-30', 'ben'], ['Discovery', 7000, '2026-06-30', 'ben']]),
+			// Opened and still carried by Ann herself: her own moved_forward, not a relay.
+			...history('OWN', 0, [['Lead', 100, '2026-06-30'], ['Qualified', 100, '2026-06-30']]),
+			// Moved on, but opened by no one in particular.
+			...history('UNSOURCED', 0, [['Lead', 100, '2026-06-30', 'ben'], ['Qualified', 100, '2026-06-30', 'ben']])
+		]);
+		await db.write((tx) => tx.run(`UPDATE deals SET sourced_by = ${rep.ann} WHERE crm_id IN ('RELAY', 'RELAY-WON', 'RELAY-STILL', 'RELAY-BACK', 'OWN')`));
+		const relays = (await agendaFor(1)).celebrate.filter((item) => item.kind === 'opened_moved_on');
+		expect(relays).toEqual([
+			{ kind: 'opened_moved_on', deal: expect.objectContaining({ crm_id: 'RELAY-WON', name: 'Deal RELAY-WON' }), stage_from: 'Negotiation', stage_to: 'Closed Won', won: true },
+			{ kind: 'opened_moved_on', deal: expect.objectContaining({ crm_id: 'RELAY', name: 'Deal RELAY' }), stage_from: 'Qualified', stage_to: 'Proposal', won: false }
+		]);
+	});
+
 	it("only the rep's own deals are on their agenda", async () => {
 		await load(db, [
 			...history('ANNS', 0, [['Lead', 100, '2026-06-30'], ['Qualified', 100, '2026-06-30']]),

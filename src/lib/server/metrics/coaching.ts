@@ -25,7 +25,6 @@ import { minimumSample, stageConversion, stalledDeals, stalledWindowWeeks, withS
 import { funnelPositions, teamStrengths, trailingPeriod } from './strengths/index.ts';
 import { lastSessionBefore, notesOfSession, readNextSteps, stepsAgreedIn } from '../coaching-notes.ts';
 import { repCallSummary, type RepCallSummary } from '../forecast-calls.ts';
-import { ladderSql } from './deal-history.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
 import { withOriginals, type OriginalAmount } from './originals.ts';
 
@@ -300,32 +299,18 @@ async function agendaAndOpenDeals(
  * would otherwise never see the relay leg they ran pay off.
  */
 async function openedDealsMovedOn(q: Queryable, repId: number, from: string, to: string): Promise<CelebrateItem[]> {
-	const rows = await q.all<DealRef & { stage_from: string; stage_to: string; won: boolean }>(
-		/* sql */ `
-		WITH ladder AS (${ladderSql}),
-		opened AS (
-			SELECT id FROM deals WHERE sourced_by = $rep
-		),
-		at_from AS (
-			SELECT s.deal_id, l.name, l.rank, l.outcome
-			FROM snapshots s JOIN ladder l ON l.id = s.stage_id
-			WHERE s.snapshot_date = $from::DATE AND s.deal_id IN (SELECT id FROM opened)
-		),
-		at_to AS (
-			SELECT s.deal_id, s.owner_id, s.amount, l.name, l.rank, l.outcome
-			FROM snapshots s JOIN ladder l ON l.id = s.stage_id
-			WHERE s.snapshot_date = $to::DATE AND s.deal_id IN (SELECT id FROM opened)
+	const rows = await withComparisonFacts(q, { from, to }, (pair) =>
+		q.all<DealRef & { stage_from: string; stage_to: string; won: boolean }>(
+			sql`
+			SELECT p.deal_id AS id, p.crm_id, p.deal_name AS name, p.account, p.key_account,
+				f.name AS stage_from, t.name AS stage_to, p.outcome_b = 'won' AS won
+			FROM ${pair.pairs} p
+			JOIN stages f ON f.id = p.stage_a
+			JOIN stages t ON t.id = p.stage_b
+			WHERE p.sourced_by = ${repId} AND p.owner_b <> ${repId} AND p.outcome_a = 'open' AND p.rank_b > p.rank_a
+			ORDER BY p.outcome_b = 'won' DESC, p.rank_b - p.rank_a DESC, p.amount_b DESC, p.crm_id
+			LIMIT ${agendaLimits.openedMovedOn}`
 		)
-		SELECT d.id, d.crm_id, d.name, a.name AS account, coalesce(a.key_account, false) AS key_account,
-			f.name AS stage_from, t.name AS stage_to, t.outcome = 'won' AS won
-		FROM at_to t
-		JOIN at_from f ON f.deal_id = t.deal_id
-		JOIN deals d ON d.id = t.deal_id
-		LEFT JOIN accounts a ON a.id = d.account_id
-		WHERE f.outcome = 'open' AND t.rank > f.rank AND t.owner_id <> $rep
-		ORDER BY t.outcome = 'won' DESC, t.rank - f.rank DESC, t.amount DESC, d.crm_id
-		LIMIT $limit`,
-		{ rep: repId, from, to, limit: agendaLimits.openedMovedOn }
 	);
 	return rows.map(({ stage_from, stage_to, won, ...deal }) => ({ kind: 'opened_moved_on', deal, stage_from, stage_to, won }));
 }

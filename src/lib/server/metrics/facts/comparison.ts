@@ -79,7 +79,7 @@ export const comparisonFacts = {
 				FROM at_a a
 				FULL OUTER JOIN at_b b ON b.deal_id = a.deal_id
 			)
-			SELECT c.*, d.deal_type, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
+			SELECT c.*, d.deal_type, d.sourced_by, coalesce(d.crm_id, c.deal_id::VARCHAR) AS crm_id, d.name AS deal_name,
 				a.name AS account, coalesce(a.key_account, false) AS key_account,
 				-- An unknown amount (NULL) moves the pipeline's money by nothing, but the deal still counts.
 				CASE WHEN c.in_a THEN coalesce(c.amount_a, 0) ELSE 0::DECIMAL(18, 2) END AS a,
