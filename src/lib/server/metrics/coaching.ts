@@ -168,23 +168,26 @@ async function agendaAndOpenDeals(
 ): Promise<{ agenda: CoachingAgenda; openDeals: OpenDeal[] }> {
 	if (scope.role === 'executive') throw new Forbidden('Coaching is private between a rep and their leader.');
 	if (scope.repIds !== null && !scope.repIds.includes(repId)) throw new NotFound('No such rep');
-	const repRow = await q.one<CoachingRep & { team_id: number | null }>(
-		`SELECT r.id, r.email, r.name, r.role, t.name AS team, r.team_id
-		FROM reps r LEFT JOIN teams t ON t.id = r.team_id
-		WHERE r.id = $id`,
-		{ id: repId }
-	);
+	const [repRow, snapshots, lastSession, stages] = await sideBySide(q, [
+		(c) =>
+			c.one<CoachingRep & { team_id: number | null }>(
+				`SELECT r.id, r.email, r.name, r.role, t.name AS team, r.team_id
+				FROM reps r LEFT JOIN teams t ON t.id = r.team_id
+				WHERE r.id = $id`,
+				{ id: repId }
+			),
+		(c) => snapshotDates(c), // newest first
+		(c) => lastSessionBefore(c, repId, week),
+		(c) => stageInfo(c)
+	]);
 	if (!repRow) throw new NotFound('No such rep');
 	const { team_id: teamId, ...rep } = repRow;
 	const only = repScope(scope, repId, teamId);
 	// The agenda covers everything since the last 1:1, so a skipped or fortnightly session still sees
 	// the wins and completed steps of the weeks between; without one, since the previous snapshot.
-	const snapshots = await snapshotDates(q); // newest first
-	const lastSession = await lastSessionBefore(q, repId, week);
 	const previousSnapshot = snapshots.find((day) => day < week) ?? null;
 	const sessionSnapshot = lastSession === null ? null : (snapshots.find((day) => day <= lastSession && day < week) ?? null);
 	const previous = sessionSnapshot ?? previousSnapshot;
-	const stages = await stageInfo(q);
 	const strengthPeriod = trailingPeriod(week, strengthMonths);
 
 	// The agenda's questions do not depend on one another; asked side by side, the 1:1 opens in the
