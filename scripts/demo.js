@@ -1,5 +1,6 @@
 // `npm run demo`: build, seed the demo company into an empty database, and serve it.
 import { spawn, spawnSync } from 'node:child_process';
+import { serverArgs, serverEnv } from './server-command.js';
 
 const port = process.env.PORT ?? '3000';
 const env = {
@@ -8,8 +9,7 @@ const env = {
 	ORIGIN: process.env.ORIGIN ?? `http://localhost:${port}`,
 	// Demo mode: the sign-in page names the demo accounts and their password (never outside it).
 	DEMO: '1',
-	// DuckDB and argon2 share libuv's pool; 4 threads let heavy queries starve sign-ins.
-	UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16'
+	UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? serverEnv.UV_THREADPOOL_SIZE
 };
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit', env }).status ?? 1;
 
@@ -26,6 +26,6 @@ Sign in with a demo account (password: ${password}):
   admin@demo.test     administrator (users and imports)
   any rep's e-mail    a rep sees only their own pipeline (listed on the Users page)
 `);
-const server = spawn(process.execPath, ['build'], { env, stdio: 'inherit' });
+const server = spawn(process.execPath, serverArgs, { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));

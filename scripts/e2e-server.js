@@ -2,6 +2,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { serverArgs, serverEnv } from './server-command.js';
 
 const port = process.env.PORT ?? '4173';
 const databasePath = path.resolve('.test-output', 'e2e.duckdb');
@@ -14,9 +15,9 @@ const env = { ...process.env, DATABASE_PATH: databasePath, UPLOAD_DIR: path.reso
 const seed = spawnSync('npx', ['tsx', 'scripts/seed.ts', '--demo', '--until', '2026-11-23'], { env, stdio: 'inherit' });
 if (seed.status !== 0) process.exit(seed.status ?? 1);
 
-const server = spawn(process.execPath, ['build'], {
+const server = spawn(process.execPath, serverArgs, {
 	// DEMO=1 as `npm run demo` sets it: the tests sign in as the demo accounts the sign-in page names.
-	env: { ...env, PORT: port, ORIGIN: `http://localhost:${port}`, UV_THREADPOOL_SIZE: '16', DEMO: '1' },
+	env: { ...env, PORT: port, ORIGIN: `http://localhost:${port}`, ...serverEnv, DEMO: '1' },
 	stdio: 'inherit'
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { factsReadyMessage } from '../../src/lib/server/metrics/warm.ts';
 import { round } from './seed.ts';
 import fs from 'node:fs';
+import { serverArgs, serverEnv } from '../server-command.js';
 
 /** The built app (adapter-node) on its own port, with its memory watched for the whole run. */
 export interface BenchServer {
@@ -31,8 +32,8 @@ export async function startServer(
 		await waitFor(spawn('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] }));
 	}
 	const origin = `http://localhost:${port}`;
-	const child = spawn(process.execPath, ['build'], {
-		env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), ORIGIN: origin, UV_THREADPOOL_SIZE: '16', ...env },
+	const child = spawn(process.execPath, serverArgs, {
+		env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), ORIGIN: origin, ...serverEnv, ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const started = performance.now();

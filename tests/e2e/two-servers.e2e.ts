@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { serverArgs, serverEnv } from '../../scripts/server-command.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,7 @@ test.beforeAll(async () => {
 	for (const [index, port] of ports.entries()) {
 		const log: string[] = [];
 		logs.push(log);
-		const server = spawn(process.execPath, ['build'], {
+		const server = spawn(process.execPath, serverArgs, {
 			env: {
 				...process.env,
 				...shared,
@@ -59,7 +60,7 @@ test.beforeAll(async () => {
 				ORIGIN: `http://localhost:${port}`,
 				DATABASE_PATH: path.join(root, `server-${index}.duckdb`),
 				UPLOAD_DIR: path.join(root, `uploads-${index}`),
-				UV_THREADPOOL_SIZE: '16'
+				...serverEnv
 			},
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
@@ -170,7 +171,7 @@ test('a server that loses PostgreSQL answers 503 with a message, and recovers wh
 
 test('a server whose LAKE_PATH is an object-storage URL, where DuckDB has no httpfs, stops at start-up saying so in a sentence', async () => {
 	const port = base + 20;
-	const started = spawnSync(process.execPath, ['build'], {
+	const started = spawnSync(process.execPath, serverArgs, {
 		env: {
 			...process.env,
 			PORT: String(port),

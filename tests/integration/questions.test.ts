@@ -50,4 +50,40 @@ describe('defineQuestion', () => {
 		defineQuestion('test: taken', async () => 1);
 		expect(() => defineQuestion('test: taken', async () => 2)).toThrow('Two questions are named "test: taken"');
 	});
+
+	it('works out a few questions at a time (QUESTIONS_AT_ONCE), the rest in the order asked; a remembered answer does not wait', async () => {
+		const { db: twoAtOnce, cleanup: close } = await freshDatabase({ questionsAtOnce: 2 });
+		try {
+			let running = 0;
+			let most = 0;
+			const started: number[] = [];
+			const finish: (() => void)[] = [];
+			const slow = defineQuestion('test: slow', async (_q, _scope, n: number) => {
+				started.push(n);
+				most = Math.max(most, ++running);
+				await new Promise<void>((resolve) => finish.push(resolve));
+				running--;
+				return n;
+			});
+			const answers = [1, 2, 3, 4].map((n) => slow.ask(twoAtOnce, everyone, n));
+			await expect.poll(() => started).toEqual([1, 2]);
+			finish.shift()!();
+			await expect.poll(() => started).toEqual([1, 2, 3]);
+			while (started.length < 4 || finish.length > 0) {
+				await expect.poll(() => finish.length).toBeGreaterThan(0);
+				finish.shift()!();
+			}
+			expect(await Promise.all(answers)).toEqual([1, 2, 3, 4]);
+			expect(most).toBe(2);
+
+			// Both turns taken by questions still being worked out; an answer already remembered comes at once.
+			const busy = [5, 6].map((n) => slow.ask(twoAtOnce, everyone, n));
+			await expect.poll(() => started).toEqual([1, 2, 3, 4, 5, 6]);
+			expect(await slow.ask(twoAtOnce, everyone, 1)).toBe(1);
+			for (const done of finish.splice(0)) done();
+			expect(await Promise.all(busy)).toEqual([5, 6]);
+		} finally {
+			await close();
+		}
+	});
 });

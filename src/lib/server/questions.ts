@@ -1,4 +1,6 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Scope } from './auth/scope.ts';
+import { defaultQuestionsAtOnce } from './db/config.ts';
 import type { Database, Queryable } from './db/index.ts';
 import { answeredOnce } from './metrics/remembered.ts';
 
@@ -44,8 +46,23 @@ export function defineQuestion<A, T>(
 		name,
 		remembered,
 		ask: (db, scope, args) =>
-			answeredOnce(db, [name, scope, args], () => db.read((q) => answer(q, scope, args)), {
+			answeredOnce(db, [name, scope, args], () => inTurn(db)(() => db.read((q) => answer(q, scope, args))), {
 				appState: remembered === 'while data and app state unchanged'
 			})
 	};
+}
+
+const turns = new WeakMap<Database, LimitFunction>();
+
+/**
+ * Questions are worked out a few at a time per database (`questionsAtOnce`), the rest waiting their
+ * turn in the order asked; remembered answers never wait. Twenty people asking at once on two cores
+ * would otherwise all be worked out side by side: each holding its queries' memory twenty times as
+ * long, and every one of them finishing late. In turn, they finish one after another, and the memory
+ * held is a few questions' worth. No question asks another, so a turn never waits for a turn.
+ */
+function inTurn(db: Database): LimitFunction {
+	let limit = turns.get(db);
+	if (!limit) turns.set(db, (limit = pLimit(db.config.questionsAtOnce ?? defaultQuestionsAtOnce)));
+	return limit;
 }

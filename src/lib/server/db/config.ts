@@ -8,6 +8,8 @@ export interface DatabaseConfig {
 	memoryLimit: string;
 	/** How much the views' remembered answers may hold, in MB; 0 remembers none (see `answeredOnce`). */
 	answerMemoryMb?: number;
+	/** How many questions are worked out at once; the rest wait their turn (`QUESTIONS_AT_ONCE`, see questions.ts). */
+	questionsAtOnce?: number;
 	/**
 	 * PostgreSQL for the app state (users, sessions, notes, calls, ...), shared by every app server;
 	 * unset keeps it in the DuckDB file (`APP_DATABASE_URL`).
@@ -26,20 +28,28 @@ export interface DatabaseConfig {
 }
 
 export const defaultAnswerMemoryMb = 64;
+export const defaultQuestionsAtOnce = 4;
 
 export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
 	return {
 		path: env.DATABASE_PATH ?? path.join('data', 'pipeline.duckdb'),
 		threads: env.DUCKDB_THREADS ? Number(env.DUCKDB_THREADS) : null,
-		// DuckDB defaults to 80% of RAM. 512 MB for DuckDB leaves room for Node's heap and large answers
-		// within 1 GB for the whole process, at forty times the demo (npm run bench).
-		memoryLimit: env.DUCKDB_MEMORY_LIMIT ?? '512MB',
+		// DuckDB defaults to 80% of RAM. 400 MB for DuckDB beside Node's capped heap (scripts/server-command.js)
+		// keeps the whole server within 1 GB at forty times the demo over two years (npm run bench).
+		memoryLimit: env.DUCKDB_MEMORY_LIMIT ?? '400MB',
 		answerMemoryMb: megabytes(env, 'ANSWER_MEMORY_MB', defaultAnswerMemoryMb),
+		questionsAtOnce: env.QUESTIONS_AT_ONCE?.trim() ? atLeastOne('QUESTIONS_AT_ONCE', env.QUESTIONS_AT_ONCE) : defaultQuestionsAtOnce,
 		appDatabaseUrl: env.APP_DATABASE_URL?.trim() || undefined,
 		lakePath: env.LAKE_PATH?.trim() || undefined,
 		lakeCredentials: lakeCredentialsFromEnv(env),
 		lakeCheckMs: env.LAKE_CHECK_MS?.trim() ? Number(env.LAKE_CHECK_MS) : undefined
 	};
+}
+
+function atLeastOne(name: string, raw: string): number {
+	const value = Number(raw.trim());
+	if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number, 1 or more; got "${raw.trim()}".`);
+	return value;
 }
 
 function megabytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
