@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBConnection, DuckDBInstance, DuckDBListValue, DuckDBTypeId, LIST, SQLNULL, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+	DuckDBConnection,
+	DuckDBDateValue,
+	DuckDBInstance,
+	DuckDBListValue,
+	DuckDBTypeId,
+	JSDuckDBValueConverter,
+	LIST,
+	SQLNULL,
+	type DuckDBType,
+	type DuckDBValue,
+	type DuckDBValueConverter,
+	type JS
+} from '@duckdb/node-api';
 import { databaseConfigFromEnv, type DatabaseConfig } from './config.ts';
 import { lockDownDuckDB, type LockDown } from './lockdown.ts';
 import { migrate } from './migrate.ts';
@@ -16,19 +29,30 @@ export type SqlParams = Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
 
 /**
- * Turns DuckDB values into plain JSON-safe JavaScript: BIGINT becomes a number (our counts and ids
- * stay far below 2^53), DATE a 'YYYY-MM-DD' string, TIMESTAMP an ISO string.
+ * DuckDB values as plain JSON-safe JavaScript, in one pass over each column: BIGINT becomes a number
+ * (our counts and ids stay far below 2^53), DATE a 'YYYY-MM-DD' string, TIMESTAMP an ISO string.
+ * Inside a list a DATE is an ISO timestamp string, as it always was. A result's dates repeat a few
+ * hundred days over thousands of rows, so each day's string is made once.
  */
-function plain(value: unknown): unknown {
-	if (typeof value === 'bigint') return Number(value);
-	if (value instanceof Date) return value.toISOString();
-	if (Array.isArray(value)) return value.map(plain);
-	return value;
-}
+const plainValue: DuckDBValueConverter<unknown> = (value, type) =>
+	type.typeId === DuckDBTypeId.DATE && value instanceof DuckDBDateValue ? isoDay(value.days) : nestedValue(value, type, nestedValue);
 
-/** A DATE as 'YYYY-MM-DD' (DuckDB hands it over as a Date at midnight UTC). */
-function isoDate(value: unknown): unknown {
-	return value instanceof Date ? value.toISOString().slice(0, 10) : plain(value);
+const nestedValue: DuckDBValueConverter<JS> = (value, type, converter) => {
+	const js = JSDuckDBValueConverter(value, type, converter);
+	if (typeof js === 'bigint') return Number(js);
+	if (js instanceof Date) return js.toISOString();
+	return js;
+};
+
+const isoDays = new Map<number, string>();
+function isoDay(days: number): string {
+	let iso = isoDays.get(days);
+	if (iso === undefined) {
+		iso = new Date(days * 86_400_000).toISOString().slice(0, 10);
+		// Only real calendars' days are kept; a file of made-up dates cannot grow this without end.
+		if (isoDays.size < 100_000) isoDays.set(days, iso);
+	}
+	return iso;
 }
 
 /** A statement: SQL text with its named parameters, or a `sql`…`` fragment carrying its own. */
@@ -98,12 +122,11 @@ async function runOn<T>(connection: DuckDBConnection, statement: Statement, valu
 	// Column by column, then into rows: faster than DuckDB's row objects on large answers (a movement's
 	// deal list).
 	const names = reader.columnNames();
-	const convert = names.map((_, index) => (reader.columnType(index).typeId === DuckDBTypeId.DATE ? isoDate : plain));
-	const columns = reader.getColumnsJS();
+	const columns = reader.convertColumns(plainValue);
 	const rows: T[] = new Array(reader.currentRowCount);
 	for (let r = 0; r < rows.length; r++) {
 		const row: Row = {};
-		for (let c = 0; c < names.length; c++) row[names[c]] = convert[c](columns[c][r]);
+		for (let c = 0; c < names.length; c++) row[names[c]] = columns[c][r];
 		rows[r] = row as T;
 	}
 	return rows;
