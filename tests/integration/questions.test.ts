@@ -51,7 +51,7 @@ describe('defineQuestion', () => {
 		expect(() => defineQuestion('test: taken', async () => 2)).toThrow('Two questions are named "test: taken"');
 	});
 
-	it('works out a few questions at a time (QUESTIONS_AT_ONCE), the rest in the order asked; a remembered answer does not wait', async () => {
+	it('works out a few questions at a time (QUESTIONS_AT_ONCE), the others when a turn is free; a remembered answer does not wait', async () => {
 		const { db: twoAtOnce, cleanup: close } = await freshDatabase({ questionsAtOnce: 2 });
 		try {
 			let running = 0;
@@ -66,19 +66,23 @@ describe('defineQuestion', () => {
 				return n;
 			});
 			const answers = [1, 2, 3, 4].map((n) => slow.ask(twoAtOnce, everyone, n));
-			await expect.poll(() => started).toEqual([1, 2]);
+			await expect.poll(() => started.length).toBe(2);
+			// The other two wait, however long the first two take.
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			expect(started).toHaveLength(2);
 			finish.shift()!();
-			await expect.poll(() => started).toEqual([1, 2, 3]);
+			await expect.poll(() => started.length).toBe(3);
 			while (started.length < 4 || finish.length > 0) {
 				await expect.poll(() => finish.length).toBeGreaterThan(0);
 				finish.shift()!();
 			}
 			expect(await Promise.all(answers)).toEqual([1, 2, 3, 4]);
+			expect(started.sort()).toEqual([1, 2, 3, 4]);
 			expect(most).toBe(2);
 
 			// Both turns taken by questions still being worked out; an answer already remembered comes at once.
 			const busy = [5, 6].map((n) => slow.ask(twoAtOnce, everyone, n));
-			await expect.poll(() => started).toEqual([1, 2, 3, 4, 5, 6]);
+			await expect.poll(() => started.length).toBe(6);
 			expect(await slow.ask(twoAtOnce, everyone, 1)).toBe(1);
 			for (const done of finish.splice(0)) done();
 			expect(await Promise.all(busy)).toEqual([5, 6]);

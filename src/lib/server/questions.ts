@@ -55,11 +55,12 @@ export function defineQuestion<A, T>(
 const turns = new WeakMap<Database, LimitFunction>();
 
 /**
- * Questions are worked out a few at a time per database (`questionsAtOnce`), the rest waiting their
- * turn in the order asked; remembered answers never wait. Twenty people asking at once on two cores
- * would otherwise all be worked out side by side: each holding its queries' memory twenty times as
- * long, and every one of them finishing late. In turn, they finish one after another, and the memory
- * held is a few questions' worth. No question asks another, so a turn never waits for a turn.
+ * Questions are worked out a few at a time per database (`questionsAtOnce`), the rest waiting for a
+ * free turn, first come first served; remembered answers never wait. Twenty people asking at once on
+ * two cores would otherwise all be worked out side by side: each holding its queries' memory twenty
+ * times as long, and every one of them finishing late. In turn, they finish one after another, and
+ * the memory held is a few questions' worth. No question asks another, so a turn never waits for a
+ * turn.
  */
 function inTurn(db: Database): LimitFunction {
 	let limit = turns.get(db);

@@ -68,7 +68,7 @@ export async function stageConversion(
 	const reps = repsInScopeWithTeam(scope, sql`e.owner_id`, sql`e.team_id`);
 	const withTeam = options.withTeam ?? true;
 	const dealType = options.dealType ?? null;
-	const ofType = sql`(${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR)`;
+	const ofType = ofDealType(dealType);
 	const rows = await withStageWindow(db, options, (tables) =>
 		db.all<{
 			stage_id: number;
@@ -165,8 +165,13 @@ function teamStageFigures(tables: StageWindowTables, scope: Scope, dealType: str
 	return sql`
 	SELECT false AS all_teams, false AS all_types, NULL::INTEGER AS team_id, NULL::VARCHAR AS deal_type, ${stageFigures}
 	FROM ${tables.entries} e
-	WHERE ${teamsInScope(scope, sql`e.team_id`)} AND (${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR)
+	WHERE ${teamsInScope(scope, sql`e.team_id`)} AND ${ofDealType(dealType)}
 	GROUP BY step`;
+}
+
+/** Entries `e` of the deal type, or of any without one. */
+function ofDealType(dealType: string | null): Sql {
+	return sql`(${dealType}::VARCHAR IS NULL OR e.deal_type = ${dealType}::VARCHAR)`;
 }
 
 /** The deals behind a stage's conversion rate: the scope's deals that entered the stage in the window. */
