@@ -206,15 +206,13 @@ async function agendaAndOpenDeals(
 		(c) => dataQualityFlagCounts(c, only, week)
 	]);
 
-	const stepTransitions = await transitionsSince(q, only, week, steps);
 	const celebrated = new Set(forward.map((d) => d.deal_id));
 	const progressed = parts.filter((d) => (d.part === 'new' || d.part === 'increased' || d.part === 'pulled_in') && !celebrated.has(d.deal_id));
-	const refs = await agendaDealRefs(
-		q,
-		{ repId, previous, week },
-		openDeals,
-		[...forward, ...createdAndClosed, ...progressed, ...stalled, ...slipped].map((d) => d.deal_id)
-	);
+	const named = [...forward, ...createdAndClosed, ...progressed, ...stalled, ...slipped].map((d) => d.deal_id);
+	const [stepTransitions, refs] = await sideBySide(q, [
+		(c) => transitionsSince(c, only, week, steps),
+		(c) => agendaDealRefs(c, { repId, previous, week }, openDeals, named)
+	]);
 
 	const ref = (crmId: string, name: string | null): DealRef =>
 		refs.get(crmId) ?? { id: -1, crm_id: crmId, name, account: null, key_account: false };
