@@ -1,7 +1,7 @@
 import { sql, type Queryable, type Sql } from '../db/index.ts';
 import { repsInScope, repsInScopeAt, teamsInScope, type Scope } from '../auth/scope.ts';
 import { withFacts } from './facts/index.ts';
-import { dealHistoryFacts, type DealHistoryTables } from './facts/history.ts';
+import { dealHistoryFacts, derivedOf, segmentOf, type DealHistoryTables } from './facts/history.ts';
 import { fiscalQuarterStart } from './fiscal-quarters.ts';
 import { keepsTeammatesApart, withheldTeamFigure, type TeamFigureWithheld } from './team-privacy.ts';
 
@@ -62,49 +62,38 @@ export interface PipelineSplit {
 	existing: { total: number; weighted: number };
 }
 
-/*
- * A snapshot row whose deal has no row in `deals` still counts (totals must match the snapshots):
- * with no account there is no earlier win, so it is new business, derived.
- */
-const segmentOf = (alias: Sql) => sql`coalesce(${alias}.segment, 'new_business')`;
-const derivedOf = (alias: Sql) => sql`coalesce(${alias}.segment_derived, true)`;
-
 /**
  * Asks `question` of the facts every revenue question starts from, the same for every scope and
- * period (facts/history.ts): each deal's first win, its type, the renewal deals' histories, the
- * snapshot dates and the open pipeline of every snapshot; `dealFactsCtes` names the first two as CTEs.
+ * period (facts/history.ts): each deal's first win with its type, the deals' types, the renewal
+ * deals' histories, the snapshot dates and the open pipeline of every snapshot.
  */
 export function withRevenueFacts<R>(db: Queryable, question: (tables: DealHistoryTables) => Promise<R>): Promise<R> {
 	return withFacts(db, dealHistoryFacts, {}, question);
 }
 
-const dealFactsCtes = (tables: DealHistoryTables) => sql`
-	first_won AS (SELECT * FROM ${tables.first_won}),
-	typed_deals AS (SELECT * FROM ${tables.typed_deals})`;
-
-/** Deals won in the period whose owner (when won) satisfies `condition` (may use `fw` and `td`). */
-const wonInPeriodCte = (query: RevenueMixPeriod, condition: Sql) => sql`
+/** Deals won in the period whose owner (when won) satisfies `condition` (on `fw`, the typed first win). */
+const wonInPeriodCte = (tables: DealHistoryTables, query: RevenueMixPeriod, condition: Sql) => sql`
 	won_in_period AS (
-		SELECT
-			fw.deal_id,
-			fw.owner_id,
-			fw.won_date,
-			fw.amount,
-			${segmentOf(sql`td`)} AS segment,
-			${derivedOf(sql`td`)} AS segment_derived,
-			td.account_id,
-			td.source,
-			td.sourced_by
-		FROM first_won fw
-		LEFT JOIN typed_deals td ON td.deal_id = fw.deal_id
+		SELECT fw.deal_id, fw.owner_id, fw.won_date, fw.amount, fw.segment, fw.segment_derived, fw.account_id, fw.source, fw.sourced_by
+		FROM ${tables.won_typed} fw
 		WHERE fw.won_date BETWEEN ${query.from}::DATE AND ${query.to}::DATE AND ${condition}
 	)`;
 
-/** Open deals at the latest snapshot on or before the period's end whose owner satisfies `condition` (`s`, `td`). */
-const openAtEndCtes = (query: RevenueMixPeriod, condition: Sql) => sql`
-	pipeline_snapshot AS (
-		SELECT max(snapshot_date) AS snapshot_date FROM snapshots WHERE snapshot_date <= ${query.to}::DATE
-	),
+/**
+ * The snapshot the period's pipeline is read at: the latest on or before `to`; null when none is.
+ * Read first, so that the pipeline's statement names the day and DuckDB reads only that snapshot's
+ * rows of the history, and joins them with the deals' types from their side.
+ */
+async function pipelineSnapshot(db: Queryable, tables: DealHistoryTables, query: RevenueMixPeriod): Promise<string | null> {
+	const row = await db.one<{ snapshot_date: string | null }>(
+		sql`SELECT max(snapshot_date) AS snapshot_date FROM ${tables.snapshot_dates} WHERE snapshot_date <= ${query.to}::DATE`
+	);
+	return row?.snapshot_date ?? null;
+}
+
+/** Open deals at the snapshot `day` (`pipelineSnapshot`) whose owner satisfies `condition` (`s`, `td`). */
+const openAtEndCtes = (tables: DealHistoryTables, day: string | null, condition: Sql) => sql`
+	pipeline_snapshot AS (SELECT ${day}::DATE AS snapshot_date),
 	open_at_end AS (
 		SELECT
 			s.deal_id,
@@ -117,8 +106,8 @@ const openAtEndCtes = (query: RevenueMixPeriod, condition: Sql) => sql`
 			td.sourced_by
 		FROM snapshots s
 		JOIN stages st ON st.id = s.stage_id AND st.outcome = 'open'
-		LEFT JOIN typed_deals td ON td.deal_id = s.deal_id
-		WHERE s.snapshot_date = (SELECT snapshot_date FROM pipeline_snapshot) AND ${condition}
+		LEFT JOIN ${tables.typed_deals} td ON td.deal_id = s.deal_id
+		WHERE s.snapshot_date = ${day}::DATE AND ${condition}
 	)`;
 
 /** Sums per segment, as DOUBLE columns named `<prefix>_new_business` / `<prefix>_existing`. */
@@ -150,13 +139,19 @@ function pipelineSplit(row: SplitColumns): PipelineSplit {
  * period (`won_in_period`) and its deals open at the latest snapshot up to `to` (`open_at_end`), as
  * CTEs to put after `WITH`, carrying the scope's and the period's parameters.
  */
-function withScopedSplit<R>(db: Queryable, scope: Scope, query: RevenueMixPeriod, question: (split: Sql) => Promise<R>): Promise<R> {
+function withScopedSplit<R>(
+	db: Queryable,
+	scope: Scope,
+	query: RevenueMixPeriod,
+	question: (split: Sql, tables: DealHistoryTables) => Promise<R>
+): Promise<R> {
 	// A deal counts for the team its owner was in when it was won (or at the pipeline's snapshot).
 	const won = repsInScopeAt(scope, sql`fw.owner_id`, sql`fw.won_date`);
 	const open = repsInScopeAt(scope, sql`s.owner_id`, sql`s.snapshot_date`);
-	return withRevenueFacts(db, (facts) =>
-		question(sql`${dealFactsCtes(facts)},\n${wonInPeriodCte(query, won)},\n${openAtEndCtes(query, open)}`)
-	);
+	return withRevenueFacts(db, async (facts) => {
+		const day = await pipelineSnapshot(db, facts, query);
+		return question(sql`${wonInPeriodCte(facts, query, won)},\n${openAtEndCtes(facts, day, open)}`, facts);
+	});
 }
 
 export interface RevenueMix {
@@ -252,8 +247,7 @@ export async function revenueMixOverTime(
 	return withRevenueFacts(db, (facts) =>
 		db.all<RevenueMixBucketRow>(
 			sql`
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(query, repsInScope(scope, sql`fw.owner_id`))},
+			WITH ${wonInPeriodCte(facts, query, repsInScope(scope, sql`fw.owner_id`))},
 			buckets AS (
 				SELECT
 					b::DATE AS period_start,
@@ -417,12 +411,11 @@ export interface TeamRevenueMix {
 export async function revenueMixByTeam(db: Queryable, scope: Scope, query: WeightedPeriod): Promise<TeamRevenueMix> {
 	// Unrestricted, deals of owners with no rep record still count (under no team).
 	const inTeams = (column: Sql) => (scope.teamIds === null ? sql`true` : sql`${column} IN (SELECT r.id FROM reps r WHERE ${teamsInScope(scope, sql`r.team_id`)})`);
-	const rows = await withRevenueFacts(db, (facts) =>
+	const rows = await withRevenueFacts(db, async (facts) =>
 		db.all<TeamRevenueMixRow & { other_reps: number; latest_snapshot: string | null }>(
 			sql`
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(query, inTeams(sql`fw.owner_id`))},
-			${openAtEndCtes(query, inTeams(sql`s.owner_id`))},
+			WITH ${wonInPeriodCte(facts, query, inTeams(sql`fw.owner_id`))},
+			${openAtEndCtes(facts, await pipelineSnapshot(db, facts, query), inTeams(sql`s.owner_id`))},
 			won_by_team AS (
 				SELECT r.team_id, ${bySegment(amount, 'won')}
 				FROM won_in_period w LEFT JOIN reps r ON r.id = w.owner_id
@@ -540,20 +533,20 @@ export interface OpenerRow {
  * deals owned in their own team: another team's deal sizes are that team's business (team-privacy.ts).
  */
 export async function newBusinessByOpener(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<OpenerRow[]> {
-	const [wonOwner, openOwner, opener] = [
+	const [wonOwner, wonOpener, openOwner, openOpener] = [
 		repsInScope(scope, sql`fw.owner_id`),
+		repsInScope(scope, sql`fw.sourced_by`),
 		repsInScope(scope, sql`s.owner_id`),
 		repsInScope(scope, sql`td.sourced_by`)
 	];
 	const amountShown = keepsTeammatesApart(scope)
 		? sql`(owner_id IS NOT DISTINCT FROM ${scope.ownRepId}::INTEGER OR owner_id IN (SELECT r.id FROM reps r WHERE ${teamsInScope(scope, sql`r.team_id`)}))`
 		: sql`true`;
-	return withRevenueFacts(db, (facts) =>
+	return withRevenueFacts(db, async (facts) =>
 		db.all<OpenerRow>(
 			sql`
-			WITH ${dealFactsCtes(facts)},
-			${wonInPeriodCte(query, sql`(${wonOwner} OR ${opener})`)},
-			${openAtEndCtes(query, sql`(${openOwner} OR ${opener})`)},
+			WITH ${wonInPeriodCte(facts, query, sql`(${wonOwner} OR ${wonOpener})`)},
+			${openAtEndCtes(facts, await pipelineSnapshot(db, facts, query), sql`(${openOwner} OR ${openOpener})`)},
 			won_by_opener AS (
 				SELECT sourced_by AS rep_id,
 					coalesce(sum(amount) FILTER (WHERE ${amountShown}), 0)::DOUBLE AS won,
@@ -602,7 +595,7 @@ export interface DealSegmentRow {
 
 /** Which segment each deal on the page is counted in, and whether that was derived. */
 export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMixPeriod): Promise<DealSegmentRow[]> {
-	return withScopedSplit(db, scope, query, (split) =>
+	return withScopedSplit(db, scope, query, (split, facts) =>
 		db.all<DealSegmentRow>(
 			sql`
 			WITH ${split},
@@ -613,7 +606,7 @@ export async function dealSegments(db: Queryable, scope: Scope, query: RevenueMi
 			)
 			SELECT c.deal_id, td.crm_id, c.counted_as, td.deal_type, c.segment, c.segment_derived AS derived
 			FROM counted c
-			LEFT JOIN typed_deals td USING (deal_id)
+			LEFT JOIN ${facts.typed_deals} td USING (deal_id)
 			ORDER BY c.deal_id, c.counted_as`
 		)
 	);

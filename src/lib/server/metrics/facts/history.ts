@@ -1,6 +1,13 @@
-import { sql, type Queryable } from '../../db/index.ts';
+import { sql, type Queryable, type Sql } from '../../db/index.ts';
 import { dealOutcomesSql } from '../deal-history.ts';
 import { facts, factTableNames, type FactTables, type FactsDefinition } from './index.ts';
+
+/*
+ * A deal's segment where it has no row in `deals` (a snapshot row still counts: totals must match the
+ * snapshots): with no account there is no earlier win, so it is new business, derived.
+ */
+export const segmentOf = (alias: Sql) => sql`coalesce(${alias}.segment, 'new_business')`;
+export const derivedOf = (alias: Sql) => sql`coalesce(${alias}.segment_derived, true)`;
 
 /**
  * Facts about whole deal histories, the same for every scope, period and as-of date, so built once
@@ -29,6 +36,8 @@ import { facts, factTableNames, type FactTables, type FactsDefinition } from './
  *   their first snapshot. `segment_derived` lets the page say which numbers rest on the derivation.
  *   Decided over all deals regardless of scope, so a deal's type never depends on who is looking; the
  *   joins that derive it touch only untyped deals, so a CRM that types every deal pays nothing for it.
+ * - `won_typed`: each first win with its deal's segment, source and opener, by close date: what
+ *   the revenue questions count, read as a filter instead of joining every deal's type per ask.
  * - `renewal_history`: each renewal deal's whole story (retention.ts).
  * - `open_by_snapshot`: the open pipeline of every snapshot per owner and segment.
  *
@@ -136,6 +145,18 @@ export const dealHistoryFacts = {
 			LEFT JOIN derived_segments ds ON ds.deal_id = d.id`
 		],
 		[
+			'won_typed',
+			(_, tables) => sql`
+			-- Each first win with its deal's segment, opener and account, in the order of its close date:
+			-- what every revenue question counts and splits, joined once here instead of on every ask.
+			SELECT fw.deal_id, fw.owner_id, fw.won_date, fw.amount,
+				${segmentOf(sql`td`)} AS segment, ${derivedOf(sql`td`)} AS segment_derived,
+				td.account_id, td.source, td.sourced_by
+			FROM ${tables.first_won} fw
+			LEFT JOIN ${tables.typed_deals} td ON td.deal_id = fw.deal_id
+			ORDER BY fw.won_date, fw.deal_id`
+		],
+		[
 			'renewal_history',
 			(_, tables) => sql`
 			-- Each renewal deal's whole story: what was up for renewal, who holds it now, and how and when
@@ -161,7 +182,7 @@ export const dealHistoryFacts = {
 			(_, tables) => sql`
 			-- The open pipeline of every snapshot per owner and segment: a few thousand rows that the
 			-- over-time view sums per bucket, instead of reading a dozen whole snapshots each time.
-			SELECT s.snapshot_date, s.owner_id, coalesce(td.segment, 'new_business') AS segment,
+			SELECT s.snapshot_date, s.owner_id, ${segmentOf(sql`td`)} AS segment,
 				sum(s.amount) AS pipeline_total,
 				sum(s.amount * s.probability) AS pipeline_weighted
 			FROM snapshots s
